@@ -1,0 +1,96 @@
+"""Numbered SQL migrations from ``sql/``, applied in order, each once, each in a transaction.
+
+After the migrations, ``upgrade`` re-derives everything that comes from the column metadata
+(column comments and TAP_SCHEMA), so that a change to ``soxsvo/db/columns/*.toml`` reaches the
+database with the next ``soxsvo db upgrade``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from soxsvo.config import PROJECT_ROOT
+from soxsvo.db.tapschema import sync_published_metadata
+
+SQL_DIR = PROJECT_ROOT / "sql"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+VERSION_TABLE_DDL = """
+CREATE TABLE IF NOT EXISTS public.soxsvo_migration (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered SQL file."""
+
+    version: int
+    name: str
+    path: Path
+
+
+def available_migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
+    """The migrations in ``sql_dir``, in order; a badly named file is an error, not ignored."""
+    found = []
+    for path in sorted(sql_dir.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: migration files are named NNN_lower_case_name.sql")
+        found.append(Migration(int(match.group(1)), path.stem, path))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"{sql_dir}: two migrations share a number")
+    return found
+
+
+def applied_versions(conn: psycopg.Connection) -> dict[int, str]:
+    """Versions already applied to the database, with their names."""
+    with conn.transaction():
+        conn.execute(VERSION_TABLE_DDL)
+    rows = conn.execute("SELECT version, name FROM public.soxsvo_migration ORDER BY version")
+    return dict(rows.fetchall())
+
+
+def pending_migrations(conn: psycopg.Connection) -> list[Migration]:
+    """Migrations not yet applied."""
+    done = applied_versions(conn)
+    return [m for m in available_migrations() if m.version not in done]
+
+
+def upgrade(conn: psycopg.Connection) -> list[Migration]:
+    """Apply every pending migration, then refresh comments and TAP_SCHEMA.
+
+    Each migration runs in its own transaction together with its version row, so a failing
+    file leaves the database at the previous version. Concurrent upgrades serialise on an
+    advisory lock.
+
+    Returns
+    -------
+    list of Migration
+        The migrations applied now (empty when the schema was current).
+    """
+    applied = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('soxsvo_migration'))")
+        conn.execute(VERSION_TABLE_DDL)
+        done = {row[0] for row in conn.execute("SELECT version FROM public.soxsvo_migration")}
+        for migration in available_migrations():
+            if migration.version in done:
+                continue
+            with conn.transaction():
+                conn.execute(migration.path.read_text(encoding="utf-8"))
+                conn.execute(
+                    "INSERT INTO public.soxsvo_migration (version, name) VALUES (%s, %s)",
+                    (migration.version, migration.name),
+                )
+            applied.append(migration)
+        sync_published_metadata(conn)
+    return applied

@@ -1,0 +1,71 @@
+"""Derive column comments and TAP_SCHEMA 1.1 from the column metadata (``metadata.py``)."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from soxsvo.db.metadata import PUBLISHED_SCHEMAS, TableMeta, published_tables
+
+
+def _comment_table(conn: psycopg.Connection, meta: TableMeta) -> None:
+    table = sql.Identifier(meta.schema, meta.name)
+    conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(meta.description)))
+    for col in meta.columns:
+        conn.execute(
+            sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
+                table, sql.Identifier(col.name), sql.Literal(col.description)
+            )
+        )
+
+
+def _insert_table(conn: psycopg.Connection, meta: TableMeta, index: int) -> None:
+    conn.execute(
+        "INSERT INTO tap_schema.tables VALUES (%s, %s, %s, %s, %s, %s)",
+        (meta.schema, meta.qualified_name, meta.table_type, meta.utype, meta.description, index),
+    )
+    conn.cursor().executemany(
+        "INSERT INTO tap_schema.columns VALUES "
+        "(%s, %s, %s, %s, %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            (meta.qualified_name, col.name, col.datatype, col.arraysize, col.xtype,
+             col.description, col.utype, col.unit, col.ucd, int(col.indexed),
+             int(col.principal), int(col.std), position)
+            for position, col in enumerate(meta.columns)
+        ],
+    )
+
+
+def _insert_keys(conn: psycopg.Connection, meta: TableMeta) -> None:
+    for number, key in enumerate(meta.foreign_keys, start=1):
+        key_id = f"{meta.qualified_name}_fk{number}"
+        conn.execute(
+            "INSERT INTO tap_schema.keys VALUES (%s, %s, %s, %s, NULL)",
+            (key_id, meta.qualified_name, key.target_table, key.description),
+        )
+        for from_col, target_col in zip(key.from_columns, key.target_columns, strict=True):
+            conn.execute(
+                "INSERT INTO tap_schema.key_columns VALUES (%s, %s, %s)",
+                (key_id, from_col, target_col),
+            )
+
+
+def sync_published_metadata(conn: psycopg.Connection) -> None:
+    """Rewrite column comments and all of TAP_SCHEMA from the metadata, in the caller's
+    transaction (readers see the old or the new TAP_SCHEMA, never a mix)."""
+    tables = published_tables()
+    for meta in tables:
+        _comment_table(conn, meta)
+    conn.execute(
+        "TRUNCATE tap_schema.key_columns, tap_schema.keys, tap_schema.columns, "
+        "tap_schema.tables, tap_schema.schemas"
+    )
+    for index, schema in enumerate(PUBLISHED_SCHEMAS):
+        conn.execute(
+            "INSERT INTO tap_schema.schemas VALUES (%s, %s, %s, %s)",
+            (schema.name, schema.utype, schema.description, index),
+        )
+    for index, meta in enumerate(tables):
+        _insert_table(conn, meta, index)
+    for meta in tables:
+        _insert_keys(conn, meta)
