@@ -37,8 +37,10 @@ class Migration:
     path: Path
 
 
-def available_migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
-    """The migrations in ``sql_dir``, in order; a badly named file is an error, not ignored."""
+def available_migrations(sql_dir: Path | None = None) -> list[Migration]:
+    """The migrations in ``sql_dir`` (default ``sql/``), in order; a badly named file is an
+    error, not ignored."""
+    sql_dir = SQL_DIR if sql_dir is None else sql_dir
     found = []
     for path in sorted(sql_dir.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
@@ -65,12 +67,19 @@ def pending_migrations(conn: psycopg.Connection) -> list[Migration]:
     return [m for m in available_migrations() if m.version not in done]
 
 
-def upgrade(conn: psycopg.Connection) -> list[Migration]:
+def upgrade(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Migration]:
     """Apply every pending migration, then refresh comments and TAP_SCHEMA.
 
     Each migration runs in its own transaction together with its version row, so a failing
     file leaves the database at the previous version. Concurrent upgrades serialise on an
     advisory lock.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to the soxsvo database (not in a transaction).
+    sql_dir : Path, optional
+        Folder of migration files; ``sql/`` of the project by default.
 
     Returns
     -------
@@ -82,7 +91,7 @@ def upgrade(conn: psycopg.Connection) -> list[Migration]:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('soxsvo_migration'))")
         conn.execute(VERSION_TABLE_DDL)
         done = {row[0] for row in conn.execute("SELECT version FROM public.soxsvo_migration")}
-        for migration in available_migrations():
+        for migration in available_migrations(sql_dir):
             if migration.version in done:
                 continue
             with conn.transaction():

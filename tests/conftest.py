@@ -1,0 +1,82 @@
+"""Shared fixtures: one private PostgreSQL+q3c cluster per test run, a fresh database per test.
+
+The cluster is started with the same code soxsvo uses for its embedded default
+(``soxsvo.db.cluster.LocalCluster``). A template database holds the migrated schema; each
+test gets its own copy (``CREATE DATABASE ... TEMPLATE``), so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from soxsvo.config import Settings, load_settings
+from soxsvo.db import migrations
+from soxsvo.db.cluster import LocalCluster
+
+TEMPLATE_DB = "soxsvo_template"
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+_db_numbers = itertools.count()
+
+
+def _short_tempdir(prefix: str) -> Path:
+    # Unix socket paths are limited to ~107 bytes: keep the cluster's data dir short, and
+    # traversable by the unprivileged user that runs PostgreSQL when tests run as root.
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[LocalCluster]:
+    """A private PostgreSQL cluster with q3c and a migrated template database."""
+    root = _short_tempdir("sxt-")
+    cluster = LocalCluster(root)
+    cluster.acquire()
+    with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
+    with psycopg.connect(cluster.conninfo(TEMPLATE_DB)) as conn:
+        migrations.upgrade(conn)
+    yield cluster
+    cluster.release()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def db_conninfo(pg_cluster: LocalCluster) -> Iterator[str]:
+    """Connection string of a fresh, migrated database used by this test only."""
+    name = f"t{os.getpid()}_{next(_db_numbers)}"
+    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+    yield pg_cluster.conninfo(name)
+    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db_conn(db_conninfo: str) -> Iterator[psycopg.Connection]:
+    """A psycopg connection to this test's own migrated database."""
+    with psycopg.connect(db_conninfo) as conn:
+        yield conn
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_conninfo: str) -> Settings:
+    """Settings with a private data dir and this test's database."""
+    env = {"SOXSVO_DATA_DIR": str(tmp_path / "data"), "SOXSVO_DATABASE_URL": db_conninfo}
+    return load_settings(env)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """``../shared`` beside the project (conformance corpora, alert formats)."""
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"the shared corpora folder {SHARED_DIR.name}/ is not beside this checkout")
+    return SHARED_DIR
