@@ -84,7 +84,8 @@ class LocalCluster:
         if len(str(self.socket_dir)) > MAX_SOCKET_DIR_LENGTH:
             raise ClusterError(
                 f"data dir {self.data_dir} is too long a path for a Unix socket "
-                f"(at most {MAX_SOCKET_DIR_LENGTH - 4} characters); choose a shorter SOXSVO_DATA_DIR"
+                f"(at most {MAX_SOCKET_DIR_LENGTH - 4} characters); "
+                "choose a shorter SOXSVO_DATA_DIR"
             )
 
     # -- connection --------------------------------------------------------------------------
@@ -175,7 +176,8 @@ class LocalCluster:
             "-l", str(self.log_file), check=False,
         )
         if proc.returncode != 0:
-            tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            log = self.log_file
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise ClusterError(f"PostgreSQL did not start in {self.pgdata}: {tail.strip()}")
         self._ensure_database()
 

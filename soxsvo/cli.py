@@ -1,0 +1,230 @@
+"""The ``soxsvo`` command: thin wrappers over the packages, one line of help each.
+
+Every failure a user can cause (bad configuration, no PostgreSQL, an invalid file) ends with a
+one-line message on stderr and exit code 2; nothing here holds logic of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from soxsvo.config import ConfigError, Settings, load_settings
+from soxsvo.db import ClusterError, Database, DatabaseError
+
+USAGE_ERROR = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"soxsvo: error: {message}", err=True)
+    sys.exit(USAGE_ERROR)
+
+
+def handles_errors(command: Callable) -> Callable:
+    """Turn the domain's expected errors into a message and exit code 2."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        from soxsvo.pipeline.register import RegistrationError
+
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, ClusterError, DatabaseError, RegistrationError) as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _started_database(settings: Settings) -> Database:
+    from soxsvo.db.cluster import exit_on_signals
+
+    exit_on_signals()
+    return Database(settings).start()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="soxsvo")
+def main() -> None:
+    """soxsvo: the SOXS archive, its VO services and the transient Marshall."""
+
+
+# -- serve -----------------------------------------------------------------------------------
+@main.command()
+@click.option("--workers", type=int, default=None, help="Web worker processes (default: config).")
+@handles_errors
+def serve(workers: int | None) -> None:
+    """Run the web service (gunicorn) on the configured host and port."""
+    settings = _settings()
+    database = _started_database(settings)
+    _upgrade(database)
+    workers = workers or settings.workers
+    bind = f"{settings.host}:{settings.port}"
+    click.echo(f"soxsvo: serving {settings.public_url} ({workers} workers)", err=True)
+    env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path))
+    if database.cluster is not None:
+        env["SOXSVO_DATABASE_URL"] = database.conninfo
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
+               "--access-logfile", "-", "--graceful-timeout", "10", "soxsvo.web.wsgi:app"]
+    server = subprocess.Popen(command, env=env)
+    try:
+        server.wait()
+    finally:
+        # SIGTERM/SIGINT arrive here as SystemExit: pass them on, then let the cluster stop.
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+# -- demo ------------------------------------------------------------------------------------
+@main.command()
+@click.option("--transients", type=int, default=None,
+              help="Number of transients (default: config).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: config).")
+@handles_errors
+def demo(transients: int | None, seed: int | None) -> None:
+    """Fill the database with a deterministic SOXS-like demo archive."""
+    from soxsvo.demo.archive import build_demo_archive
+    from soxsvo.pipeline.register import ArchiveConfig
+
+    settings = _settings()
+    database = _started_database(settings)
+    _upgrade(database)
+    size = transients or settings.demo["transients"]
+    with database.connect() as conn:
+        result = build_demo_archive(
+            conn, ArchiveConfig.from_settings(settings), n_transients=size,
+            seed=settings.demo["seed"] if seed is None else seed,
+            workdir=settings.data_path / "demo-work",
+        )
+    click.echo(result.message)
+
+
+# -- db --------------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Create, upgrade and inspect the database."""
+
+
+def _upgrade(database: Database) -> list:
+    from soxsvo.db import migrations
+
+    with database.connect() as conn:
+        return migrations.upgrade(conn)
+
+
+@db.command("init")
+@handles_errors
+def db_init() -> None:
+    """Create the private cluster if needed and apply every migration."""
+    database = _started_database(_settings())
+    applied = _upgrade(database)
+    click.echo(f"database ready ({len(applied)} migrations applied now)")
+
+
+@db.command("upgrade")
+@handles_errors
+def db_upgrade() -> None:
+    """Apply pending SQL migrations from sql/ and refresh TAP_SCHEMA."""
+    database = _started_database(_settings())
+    applied = _upgrade(database)
+    for migration in applied:
+        click.echo(f"applied {migration.name}")
+    click.echo("schema is current" if not applied else f"{len(applied)} migrations applied")
+
+
+@db.command("status")
+@handles_errors
+def db_status() -> None:
+    """Show where the database is, its schema version and what it holds."""
+    from soxsvo.archive_summary import archive_summary
+    from soxsvo.db import migrations
+
+    settings = _settings()
+    database = _started_database(settings)
+    where = f"private cluster in {database.cluster.pgdata}" if database.managed else "external"
+    with database.connect() as conn:
+        pending = migrations.pending_migrations(conn)
+        done = migrations.applied_versions(conn)
+        click.echo(f"database: {where}")
+        click.echo(f"schema version: {max(done) if done else 0}, pending: {len(pending)}")
+        if not pending and done:
+            summary = archive_summary(conn)
+            click.echo(f"transients: {summary.transients}, observations: "
+                       f"{summary.observations}, spectra: {summary.spectra}")
+
+
+@db.command("shell")
+@handles_errors
+def db_shell() -> None:
+    """Open psql on the soxsvo database."""
+    database = _started_database(_settings())
+    psql = subprocess.run(["psql", database.conninfo], check=False)
+    sys.exit(psql.returncode)
+
+
+# -- products --------------------------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@handles_errors
+def ingest(paths: tuple[Path, ...]) -> None:
+    """Validate and register Phase 3 products (files or folders) in the archive."""
+    from soxsvo.pipeline.register import ArchiveConfig, RegistrationError, register_product
+
+    settings = _settings()
+    database = _started_database(settings)
+    config = ArchiveConfig.from_settings(settings)
+    files = [p for path in paths for p in (sorted(path.rglob("*.fits")) if path.is_dir()
+                                           else [path])]
+    missing = [str(p) for p in files if not p.exists()]
+    if missing:
+        _fail(f"no such file: {', '.join(missing)}")
+    failures = 0
+    with database.connect() as conn:
+        for path in files:
+            try:
+                click.echo(f"{path}: {register_product(conn, path, config).message}")
+            except RegistrationError as exc:
+                failures += 1
+                click.echo(f"{path}: rejected: {exc}", err=True)
+    sys.exit(USAGE_ERROR if failures else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+def validate(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Check products against ESO's Phase 3 rules and report every violation."""
+    from soxsvo.pipeline.validate import main as validate_main
+
+    sys.exit(validate_main([str(p) for p in paths], as_json=as_json))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--explain", is_flag=True, help="Also show PostgreSQL's query plan.")
+@handles_errors
+def adql(query: str, explain: bool) -> None:
+    """Show the SQL an ADQL query becomes (or where it is wrong)."""
+    from soxsvo.adql.cli import explain_main
+    from soxsvo.db.metadata import published_tables
+
+    conn = None
+    if explain:
+        conn = _started_database(_settings()).connect()
+    text, code = explain_main(query, published_tables(), conn=conn, explain=explain)
+    click.echo(text, err=code != 0)
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

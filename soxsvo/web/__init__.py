@@ -1,0 +1,34 @@
+"""The Flask application: app factory, blueprint registration, shared templates and assets.
+
+Owns the web layer's wiring (settings, database pool, error pages); domain logic lives in the
+other packages and is called from thin views.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from soxsvo.config import Settings, load_settings
+from soxsvo.web.database import init_pool
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the soxsvo web application.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Defaults to :func:`soxsvo.config.load_settings` (file + ``SOXSVO_*`` variables).
+    """
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["SOXSVO"] = settings
+    # Bound request sizes: uploads and forms larger than this are refused with 413.
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    init_pool(app, settings)
+
+    from soxsvo.web import files, pages
+
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(files.blueprint)
+    return app

@@ -1,0 +1,39 @@
+"""One connection pool per web worker process, opened lazily after the fork."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from flask import Flask, current_app
+from psycopg_pool import ConnectionPool
+
+from soxsvo.config import Settings
+from soxsvo.db import Database
+
+_EXTENSION_KEY = "soxsvo_pool"
+
+
+def init_pool(app: Flask, settings: Settings) -> None:
+    """Remember where the database is; the pool itself opens on first use in each process."""
+    app.extensions[_EXTENSION_KEY] = {"conninfo": Database(settings).conninfo, "pool": None,
+                                      "pid": None}
+
+
+def _pool() -> ConnectionPool:
+    state = current_app.extensions[_EXTENSION_KEY]
+    # A pool opened before gunicorn forked would share sockets between workers.
+    if state["pool"] is None or state["pid"] != os.getpid():
+        state["pool"] = ConnectionPool(state["conninfo"], min_size=1, max_size=8, open=True,
+                                       kwargs={"autocommit": False})
+        state["pid"] = os.getpid()
+    return state["pool"]
+
+
+@contextmanager
+def connection() -> Iterator[psycopg.Connection]:
+    """A pooled connection for the current request (rolled back if left in a transaction)."""
+    with _pool().connection() as conn:
+        yield conn
