@@ -13,6 +13,8 @@ from .errors import (
 )
 from .parser import parse
 from .printer import to_adql
+from .sqlfuncs import install_functions
+from .translator import Translation, translate
 
 __all__ = [
     "ADQLError",
@@ -20,6 +22,9 @@ __all__ = [
     "ADQLSyntaxError",
     "ADQLUnsupportedError",
     "ADQLValidationError",
+    "Translation",
+    "install_functions",
     "parse",
+    "translate",
     "to_adql",
 ]

@@ -1,0 +1,207 @@
+"""Geometry: ADQL shapes as DALI arrays, and predicates that use the q3c index.
+
+Values are ``double precision[]`` in DALI layout: point ``[lon, lat]``, circle
+``[lon, lat, r]``, polygon ``[lon1, lat1, lon2, lat2, ...]`` (degrees).  Array lengths
+never collide (2, 3, even >= 6), so the exact SQL functions of ``functions.sql`` dispatch
+on length.  Whenever a point's coordinates are known we emit q3c calls instead, which use
+the ``q3c_ang2ipix(ra, dec)`` index.
+"""
+
+from __future__ import annotations
+
+import re
+
+from soxsvo.db.metadata import ColumnMeta
+
+from .errors import ADQLUnsupportedError
+from .scope import Val
+
+#: Schema of the SQL helper functions (see ``functions.sql``).
+SQL_SCHEMA = "soxs_adql"
+
+_ARRAYSIZE = {"point": "2", "circle": "3", "polygon": "*"}
+
+
+def geom_meta(shape: str | None) -> ColumnMeta:
+    """Result metadata of a geometry value (DALI xtype, double array)."""
+    return ColumnMeta(
+        "expr", "double", _ARRAYSIZE.get(shape, "*"), shape, unit="deg",
+        ucd=None,
+    )
+
+
+def _array(coords: tuple[str, ...]) -> str:
+    return f"CAST(ARRAY[{', '.join(coords)}] AS double precision[])"
+
+
+def make(shape: str, coords: tuple[str, ...], const: bool) -> Val:
+    """A geometry built from known coordinate SQL snippets."""
+    return Val(_array(coords), geom_meta(shape), shape, coords, const)
+
+
+def point(args: list[Val]) -> Val:
+    x, y = args
+    return make("point", (x.sql, y.sql), x.const and y.const)
+
+
+def circle(args: list[Val]) -> Val:
+    if len(args) == 3:
+        x, y, r = args
+        return make("circle", (x.sql, y.sql, r.sql), x.const and y.const and r.const)
+    centre, r = args
+    if centre.coords is not None and len(centre.coords) == 2:
+        return make("circle", (*centre.coords, r.sql), centre.const and r.const)
+    sql = f"({centre.sql} || CAST({r.sql} AS double precision))"
+    return Val(sql, geom_meta("circle"), "circle", None, centre.const and r.const)
+
+
+def box(args: list[Val]) -> Val:
+    """BOX as the polygon of its corners (centre +/- half width/height in lon/lat)."""
+    if len(args) == 3:
+        centre, w, h = args
+        if centre.coords is None:
+            raise ADQLUnsupportedError("BOX needs a centre given by coordinates or POINT(x, y)")
+        x, y = centre.coords
+        const = centre.const and w.const and h.const
+    else:
+        xv, yv, w, h = args
+        x, y, const = xv.sql, yv.sql, xv.const and yv.const and w.const and h.const
+    hw, hh = f"({w.sql}) / 2.0", f"({h.sql}) / 2.0"
+    corners = (
+        f"({x}) - {hw}", f"({y}) - {hh}", f"({x}) + {hw}", f"({y}) - {hh}",
+        f"({x}) + {hw}", f"({y}) + {hh}", f"({x}) - {hw}", f"({y}) + {hh}",
+    )
+    return make("polygon", corners, const)
+
+
+def polygon(args: list[Val]) -> Val:
+    if all(a.shape == "point" or a.meta.xtype == "point" for a in args):
+        if all(a.coords is not None for a in args):
+            coords = tuple(c for a in args for c in a.coords)
+            return make("polygon", coords, all(a.const for a in args))
+        sql = "(" + " || ".join(a.sql for a in args) + ")"
+        return Val(sql, geom_meta("polygon"), "polygon", None, all(a.const for a in args))
+    return make("polygon", tuple(a.sql for a in args), all(a.const for a in args))
+
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_FRAMES = {"ICRS", "FK5", "FK4", "J2000", "GALACTIC", "ECLIPTIC", "UNKNOWNFRAME"}
+
+
+def region(text: str, placeholder_value) -> Val:
+    """Translate the STC-S literal of ``REGION('...')`` (simple shapes only).
+
+    Parameters
+    ----------
+    text : str
+        The STC-S string.
+    placeholder_value : callable
+        Turns a Python float into SQL text (numbers are validated here, so inline).
+    """
+    words = text.split()
+    if not words:
+        raise ADQLUnsupportedError("empty REGION string")
+    shape = words[0].upper()
+    rest = words[1:]
+    if rest and rest[0].upper() in _FRAMES:
+        rest = rest[1:]
+    if not all(re.fullmatch(_NUMBER, w) for w in rest):
+        raise ADQLUnsupportedError(
+            "REGION supports only 'Position', 'Circle', 'Box' and 'Polygon' STC-S strings "
+            "with a frame and numbers"
+        )
+    nums = tuple(placeholder_value(float(w)) for w in rest)
+    wanted = {"POSITION": 2, "CIRCLE": 3, "BOX": 4}
+    if shape in wanted and len(nums) == wanted[shape]:
+        if shape == "POSITION":
+            return make("point", nums, True)
+        if shape == "CIRCLE":
+            return make("circle", nums, True)
+        nv = [Val(s, geom_meta(None), const=True) for s in nums]
+        return box(nv)
+    if shape == "POLYGON" and len(nums) >= 6 and len(nums) % 2 == 0:
+        return make("polygon", nums, True)
+    raise ADQLUnsupportedError(f"unsupported or malformed STC-S region {text!r}")
+
+
+def _fn(name: str, *args: str) -> str:
+    return f"{SQL_SCHEMA}.{name}({', '.join(args)})"
+
+
+def centroid(g: Val) -> Val:
+    if g.shape == "circle" and g.coords is not None:
+        return make("point", g.coords[:2], g.const)
+    return Val(_fn("centroid", g.sql), geom_meta("point"), "point")
+
+
+def coord(g: Val, index: int) -> str:
+    if g.coords is not None and g.shape == "point":
+        return g.coords[index]
+    return f"({g.sql})[{index + 1}]"
+
+
+def distance(a: Val, b: Val) -> str:
+    """SQL for DISTANCE(a, b) in degrees."""
+    if a.shape == "point" and b.shape == "point" and a.coords and b.coords:
+        return f"q3c_dist({a.coords[0]}, {a.coords[1]}, {b.coords[0]}, {b.coords[1]})"
+    return _fn("distance", a.sql, b.sql)
+
+
+def distance_within(a: Val, b: Val, radius: str) -> str | None:
+    """``DISTANCE(a, b) < radius`` as an indexable q3c_join, if both are known points."""
+    if not (a.shape == "point" and b.shape == "point" and a.coords and b.coords):
+        return None
+    if a.const is False and b.const:
+        a, b = b, a  # q3c_join uses the index on its second pair
+    return f"q3c_join({a.coords[0]}, {a.coords[1]}, {b.coords[0]}, {b.coords[1]}, {radius})"
+
+
+def _bounding(g: Val) -> tuple[str, str, str] | None:
+    """(lon, lat, radius) SQL of a circle around ``g``, if known cheaply."""
+    if g.coords is None:
+        return None
+    if g.shape == "point":
+        return g.coords[0], g.coords[1], "0"
+    if g.shape == "circle":
+        return g.coords
+    return None
+
+
+def predicate(name: str, a: Val, b: Val, max_fov: float | None = None) -> str:
+    """SQL boolean for ``CONTAINS(a, b) = 1`` or ``INTERSECTS(a, b) = 1``."""
+    if name == "INTERSECTS" and b.shape == "point" and a.shape != "point":
+        a, b = b, a  # a point intersects a region iff the region contains it
+    if a.shape == "point" and a.coords is not None and b.coords is not None:
+        if b.shape == "circle":
+            x, y, r = b.coords
+            return f"q3c_radial_query({a.coords[0]}, {a.coords[1]}, {x}, {y}, {r})"
+        if b.shape == "polygon":
+            return f"q3c_poly_query({a.coords[0]}, {a.coords[1]}, ARRAY[{', '.join(b.coords)}])"
+    exact = _fn("contains" if name == "CONTAINS" else "intersects", a.sql, b.sql)
+    coarse = _coarse(a, b, max_fov)
+    return f"({coarse} AND {exact})" if coarse else exact
+
+
+def _coarse(a: Val, b: Val, max_fov: float | None) -> str | None:
+    """A q3c pre-filter when one side is a region column with centre and size."""
+    for reg, other in ((a.region, b), (b.region, a)):
+        if reg is None:
+            continue
+        ra, dec, fov = reg
+        if other.region is not None:
+            ora, odec, ofov = other.region
+            return f"q3c_join({ora}, {odec}, {ra}, {dec}, ({fov}) / 2.0 + ({ofov}) / 2.0)"
+        bound = _bounding(other)
+        if bound is None:
+            return None
+        x, y, r = bound
+        per_row = f"q3c_join({x}, {y}, {ra}, {dec}, ({r}) + ({fov}) / 2.0)"
+        if max_fov is not None and other.const:
+            # A constant radius lets q3c_join drive an index scan on (ra, dec).
+            return f"(q3c_join({x}, {y}, {ra}, {dec}, ({r}) + {max_fov / 2.0!r}) AND {per_row})"
+        return per_row
+    return None
+
+
+def area(g: Val) -> str:
+    return _fn("area", g.sql)

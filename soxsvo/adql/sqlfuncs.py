@@ -1,0 +1,466 @@
+"""SQL helpers of translated queries (schema ``soxs_adql``) and their installer.
+
+The DDL is a Python constant rather than a ``.sql`` file so that it ships with any
+install (package data would need a pyproject change).  The project's migration runner
+calls :func:`install_functions`; it is idempotent (``CREATE OR REPLACE``).
+"""
+
+from __future__ import annotations
+
+from .geometry import SQL_SCHEMA
+
+#: DDL creating schema ``soxs_adql``: exact spherical predicates and HEALPix helpers.
+FUNCTIONS_SQL = r'''-- Exact spherical geometry and HEALPix helpers for ADQL queries.
+-- Geometries are DALI arrays in degrees: point [lon, lat], circle [lon, lat, r],
+-- polygon [lon1, lat1, lon2, lat2, ...] with great-circle edges; the polygon is the
+-- smaller of the two regions its edges bound (orientation does not matter).
+CREATE SCHEMA IF NOT EXISTS soxs_adql;
+
+CREATE OR REPLACE FUNCTION soxs_adql._vec(lon double precision, lat double precision)
+RETURNS double precision[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ARRAY[cos(radians(lat)) * cos(radians(lon)),
+                 cos(radians(lat)) * sin(radians(lon)),
+                 sin(radians(lat))]
+$$;
+
+CREATE OR REPLACE FUNCTION soxs_adql._dot(a double precision[], b double precision[])
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT a[1] * b[1] + a[2] * b[2] + a[3] * b[3]
+$$;
+
+CREATE OR REPLACE FUNCTION soxs_adql._cross(a double precision[], b double precision[])
+RETURNS double precision[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ARRAY[a[2] * b[3] - a[3] * b[2], a[3] * b[1] - a[1] * b[3], a[1] * b[2] - a[2] * b[1]]
+$$;
+
+-- Angle between two unit vectors, degrees (atan2 form: accurate for tiny angles).
+CREATE OR REPLACE FUNCTION soxs_adql._angle(a double precision[], b double precision[])
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT degrees(atan2(sqrt(c[1] * c[1] + c[2] * c[2] + c[3] * c[3]), soxs_adql._dot(a, b)))
+    FROM (SELECT soxs_adql._cross(a, b) AS c) AS s
+$$;
+
+-- Unit vectors of the polygon vertices, as a 2-D array n x 3.
+CREATE OR REPLACE FUNCTION soxs_adql._vertices(poly double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    result double precision[] := '{}';
+    i integer;
+BEGIN
+    FOR i IN 1 .. array_length(poly, 1) / 2 LOOP
+        result := result || ARRAY[soxs_adql._vec(poly[2 * i - 1], poly[2 * i])];
+    END LOOP;
+    RETURN result;
+END $$;
+
+-- Angular distance (degrees) from unit vector p to the great-circle arc a-b.
+CREATE OR REPLACE FUNCTION soxs_adql._arc_distance(
+    p double precision[], a double precision[], b double precision[])
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    nrm double precision[] := soxs_adql._cross(a, b);
+    len double precision := sqrt(soxs_adql._dot(nrm, nrm));
+    d double precision;
+BEGIN
+    IF len > 1e-15 THEN
+        nrm := ARRAY[nrm[1] / len, nrm[2] / len, nrm[3] / len];
+        d := soxs_adql._dot(p, nrm);
+        -- The foot of the perpendicular lies on the arc iff it is between a and b.
+        IF soxs_adql._dot(soxs_adql._cross(a, p), nrm) >= 0
+           AND soxs_adql._dot(soxs_adql._cross(p, b), nrm) >= 0 THEN
+            RETURN degrees(asin(least(1.0, abs(d))));
+        END IF;
+    END IF;
+    RETURN least(soxs_adql._angle(p, a), soxs_adql._angle(p, b));
+END $$;
+
+-- Do the great-circle arcs a-b and c-d (each shorter than 180 deg) cross?
+CREATE OR REPLACE FUNCTION soxs_adql._arcs_cross(
+    a double precision[], b double precision[], c double precision[], d double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    n1 double precision[] := soxs_adql._cross(a, b);
+    n2 double precision[] := soxs_adql._cross(c, d);
+    t double precision[];
+    s1 double precision;
+    s2 double precision;
+BEGIN
+    IF sign(soxs_adql._dot(n1, c)) * sign(soxs_adql._dot(n1, d)) > 0
+       OR sign(soxs_adql._dot(n2, a)) * sign(soxs_adql._dot(n2, b)) > 0 THEN
+        RETURN false;
+    END IF;
+    t := soxs_adql._cross(n1, n2);
+    -- Both arcs must meet the same one of the two antipodal intersection points.
+    s1 := soxs_adql._dot(t, ARRAY[a[1] + b[1], a[2] + b[2], a[3] + b[3]]);
+    s2 := soxs_adql._dot(t, ARRAY[c[1] + d[1], c[2] + d[2], c[3] + d[3]]);
+    RETURN sign(s1) * sign(s2) > 0;
+END $$;
+
+-- Point in polygon: even-odd rule in the gnomonic projection centred on the mean vertex
+-- direction, where great-circle edges are straight lines.
+CREATE OR REPLACE FUNCTION soxs_adql.point_in_polygon(
+    lon double precision, lat double precision, poly double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    v double precision[] := soxs_adql._vertices(poly);
+    n integer := array_length(poly, 1) / 2;
+    c double precision[] := ARRAY[0, 0, 0];
+    e1 double precision[];
+    e2 double precision[];
+    p double precision[] := soxs_adql._vec(lon, lat);
+    xs double precision[] := '{}';
+    ys double precision[] := '{}';
+    w double precision;
+    px double precision;
+    py double precision;
+    len double precision;
+    inside boolean := false;
+    i integer;
+    j integer;
+BEGIN
+    FOR i IN 1 .. n LOOP
+        c := ARRAY[c[1] + v[i][1], c[2] + v[i][2], c[3] + v[i][3]];
+    END LOOP;
+    len := sqrt(soxs_adql._dot(c, c));
+    IF len < 1e-12 THEN
+        RETURN NULL;
+    END IF;
+    c := ARRAY[c[1] / len, c[2] / len, c[3] / len];
+    w := soxs_adql._dot(p, c);
+    IF w <= 0 THEN
+        RETURN false;
+    END IF;
+    e1 := soxs_adql._cross(ARRAY[0, 0, 1]::double precision[], c);
+    IF sqrt(soxs_adql._dot(e1, e1)) < 1e-9 THEN
+        e1 := soxs_adql._cross(ARRAY[1, 0, 0]::double precision[], c);
+    END IF;
+    len := sqrt(soxs_adql._dot(e1, e1));
+    e1 := ARRAY[e1[1] / len, e1[2] / len, e1[3] / len];
+    e2 := soxs_adql._cross(c, e1);
+    px := soxs_adql._dot(p, e1) / w;
+    py := soxs_adql._dot(p, e2) / w;
+    FOR i IN 1 .. n LOOP
+        w := soxs_adql._dot(ARRAY[v[i][1], v[i][2], v[i][3]], c);
+        IF w <= 0 THEN
+            RETURN NULL;  -- polygon larger than a hemisphere: not supported
+        END IF;
+        xs := xs || (soxs_adql._dot(ARRAY[v[i][1], v[i][2], v[i][3]], e1) / w);
+        ys := ys || (soxs_adql._dot(ARRAY[v[i][1], v[i][2], v[i][3]], e2) / w);
+    END LOOP;
+    j := n;
+    FOR i IN 1 .. n LOOP
+        IF (ys[i] > py) <> (ys[j] > py)
+           AND px < (xs[j] - xs[i]) * (py - ys[i]) / (ys[j] - ys[i]) + xs[i] THEN
+            inside := NOT inside;
+        END IF;
+        j := i;
+    END LOOP;
+    RETURN inside;
+END $$;
+
+-- Smallest distance (degrees) from unit vector p to the polygon's boundary.
+CREATE OR REPLACE FUNCTION soxs_adql._edge_distance(p double precision[], poly double precision[])
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    v double precision[] := soxs_adql._vertices(poly);
+    n integer := array_length(poly, 1) / 2;
+    best double precision := 360;
+    i integer;
+    j integer := n;
+BEGIN
+    FOR i IN 1 .. n LOOP
+        best := least(best, soxs_adql._arc_distance(
+            p, ARRAY[v[j][1], v[j][2], v[j][3]], ARRAY[v[i][1], v[i][2], v[i][3]]));
+        j := i;
+    END LOOP;
+    RETURN best;
+END $$;
+
+-- Does any edge of polygon a cross any edge of polygon b?
+CREATE OR REPLACE FUNCTION soxs_adql._edges_cross(a double precision[], b double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    va double precision[] := soxs_adql._vertices(a);
+    vb double precision[] := soxs_adql._vertices(b);
+    na integer := array_length(a, 1) / 2;
+    nb integer := array_length(b, 1) / 2;
+    i integer;
+    j integer;
+    pi_ integer := na;
+    pj integer;
+BEGIN
+    FOR i IN 1 .. na LOOP
+        pj := nb;
+        FOR j IN 1 .. nb LOOP
+            IF soxs_adql._arcs_cross(
+                ARRAY[va[pi_][1], va[pi_][2], va[pi_][3]], ARRAY[va[i][1], va[i][2], va[i][3]],
+                ARRAY[vb[pj][1], vb[pj][2], vb[pj][3]], ARRAY[vb[j][1], vb[j][2], vb[j][3]])
+            THEN
+                RETURN true;
+            END IF;
+            pj := j;
+        END LOOP;
+        pi_ := i;
+    END LOOP;
+    RETURN false;
+END $$;
+
+-- All vertices of polygon a inside region b (a point test per vertex)?
+CREATE OR REPLACE FUNCTION soxs_adql._vertices_in(a double precision[], b double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    i integer;
+BEGIN
+    FOR i IN 1 .. array_length(a, 1) / 2 LOOP
+        IF NOT coalesce(soxs_adql.contains(ARRAY[a[2 * i - 1], a[2 * i]], b), false) THEN
+            RETURN false;
+        END IF;
+    END LOOP;
+    RETURN true;
+END $$;
+
+CREATE OR REPLACE FUNCTION soxs_adql._any_vertex_in(a double precision[], b double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    i integer;
+BEGIN
+    FOR i IN 1 .. array_length(a, 1) / 2 LOOP
+        IF coalesce(soxs_adql.contains(ARRAY[a[2 * i - 1], a[2 * i]], b), false) THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
+END $$;
+
+-- CONTAINS(a, b): is a entirely within b?
+CREATE OR REPLACE FUNCTION soxs_adql.contains(a double precision[], b double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    la integer := array_length(a, 1);
+    lb integer := array_length(b, 1);
+    d double precision;
+BEGIN
+    IF la = 2 AND lb = 2 THEN
+        RETURN soxs_adql._angle(soxs_adql._vec(a[1], a[2]), soxs_adql._vec(b[1], b[2])) = 0;
+    ELSIF la = 2 AND lb = 3 THEN
+        RETURN soxs_adql._angle(soxs_adql._vec(a[1], a[2]), soxs_adql._vec(b[1], b[2])) <= b[3];
+    ELSIF la = 2 THEN
+        RETURN soxs_adql.point_in_polygon(a[1], a[2], b);
+    ELSIF la = 3 AND lb = 3 THEN
+        d := soxs_adql._angle(soxs_adql._vec(a[1], a[2]), soxs_adql._vec(b[1], b[2]));
+        RETURN d + a[3] <= b[3];
+    ELSIF la = 3 AND lb = 2 THEN
+        RETURN a[3] = 0 AND soxs_adql.contains(ARRAY[a[1], a[2]], b);
+    ELSIF la = 3 THEN
+        RETURN soxs_adql.point_in_polygon(a[1], a[2], b)
+            AND soxs_adql._edge_distance(soxs_adql._vec(a[1], a[2]), b) >= a[3];
+    ELSIF lb = 2 THEN
+        RETURN false;
+    ELSIF lb = 3 THEN
+        RETURN soxs_adql._vertices_in(a, b);
+    ELSE
+        RETURN soxs_adql._vertices_in(a, b) AND NOT soxs_adql._edges_cross(a, b);
+    END IF;
+END $$;
+
+-- INTERSECTS(a, b): do a and b share at least one point?
+CREATE OR REPLACE FUNCTION soxs_adql.intersects(a double precision[], b double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    la integer := array_length(a, 1);
+    lb integer := array_length(b, 1);
+BEGIN
+    IF la = 2 THEN
+        RETURN soxs_adql.contains(a, b);
+    ELSIF lb = 2 THEN
+        RETURN soxs_adql.contains(b, a);
+    ELSIF la = 3 AND lb = 3 THEN
+        RETURN soxs_adql._angle(soxs_adql._vec(a[1], a[2]), soxs_adql._vec(b[1], b[2]))
+            <= a[3] + b[3];
+    ELSIF la = 3 OR lb = 3 THEN
+        IF lb = 3 THEN
+            RETURN soxs_adql.intersects(b, a);
+        END IF;
+        RETURN coalesce(soxs_adql.point_in_polygon(a[1], a[2], b), false)
+            OR soxs_adql._edge_distance(soxs_adql._vec(a[1], a[2]), b) <= a[3];
+    ELSE
+        RETURN soxs_adql._any_vertex_in(a, b) OR soxs_adql._any_vertex_in(b, a)
+            OR soxs_adql._edges_cross(a, b);
+    END IF;
+END $$;
+
+-- Centre of a geometry: the point itself, a circle's centre, a polygon's mean vertex.
+CREATE OR REPLACE FUNCTION soxs_adql.centroid(g double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    v double precision[];
+    c double precision[] := ARRAY[0, 0, 0];
+    i integer;
+BEGIN
+    IF array_length(g, 1) <= 3 THEN
+        RETURN g[1:2];
+    END IF;
+    v := soxs_adql._vertices(g);
+    FOR i IN 1 .. array_length(g, 1) / 2 LOOP
+        c := ARRAY[c[1] + v[i][1], c[2] + v[i][2], c[3] + v[i][3]];
+    END LOOP;
+    RETURN ARRAY[
+        CASE WHEN c[1] = 0 AND c[2] = 0 THEN 0
+             ELSE mod(cast(degrees(atan2(c[2], c[1])) + 360 AS numeric), 360)::double precision
+        END,
+        degrees(atan2(c[3], sqrt(c[1] * c[1] + c[2] * c[2])))];
+END $$;
+
+-- DISTANCE(a, b) in degrees; 0 when a point lies inside the other region.
+CREATE OR REPLACE FUNCTION soxs_adql.distance(a double precision[], b double precision[])
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    la integer := array_length(a, 1);
+    lb integer := array_length(b, 1);
+    p double precision[];
+    d double precision;
+BEGIN
+    IF la <> 2 AND lb = 2 THEN
+        RETURN soxs_adql.distance(b, a);
+    END IF;
+    IF la = 2 THEN
+        p := soxs_adql._vec(a[1], a[2]);
+        IF lb = 2 THEN
+            RETURN soxs_adql._angle(p, soxs_adql._vec(b[1], b[2]));
+        ELSIF lb = 3 THEN
+            RETURN greatest(0, soxs_adql._angle(p, soxs_adql._vec(b[1], b[2])) - b[3]);
+        ELSIF soxs_adql.point_in_polygon(a[1], a[2], b) THEN
+            RETURN 0;
+        END IF;
+        RETURN soxs_adql._edge_distance(p, b);
+    END IF;
+    a := soxs_adql.centroid(a);
+    b := soxs_adql.centroid(b);
+    RETURN soxs_adql._angle(soxs_adql._vec(a[1], a[2]), soxs_adql._vec(b[1], b[2]));
+END $$;
+
+-- AREA in square degrees: cap area for circles, spherical excess for polygons.
+CREATE OR REPLACE FUNCTION soxs_adql.area(g double precision[])
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    n integer := array_length(g, 1) / 2;
+    v double precision[];
+    c double precision[];
+    a double precision[];
+    b double precision[];
+    total double precision := 0;
+    i integer;
+    j integer;
+BEGIN
+    IF array_length(g, 1) = 2 THEN
+        RETURN 0;
+    ELSIF array_length(g, 1) = 3 THEN
+        RETURN 2 * pi() * (1 - cos(radians(g[3]))) * (180 / pi()) ^ 2;
+    END IF;
+    v := soxs_adql._vertices(g);
+    c := soxs_adql.centroid(g);
+    c := soxs_adql._vec(c[1], c[2]);
+    j := n;
+    -- Signed fan of triangles (c, v_j, v_i); Oosterom & Strackee solid angle formula.
+    FOR i IN 1 .. n LOOP
+        a := ARRAY[v[j][1], v[j][2], v[j][3]];
+        b := ARRAY[v[i][1], v[i][2], v[i][3]];
+        total := total + 2 * atan2(soxs_adql._dot(c, soxs_adql._cross(a, b)),
+                                   1 + soxs_adql._dot(c, a) + soxs_adql._dot(a, b)
+                                     + soxs_adql._dot(b, c));
+        j := i;
+    END LOOP;
+    RETURN abs(total) * (180 / pi()) ^ 2;
+END $$;
+
+-- HEALPix NESTED index of (lon, lat) at the given order (0..29).
+CREATE OR REPLACE FUNCTION soxs_adql.healpix_index(
+    hpx_order integer, lon double precision, lat double precision)
+RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    nside bigint := 1::bigint << hpx_order;
+    z double precision := sin(radians(lat));
+    za double precision := abs(sin(radians(lat)));
+    tt double precision := mod(cast(lon AS numeric), 360)::double precision / 90.0;
+    jp bigint; jm bigint; ifp bigint; ifm bigint; face bigint; ix bigint; iy bigint;
+    ntt bigint; tp double precision; tmp double precision;
+    result bigint := 0;
+    bit integer;
+BEGIN
+    IF hpx_order < 0 OR hpx_order > 29 THEN
+        RAISE EXCEPTION 'HEALPix order must be between 0 and 29';
+    END IF;
+    IF tt < 0 THEN tt := tt + 4; END IF;
+    IF za <= 2.0 / 3.0 THEN
+        jp := floor(nside * (0.5 + tt - z * 0.75));
+        jm := floor(nside * (0.5 + tt + z * 0.75));
+        ifp := jp >> hpx_order;
+        ifm := jm >> hpx_order;
+        IF ifp = ifm THEN face := ifp | 4;
+        ELSIF ifp < ifm THEN face := ifp;
+        ELSE face := ifm + 8;
+        END IF;
+        ix := jm & (nside - 1);
+        iy := nside - (jp & (nside - 1)) - 1;
+    ELSE
+        ntt := least(3, floor(tt)::bigint);
+        tp := tt - ntt;
+        tmp := nside * sqrt(3 * (1 - za));
+        jp := least(nside - 1, floor(tp * tmp)::bigint);
+        jm := least(nside - 1, floor((1 - tp) * tmp)::bigint);
+        IF z >= 0 THEN
+            face := ntt; ix := nside - jm - 1; iy := nside - jp - 1;
+        ELSE
+            face := ntt + 8; ix := jp; iy := jm;
+        END IF;
+    END IF;
+    FOR bit IN 0 .. hpx_order - 1 LOOP
+        result := result | (((ix >> bit) & 1) << (2 * bit)) | (((iy >> bit) & 1) << (2 * bit + 1));
+    END LOOP;
+    RETURN (face << (2 * hpx_order)) + result;
+END $$;
+
+-- Centre [ra, dec] of a HEALPix NESTED cell.
+CREATE OR REPLACE FUNCTION soxs_adql.healpix_center(hpx_order integer, ipix bigint)
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    nside bigint := 1::bigint << hpx_order;
+    npface bigint := nside * nside;
+    face bigint := ipix >> (2 * hpx_order);
+    sub bigint := ipix & (npface - 1);
+    jrll integer[] := ARRAY[2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
+    jpll integer[] := ARRAY[1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7];
+    ix bigint := 0; iy bigint := 0; jr bigint; nr bigint; tmp bigint;
+    z double precision; phi double precision;
+    bit integer;
+BEGIN
+    IF hpx_order < 0 OR hpx_order > 29 OR ipix < 0 OR ipix >= 12 * npface THEN
+        RAISE EXCEPTION 'invalid HEALPix order or index';
+    END IF;
+    FOR bit IN 0 .. hpx_order - 1 LOOP
+        ix := ix | (((sub >> (2 * bit)) & 1) << bit);
+        iy := iy | (((sub >> (2 * bit + 1)) & 1) << bit);
+    END LOOP;
+    jr := jrll[face + 1] * nside - ix - iy - 1;
+    IF jr < nside THEN
+        nr := jr; z := 1 - nr * nr / (3.0 * npface);
+    ELSIF jr > 3 * nside THEN
+        nr := 4 * nside - jr; z := nr * nr / (3.0 * npface) - 1;
+    ELSE
+        nr := nside; z := (2 * nside - jr) * 2.0 / (3.0 * nside);
+    END IF;
+    tmp := jpll[face + 1] * nr + ix - iy;
+    IF tmp < 0 THEN tmp := tmp + 8 * nr; END IF;
+    phi := (pi() / 4) * tmp / nr;
+    RETURN ARRAY[mod(cast(degrees(phi) AS numeric), 360)::double precision, degrees(asin(z))];
+END $$;
+'''
+
+
+def install_functions(conn) -> None:
+    """Create or replace the ``soxs_adql`` functions through ``conn`` (psycopg 3).
+
+    The q3c extension must already exist; the caller commits.
+    """
+    conn.execute(FUNCTIONS_SQL)
+    conn.execute(f"GRANT USAGE ON SCHEMA {SQL_SCHEMA} TO PUBLIC")
