@@ -80,3 +80,45 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip(f"the shared corpora folder {SHARED_DIR.name}/ is not beside this checkout")
     return SHARED_DIR
+
+
+DEMO_TRANSIENTS = 12
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_archive(pg_cluster: LocalCluster, tmp_path_factory) -> Settings:
+    """Settings of a read-only demo archive (12 transients, registered spectra), built once.
+
+    Tests must not modify it; those that write use ``db_conninfo``/``settings`` instead.
+    """
+    from soxsvo.demo.archive import build_demo_archive
+    from soxsvo.pipeline.register import ArchiveConfig
+
+    name = "demo_archive"
+    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    settings = load_settings({"SOXSVO_DATA_DIR": str(data_dir),
+                              "SOXSVO_DATABASE_URL": pg_cluster.conninfo(name)})
+    with psycopg.connect(settings.database_url) as conn:
+        build_demo_archive(conn, ArchiveConfig.from_settings(settings),
+                           n_transients=DEMO_TRANSIENTS, seed=DEMO_SEED,
+                           workdir=data_dir / "work")
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_archive: Settings):
+    """The Flask application over the demo archive."""
+    from soxsvo.web import create_app
+
+    app = create_app(demo_archive)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(demo_app):
+    """A Flask test client of the demo archive's application."""
+    return demo_app.test_client()

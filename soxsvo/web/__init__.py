@@ -31,4 +31,5 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(files.blueprint)
+
     return app

@@ -37,3 +37,11 @@ def connection() -> Iterator[psycopg.Connection]:
     """A pooled connection for the current request (rolled back if left in a transaction)."""
     with _pool().connection() as conn:
         yield conn
+
+
+def checkout() -> tuple[psycopg.Connection, object]:
+    """A pooled connection and the function that gives it back, for responses that keep the
+    connection while they stream (the view returns before the rows are read)."""
+    pool = _pool()
+    conn = pool.getconn()
+    return conn, pool.putconn
