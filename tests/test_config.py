@@ -44,7 +44,7 @@ def test_user_file_overrides_defaults(tmp_path: Path) -> None:
     [
         ("colour = 'red'\n", "unknown key 'colour'"),
         ("port = 'eighty'\n", "port must be int"),
-        ("[tap]\nx = 1\n", "unknown key 'tap'"),
+        ("[nosuch]\nx = 1\n", "unknown key 'nosuch'"),
         ("[query]\nsync_timeout = 'soon'\n", "query.sync_timeout must be int"),
         ("[query]\nfoo = 1\n", "unknown key query.foo"),
         ("port = = 1\n", "not valid TOML"),

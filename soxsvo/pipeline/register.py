@@ -164,7 +164,7 @@ def _write_rows(conn, headers, config, *, sha256, md5, size, target, source) -> 
     released = obscore_map.release_date(float(headers.get("MJD-END")), months)
     row = obscore_map.obscore_row(
         headers, dp_id=dp_id, publisher_did=did, size_bytes=size,
-        access_url=f"{config.base_url}/files/{quote(dp_id)}",
+        access_url=f"{config.base_url}/files/{quote(dp_id, safe=':')}",
         collection=config.collection, released=released,
     )
     previous = _current_version(conn, obs_id, row["dataproduct_subtype"], row["prodcatg"])
