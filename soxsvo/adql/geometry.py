@@ -9,6 +9,7 @@ the ``q3c_ang2ipix(ra, dec)`` index.
 
 from __future__ import annotations
 
+import math
 import re
 
 from soxsvo.db.metadata import ColumnMeta
@@ -20,6 +21,43 @@ from .scope import Val
 SQL_SCHEMA = "soxs_adql"
 
 _ARRAYSIZE = {"point": "2", "circle": "3", "polygon": "*"}
+
+#: Largest polygon diameter (degrees) handed to q3c_poly_query: q3c refuses polygons
+#: above ~23 degrees and, in our tests, misses points in large or pole-crossing ones.
+Q3C_POLY_MAX_DIAMETER = 10.0
+
+_LITERAL = re.compile(r"\(- ([0-9.eE+-]+)\)|([0-9.eE+-]+)")
+
+
+def literal(sql: str) -> float | None:
+    """The value of a numeric literal as the translator writes it, else None."""
+    m = _LITERAL.fullmatch(sql)
+    if m is None:
+        return None
+    try:
+        return -float(m.group(1)) if m.group(1) else float(m.group(2))
+    except ValueError:
+        return None
+
+
+def _unit(lon: float, lat: float) -> tuple[float, float, float]:
+    lon, lat = math.radians(lon), math.radians(lat)
+    return (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
+
+
+def bounding_circle(coords: list[float]) -> tuple[float, float, float] | None:
+    """(lon, lat, radius) of a circle around a polygon: mean vertex direction, max distance."""
+    verts = [_unit(coords[i], coords[i + 1]) for i in range(0, len(coords), 2)]
+    cx, cy, cz = (sum(v[k] for v in verts) for k in range(3))
+    norm = math.sqrt(cx * cx + cy * cy + cz * cz)
+    if norm < 1e-9:
+        return None
+    c = (cx / norm, cy / norm, cz / norm)
+    radius = max(math.degrees(math.acos(max(-1.0, min(1.0, sum(a * b for a, b in zip(
+        c, v, strict=True)))))) for v in verts)
+    lon = math.degrees(math.atan2(c[1], c[0])) % 360.0
+    lat = math.degrees(math.asin(max(-1.0, min(1.0, c[2]))))
+    return lon, lat, radius
 
 
 def geom_meta(shape: str | None) -> ColumnMeta:
@@ -66,6 +104,12 @@ def box(args: list[Val]) -> Val:
     else:
         xv, yv, w, h = args
         x, y, const = xv.sql, yv.sql, xv.const and yv.const and w.const and h.const
+    nums = [literal(v) for v in (x, y, w.sql, h.sql)]
+    if None not in nums:
+        bx, by, bw, bh = nums
+        corners = (bx - bw / 2, by - bh / 2, bx + bw / 2, by - bh / 2,
+                   bx + bw / 2, by + bh / 2, bx - bw / 2, by + bh / 2)
+        return make("polygon", tuple(repr(c) for c in corners), const)
     hw, hh = f"({w.sql}) / 2.0", f"({h.sql}) / 2.0"
     corners = (
         f"({x}) - {hw}", f"({y}) - {hh}", f"({x}) + {hw}", f"({y}) - {hh}",
@@ -176,10 +220,25 @@ def predicate(name: str, a: Val, b: Val, max_fov: float | None = None) -> str:
             x, y, r = b.coords
             return f"q3c_radial_query({a.coords[0]}, {a.coords[1]}, {x}, {y}, {r})"
         if b.shape == "polygon":
-            return f"q3c_poly_query({a.coords[0]}, {a.coords[1]}, ARRAY[{', '.join(b.coords)}])"
+            return _point_in_polygon(a, b)
     exact = _fn("contains" if name == "CONTAINS" else "intersects", a.sql, b.sql)
     coarse = _coarse(a, b, max_fov)
     return f"({coarse} AND {exact})" if coarse else exact
+
+
+def _point_in_polygon(a: Val, b: Val) -> str:
+    x, y = a.coords[0], a.coords[1]
+    values = [literal(c) for c in b.coords]
+    if None not in values:
+        bound = bounding_circle(values)
+        if bound is not None and 2 * bound[2] <= Q3C_POLY_MAX_DIAMETER:
+            return f"q3c_poly_query({x}, {y}, ARRAY[{', '.join(b.coords)}])"
+        if bound is not None and bound[2] < 90:
+            # Too large for q3c polygons: q3c cone around it (index), then exact test.
+            lon, lat, radius = bound
+            return (f"(q3c_radial_query({x}, {y}, {lon!r}, {lat!r}, {radius * (1 + 1e-9)!r})"
+                    f" AND {_fn('point_in_polygon', x, y, b.sql)})")
+    return f"coalesce({_fn('point_in_polygon', x, y, b.sql)}, false)"
 
 
 def _coarse(a: Val, b: Val, max_fov: float | None) -> str | None:
