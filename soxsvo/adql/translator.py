@@ -120,7 +120,7 @@ class Translator(ExpressionTranslator):
             while name.lower() in names:
                 name, k = f"{col.name}_{k}", k + 1
             names.add(name.lower())
-            columns.append(renamed(col, name))
+            columns.append(col if col.name == name else renamed(col, name))
             select_sql.append(f"{sql} AS {quote(name)}")
         parts = ["SELECT"]
         if node.quantifier == "DISTINCT":
@@ -217,8 +217,8 @@ class Translator(ExpressionTranslator):
             sql = f"CAST({sql} AS {_CASTS[val.meta.datatype]})"
         elif not val.column and val.sql.startswith("%("):
             sql = f"CAST({sql} AS text)"  # a bare parameter has no type in a select list
-        meta = val.meta if val.column else renamed(val.meta, name)
-        return [(sql, renamed(meta, name))]
+        meta = val.meta if val.meta.name == name else renamed(val.meta, name)
+        return [(sql, meta)]
 
     # -- FROM ------------------------------------------------------------------------------
 
