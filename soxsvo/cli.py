@@ -223,7 +223,8 @@ def adql(query: str, explain: bool) -> None:
         conn = _started_database(_settings()).connect()
     text, code = explain_main(query, published_tables(), conn=conn, explain=explain)
     click.echo(text, err=code != 0)
-    sys.exit(code)
+    # A wrong query is bad input like any other: exit code 2 (the helper says 1 or 2).
+    sys.exit(USAGE_ERROR if code else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,8 @@
 """Numbered SQL migrations from ``sql/``, applied in order, each once, each in a transaction.
 
-After the migrations, ``upgrade`` re-derives everything that comes from the column metadata
-(column comments and TAP_SCHEMA), so that a change to ``soxsvo/db/columns/*.toml`` reaches the
-database with the next ``soxsvo db upgrade``.
+After the migrations, ``upgrade`` re-creates the ADQL geometry functions and re-derives
+everything that comes from the column metadata (column comments and TAP_SCHEMA), so that a
+change to ``soxsvo/db/columns/*.toml`` reaches the database with the next ``soxsvo db upgrade``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 
+from soxsvo.adql import install_functions
 from soxsvo.config import PROJECT_ROOT
 from soxsvo.db.tapschema import sync_published_metadata
 
@@ -101,5 +102,8 @@ def upgrade(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Migra
                     (migration.version, migration.name),
                 )
             applied.append(migration)
+        # The ADQL geometry functions are code, not schema history: re-created on every
+        # upgrade (CREATE OR REPLACE), so a new soxsvo version brings its own.
+        install_functions(conn)
         sync_published_metadata(conn)
     return applied
