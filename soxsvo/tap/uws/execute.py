@@ -1,0 +1,180 @@
+"""Run one claimed async job: the sync endpoint's query path, into a file instead of a response.
+
+The job's outcome is written with ``WHERE phase = 'EXECUTING' AND worker_id = ...``: when
+that matches nothing, the job was aborted or deleted meanwhile, and the worker only removes
+what it wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+
+from soxsvo.config import Settings
+from soxsvo.dali import DALIError, DALIParams
+from soxsvo.tap.query import begin_as_reader, prepare, query_error_message, stream_rows
+from soxsvo.tap.sync import parse_tap_request, resolve_writer
+from soxsvo.tap.uws import jobs
+from soxsvo.tap.uws.uploads import load_upload_file
+
+log = logging.getLogger(__name__)
+
+RESTART_MESSAGE = "the worker running this job stopped (server restart); submit it again"
+
+
+class _JobTimeoutError(Exception):
+    """The job ran past its executionDuration between two batches."""
+
+
+class _WorkerStoppingError(Exception):
+    """The worker was asked to stop while the job ran."""
+
+
+def _timeout_message(seconds: int) -> str:
+    return (f"query exceeded the job's execution duration of {seconds} s and was cancelled; "
+            "add constraints (a smaller region, TOP) or ask for a longer executionDuration")
+
+
+def _watched(batches: Iterator[list], deadline: float,
+             stopping: Callable[[], bool]) -> Iterator[list]:
+    # statement_timeout bounds each FETCH; this bounds the whole job, writing included.
+    for batch in batches:
+        if time.monotonic() > deadline:
+            raise _JobTimeoutError
+        if stopping():
+            raise _WorkerStoppingError
+        yield batch
+
+
+def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
+                  stopping: Callable[[], bool]) -> tuple[Path, object, object]:
+    """Run the query; write the result to a temporary file in the job's folder."""
+    tap = parse_tap_request(DALIParams(job.parameters), settings.tap)
+    writer = resolve_writer(tap.response_format)
+    folder = jobs.job_dir(settings.data_path, job.job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".result.{writer.file_extension}.part"
+    deadline = time.monotonic() + job.execution_duration
+    begin_as_reader(qconn, job.execution_duration)
+    uploads = tuple(load_upload_file(qconn, name, folder / "uploads" / filename,
+                                     settings.tap["upload_max_rows"])
+                    for name, filename in job.uploads)
+    prepared = prepare(tap.query, uploads)
+    from soxsvo.votable.info import query_infos
+
+    batches = _watched(stream_rows(qconn, prepared, tap.maxrec), deadline, stopping)
+    with partial.open("wb") as handle:
+        for chunk in writer.stream(prepared.columns, batches,
+                                   resource_infos=query_infos(query=prepared.adql_text),
+                                   overflow=lambda: prepared.outcome.overflow):
+            handle.write(chunk)
+    qconn.rollback()
+    return partial, writer, prepared.outcome
+
+
+def _finish(qconn: psycopg.Connection, job: jobs.Job, worker_id: str, sql: str,
+            args: tuple) -> bool:
+    """Record the outcome if the job is still this worker's; commit; False if it is not."""
+    try:
+        cur = qconn.execute(sql + " WHERE job_id = %s AND phase = 'EXECUTING' AND "
+                            "worker_id = %s", (*args, job.job_id, worker_id))
+        mine = cur.rowcount == 1
+        if mine:
+            qconn.commit()
+        else:
+            qconn.rollback()  # with the result row inserted beside it, if any
+        return mine
+    except psycopg.errors.QueryCanceled:
+        # ABORT cancelled this very statement while it waited for the row lock: the job is
+        # no longer EXECUTING, so the update would have matched nothing anyway.
+        qconn.rollback()
+        return False
+
+
+def _set_error(qconn: psycopg.Connection, job: jobs.Job, worker_id: str, message: str,
+               error_type: str = "fatal") -> bool:
+    return _finish(qconn, job, worker_id,
+                   "UPDATE uws.job SET phase = 'ERROR', end_time = now(), error_summary = %s, "
+                   "error_type = %s, backend_pid = NULL", (message, error_type))
+
+
+def _clean_up(job: jobs.Job, settings: Settings, qconn: psycopg.Connection) -> None:
+    """Remove what this run wrote; the whole folder if the job itself is gone."""
+    folder = jobs.job_dir(settings.data_path, job.job_id)
+    for path in folder.glob(".result*"):
+        path.unlink(missing_ok=True)
+    gone = qconn.execute("SELECT NOT EXISTS (SELECT 1 FROM uws.job WHERE job_id = %s)",
+                         (job.job_id,)).fetchone()[0]
+    qconn.rollback()
+    if gone:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def execute_job(qconn: psycopg.Connection, job: jobs.Job, settings: Settings, worker_id: str,
+                *, stopping: Callable[[], bool] = lambda: False) -> str:
+    """Run a job claimed by this worker on ``qconn``; record and return its final phase.
+
+    Parameters
+    ----------
+    qconn : psycopg.Connection
+        The connection whose backend pid the claim recorded (ABORT cancels it).
+    stopping : callable
+        True when the worker is asked to stop: the job then ends in ERROR with the restart
+        message rather than keeping the shutdown waiting.
+    """
+    error: tuple[str, str] | None = None
+    partial = None
+    try:
+        partial, writer, outcome = _write_result(qconn, job, settings, stopping)
+    except DALIError as exc:
+        error = (str(exc), "fatal")
+    except _JobTimeoutError:
+        error = (_timeout_message(job.execution_duration), "fatal")
+    except _WorkerStoppingError:
+        error = (RESTART_MESSAGE, "transient")
+    except psycopg.errors.QueryCanceled as exc:
+        if stopping():
+            error = (RESTART_MESSAGE, "transient")
+        elif "statement timeout" in (exc.diag.message_primary or ""):
+            error = (_timeout_message(job.execution_duration), "fatal")
+        else:
+            # Cancelled by ABORT or DELETE: they already set the phase; nothing to record.
+            error = ("query cancelled", "transient")
+    except psycopg.Error as exc:
+        error = (query_error_message(exc)[0], "fatal")
+    except Exception as exc:  # noqa: BLE001 - a job must end in a phase, whatever broke
+        log.exception("job %s failed", job.job_id)
+        error = (f"internal error of the service while running the query: {exc}", "fatal")
+    if error is not None:
+        qconn.rollback()
+        recorded = _set_error(qconn, job, worker_id, *error)
+        _clean_up(job, settings, qconn)
+        return "ERROR" if recorded else "ABORTED"
+    final = partial.with_name(f"result.{writer.file_extension}")
+    os.replace(partial, final)
+    relative = str(final.relative_to(settings.data_path))
+    recorded = False
+    try:
+        qconn.execute("INSERT INTO uws.result (job_id, result_id, path, size, mime_type, rows, "
+                      "overflow) VALUES (%s, 'result', %s, %s, %s, %s, %s)",
+                      (job.job_id, relative, final.stat().st_size, writer.mime_type,
+                       outcome.rows, outcome.overflow))
+        recorded = _finish(qconn, job, worker_id,
+                           "UPDATE uws.job SET phase = 'COMPLETED', end_time = now(), "
+                           "backend_pid = NULL", ())
+    except (psycopg.errors.ForeignKeyViolation, psycopg.errors.QueryCanceled):
+        # Deleted while its result was written, or ABORT cancelled the INSERT as it waited
+        # for the job's row lock.
+        qconn.rollback()
+    if not recorded:
+        qconn.rollback()
+        final.unlink(missing_ok=True)
+        _clean_up(job, settings, qconn)
+        return "ABORTED"
+    return "COMPLETED"

@@ -1,0 +1,241 @@
+"""UWS job workers: processes that claim QUEUED jobs and run their queries into result files.
+
+Jobs never run inside a web request. Each worker holds three connections: a control one
+(LISTEN for new jobs; its backend's presence in ``pg_stat_activity`` proves the worker lives),
+a heartbeat one (a thread), and the query one, whose backend pid is recorded on the running
+job so that ABORT can cancel it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import psycopg
+
+from soxsvo.config import Settings
+from soxsvo.db import Database
+from soxsvo.tap.uws import jobs
+from soxsvo.tap.uws.execute import RESTART_MESSAGE, execute_job
+
+log = logging.getLogger(__name__)
+
+#: Seconds between heartbeats, and the age after which a worker counts as dead even if its
+#: connection lingers (e.g. a frozen host whose TCP connection has not timed out yet).
+HEARTBEAT_INTERVAL = 5.0
+HEARTBEAT_STALE = 60.0
+#: Seconds between checks for new jobs when no NOTIFY arrives (a NOTIFY can be missed while
+#: the control connection reconnects), and between sweeps for destroyed jobs and dead workers.
+POLL_INTERVAL = 5.0
+MAINTENANCE_INTERVAL = 30.0
+QUERY_APPLICATION = "soxsvo-uws-query"
+
+
+def _register(conn: psycopg.Connection, worker_id: str) -> None:
+    conn.execute("INSERT INTO uws.worker (worker_id, host, os_pid, control_pid) "
+                 "VALUES (%s, %s, %s, pg_backend_pid())",
+                 (worker_id, socket.gethostname(), os.getpid()))
+
+
+def reap_orphaned_jobs(conn: psycopg.Connection, data_path) -> list[str]:
+    """End in ERROR every EXECUTING job whose worker is dead; forget dead workers; commit.
+
+    A worker is dead when its control connection is gone from ``pg_stat_activity`` (the
+    server drops it when the process dies) or its heartbeat is stale. The orphaned query, if
+    its backend still runs (PostgreSQL notices a vanished client only when it writes to it),
+    is terminated so that it stops using the server.
+    """
+    dead = """
+        w.worker_id IS NULL
+        OR w.heartbeat < now() - make_interval(secs => %(stale)s)
+        OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = w.control_pid)"""
+    try:
+        rows = conn.execute(
+            f"SELECT j.job_id, j.backend_pid FROM uws.job j "
+            f"LEFT JOIN uws.worker w USING (worker_id) "
+            f"WHERE j.phase = 'EXECUTING' AND ({dead}) FOR UPDATE OF j SKIP LOCKED",
+            {"stale": HEARTBEAT_STALE}).fetchall()
+        for job_id, pid in rows:
+            if pid is not None:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE pid = %s AND application_name = %s",
+                             (pid, QUERY_APPLICATION))
+            conn.execute("UPDATE uws.job SET phase = 'ERROR', end_time = now(), "
+                         "error_summary = %s, error_type = 'transient', backend_pid = NULL "
+                         "WHERE job_id = %s", (RESTART_MESSAGE, job_id))
+        conn.execute(f"DELETE FROM uws.worker w WHERE {dead.replace('w.worker_id IS NULL OR', '')}",
+                     {"stale": HEARTBEAT_STALE})
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    for job_id, _ in rows:
+        for partial in jobs.job_dir(data_path, job_id).glob(".result*"):
+            partial.unlink(missing_ok=True)
+        log.warning("job %s: its worker died; marked ERROR", job_id)
+    return [job_id for job_id, _ in rows]
+
+
+def claim_next_job(conn: psycopg.Connection, worker_id: str) -> jobs.Job | None:
+    """Move the oldest QUEUED job to EXECUTING for this worker (on the connection that will
+    run its query, whose pid is recorded for ABORT); commit; None when the queue is empty."""
+    try:
+        row = conn.execute(
+            "UPDATE uws.job SET phase = 'EXECUTING', start_time = now(), worker_id = %s, "
+            "backend_pid = pg_backend_pid() WHERE job_id = ("
+            "  SELECT job_id FROM uws.job WHERE phase = 'QUEUED' ORDER BY queued_time, job_id"
+            "  FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING job_id", (worker_id,)).fetchone()
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return None if row is None else jobs.get_job(conn, row[0])
+
+
+class _Heartbeat(threading.Thread):
+    """Refreshes the worker's heartbeat on its own connection while the worker lives."""
+
+    def __init__(self, conninfo: str, worker_id: str) -> None:
+        super().__init__(name=f"uws-heartbeat-{worker_id}", daemon=True)
+        self.conninfo = conninfo
+        self.worker_id = worker_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            with psycopg.connect(self.conninfo, autocommit=True,
+                                 application_name="soxsvo-uws-heartbeat") as conn:
+                while not self.stopped.wait(HEARTBEAT_INTERVAL):
+                    conn.execute("UPDATE uws.worker SET heartbeat = now() WHERE worker_id = %s",
+                                 (self.worker_id,))
+        except psycopg.Error as exc:
+            # Without heartbeats the worker will be declared dead; say why in the log.
+            log.error("worker %s: heartbeat stopped: %s", self.worker_id, exc)
+
+
+def _wait_for_work(control: psycopg.Connection, stop_event: threading.Event,
+                   seconds: float) -> None:
+    """Return on a NOTIFY, on stop, or after ``seconds`` (checking stop every second)."""
+    deadline = time.monotonic() + seconds
+    while not stop_event.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        for _ in control.notifies(timeout=min(1.0, remaining), stop_after=1):
+            return
+
+
+def run_worker(settings: Settings, stop_event: threading.Event | None = None, *,
+               worker_id: str | None = None, poll_interval: float = POLL_INTERVAL) -> None:
+    """Run async jobs until ``stop_event`` is set (forever without one).
+
+    Parameters
+    ----------
+    settings : Settings
+        Where the database and the data directory are; query limits.
+    stop_event : threading.Event or multiprocessing.Event, optional
+        Checked between jobs and while waiting for one.
+    worker_id : str, optional
+        Name of this worker in ``uws.worker`` (host, pid and a random suffix by default).
+    poll_interval : float
+        Seconds between looks at the queue when no NOTIFY arrives.
+    """
+    stop_event = stop_event or threading.Event()
+    worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{jobs.new_job_id()[:6]}"
+    conninfo = Database(settings).conninfo
+    data_path = settings.data_path
+    with (psycopg.connect(conninfo, autocommit=True,
+                          application_name="soxsvo-uws-control") as control,
+          psycopg.connect(conninfo, application_name=QUERY_APPLICATION) as qconn):
+        _running["qconn"] = qconn
+        _register(control, worker_id)
+        control.execute(f"LISTEN {jobs.QUEUE_CHANNEL}")
+        heartbeat = _Heartbeat(conninfo, worker_id)
+        heartbeat.start()
+        log.info("UWS worker %s started", worker_id)
+        try:
+            _loop(qconn, control, settings, worker_id, stop_event, poll_interval, data_path)
+        finally:
+            heartbeat.stopped.set()
+            _running.pop("qconn", None)
+            # If the server is going away, the next worker's reaper forgets this one.
+            with contextlib.suppress(psycopg.Error):
+                control.execute("DELETE FROM uws.worker WHERE worker_id = %s", (worker_id,))
+            log.info("UWS worker %s stopped", worker_id)
+
+
+def _loop(qconn: psycopg.Connection, control: psycopg.Connection, settings: Settings,
+          worker_id: str, stop_event, poll_interval: float, data_path) -> None:
+    next_maintenance = 0.0  # at once: reap jobs of workers that died before this one started
+    while not stop_event.is_set():
+        if time.monotonic() >= next_maintenance:
+            reap_orphaned_jobs(qconn, data_path)
+            swept = jobs.sweep_destroyed(qconn, data_path)
+            if swept:
+                log.info("destroyed %d jobs past their destruction time", len(swept))
+            next_maintenance = time.monotonic() + MAINTENANCE_INTERVAL
+        job = claim_next_job(qconn, worker_id)
+        if job is None:
+            _wait_for_work(control, stop_event, poll_interval)
+            continue
+        execute_job(qconn, job, settings, worker_id, stopping=stop_event.is_set)
+
+
+#: The query connection of this process's worker, for the SIGTERM handler to cancel.
+_running: dict[str, psycopg.Connection] = {}
+
+
+def _process_main(settings: Settings, stop_event) -> None:
+    """Entry point of a worker process: SIGTERM/SIGINT stop it promptly."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s [uws worker %(process)d] %(message)s")
+
+    def stop(signum, frame) -> None:
+        stop_event.set()
+        # A running query is cancelled so that the process exits promptly; its job ends in
+        # ERROR with the restart message, as it would after a crash.
+        qconn = _running.get("qconn")
+        if qconn is not None:
+            with contextlib.suppress(psycopg.Error):
+                qconn.cancel_safe(timeout=5)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    run_worker(settings, stop_event)
+
+
+def start_workers(settings: Settings, n: int) -> list[multiprocessing.Process]:
+    """Start ``n`` worker processes (spawned, so no connection or thread is inherited)."""
+    context = multiprocessing.get_context("spawn")
+    processes = []
+    for index in range(n):
+        process = context.Process(target=_process_main, args=(settings, context.Event()),
+                                  name=f"soxsvo-uws-worker-{index}", daemon=False)
+        process.start()
+        processes.append(process)
+    return processes
+
+
+def stop_workers(processes: list[multiprocessing.Process], timeout: float = 15.0) -> None:
+    """Ask every worker to stop (SIGTERM), wait up to ``timeout`` s in all, then kill."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.1, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
+
+def iter_live_workers(conn: psycopg.Connection) -> Iterator[tuple[str, int]]:
+    """(worker id, OS pid) of the registered workers, for status pages and tests."""
+    yield from conn.execute("SELECT worker_id, os_pid FROM uws.worker ORDER BY started")
