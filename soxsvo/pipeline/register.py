@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,25 @@ from soxsvo.pipeline.obscore_map import ProductHeaders
 
 
 class RegistrationError(Exception):
-    """The product was not registered; the message says why. Nothing was written."""
+    """The product was not registered; the message says why. Nothing was written.
+
+    Parameters
+    ----------
+    message : str
+        Why, in one or a few lines.
+    report : dict, optional
+        The validator's report (``ValidationReport.to_dict()``) when the product is invalid.
+    retryable : bool
+        True when the product itself may be fine and the failure came from its surroundings
+        (database unreachable, store full): a watcher keeps such a file for a later attempt
+        instead of rejecting it.
+    """
+
+    def __init__(self, message: str, *, report: dict | None = None,
+                 retryable: bool = False) -> None:
+        super().__init__(message)
+        self.report = report
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -83,16 +102,35 @@ def stored_path(store: Path, sha256: str) -> Path:
     return store / sha256[:2] / f"{sha256}.fits"
 
 
-def _copy_into_store(source: Path, target: Path) -> bool:
-    """Copy atomically (temp file + rename); return False if the file was already there."""
+def _copy_into_store(source: Path, target: Path, sha256: str) -> bool:
+    """Copy atomically (temp file + rename), checking the bytes are those validated.
+
+    Returns False if the file was already there. The source is hashed while it is copied:
+    a file rewritten since it was checksummed must not enter the store under the old
+    checksum. Every failure removes the temporary file and raises :class:`RegistrationError`.
+    """
     if target.exists():
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    os.close(handle)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        os.close(handle)
+    except OSError as exc:
+        raise RegistrationError(f"cannot write into the archive store: {exc}",
+                                retryable=True) from None
     try:
         shutil.copyfile(source, temp)
+        if file_checksums(Path(temp))[0] != sha256:
+            raise RegistrationError(f"{source.name} changed while it was being ingested")
         os.replace(temp, target)
+    except FileNotFoundError:
+        Path(temp).unlink(missing_ok=True)
+        raise RegistrationError(f"{source}: disappeared while it was being ingested") from None
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        # ENOSPC, EDQUOT, EIO: the store's fault, not the product's; the file may be retried.
+        raise RegistrationError(f"cannot copy {source.name} into the archive store: "
+                                f"{exc.strerror or exc}", retryable=True) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
@@ -208,12 +246,120 @@ def _record_provenance(conn: psycopg.Connection, did: str, headers: ProductHeade
         )
 
 
-def _validate(path: Path) -> None:
-    from soxsvo.pipeline.validate import validate_product
+#: Key of the transaction-level advisory lock every registration holds: it serialises the
+#: choice of ADP names, the duplicate check and version superseding between processes
+#: (``soxsvo ingest`` and ``soxsvo watch`` may run at once); each holds it for milliseconds.
+_REGISTRATION_LOCK = 0x50C5_0003
 
-    report = validate_product(path)
-    if not report.ok:
-        raise RegistrationError(f"{path.name} is not a valid Phase 3 product:\n{report.to_text()}")
+
+@dataclass(frozen=True)
+class PreparedProduct:
+    """A product checked and read, ready for :func:`commit_prepared` (picklable, so that the
+    expensive part can run in a worker process)."""
+
+    path: Path
+    sha256: str
+    md5: str
+    size: int
+    headers: ProductHeaders
+
+
+def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
+    """Checksum, validate and read a product without touching the database or the store.
+
+    Parameters
+    ----------
+    path : Path
+        A Phase 3 product (FITS).
+    validate : bool
+        Check the Phase 3 rules (default).
+
+    Returns
+    -------
+    PreparedProduct
+        Checksums, size and the headers registration needs.
+
+    Raises
+    ------
+    RegistrationError
+        When the file is missing, unreadable or invalid (``report`` holds the validator's
+        report then).
+    """
+    path = Path(path)
+    try:
+        sha256, md5, size = file_checksums(path)
+    except FileNotFoundError:
+        raise RegistrationError(f"{path}: no such file (removed before it was ingested?)") \
+            from None
+    except OSError as exc:
+        raise RegistrationError(f"{path}: cannot read: {exc}") from None
+    if validate:
+        from soxsvo.pipeline.validate import validate_product
+
+        report = validate_product(path)
+        if not report.ok:
+            raise RegistrationError(
+                f"{path.name} is not a valid Phase 3 product:\n{report.to_text()}",
+                report=report.to_dict())
+    try:
+        with warnings.catch_warnings():
+            # Truncation and non-standard cards are the validator's business; here a file
+            # that cannot be read at all is simply refused.
+            warnings.simplefilter("ignore")
+            headers = obscore_map.read_headers(path)
+    except Exception as exc:  # astropy raises many types for damaged files
+        raise RegistrationError(f"{path}: cannot read its headers: {exc}") from None
+    return PreparedProduct(path, sha256, md5, size, headers)
+
+
+def _existing(conn: psycopg.Connection, sha256: str) -> Registration | None:
+    row = conn.execute(
+        "SELECT publisher_did, dp_id FROM soxs.product WHERE sha256 = %s", (sha256,)
+    ).fetchone()
+    return Registration(row[0], row[1], created=False) if row else None
+
+
+def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
+                    config: ArchiveConfig) -> Registration:
+    """Copy a prepared product into the store and write its rows in one transaction.
+
+    The whole step holds :data:`_REGISTRATION_LOCK`, so that two registrations of the same
+    file (or of two versions of one product) cannot interleave. If the transaction fails, the
+    file this call copied into the store is removed again: there is never a row without its
+    file nor a stored file without its row (a process killed between copy and commit can leave
+    an unreferenced stored file; registering the product again reuses it).
+
+    Raises
+    ------
+    RegistrationError
+        File gone or changed, store full, database lost (``retryable`` for the latter two),
+        or headers that cannot be mapped onto ObsCore.
+    """
+    target = stored_path(config.store, prepared.sha256)
+    copied = False
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_REGISTRATION_LOCK,))
+            existing = _existing(conn, prepared.sha256)
+            if existing:
+                return existing
+            copied = _copy_into_store(prepared.path, target, prepared.sha256)
+            return _write_rows(conn, prepared.headers, config, sha256=prepared.sha256,
+                               md5=prepared.md5, size=prepared.size, target=target,
+                               source=prepared.path)
+    except BaseException as exc:
+        if copied:
+            target.unlink(missing_ok=True)
+        if isinstance(exc, RegistrationError):
+            raise
+        if isinstance(exc, psycopg.OperationalError):
+            raise RegistrationError(f"{prepared.path.name}: database connection lost, nothing "
+                                    f"registered: {str(exc).strip()}", retryable=True) from None
+        if isinstance(exc, psycopg.errors.DataError | psycopg.errors.IntegrityError
+                      | ValueError | TypeError | KeyError):
+            raise RegistrationError(f"{prepared.path.name}: headers do not map onto the "
+                                    f"archive: {str(exc).strip()}") from None
+        raise
 
 
 def register_product(conn: psycopg.Connection, path: Path, config: ArchiveConfig, *,
@@ -235,32 +381,15 @@ def register_product(conn: psycopg.Connection, path: Path, config: ArchiveConfig
     validate : bool
         Check the Phase 3 rules first (the default; turn off only for already-validated files).
 
+    Returns
+    -------
+    Registration
+        The product's identifiers; ``created`` is False when the same bytes were registered
+        before (then nothing changed).
+
     Raises
     ------
     RegistrationError
-        When the file is unreadable or invalid; nothing is registered.
+        When the file is unreadable or invalid, or registration failed; nothing is registered.
     """
-    path = Path(path)
-    try:
-        sha256, md5, size = file_checksums(path)
-        headers = obscore_map.read_headers(path)
-    except (OSError, ValueError) as exc:
-        raise RegistrationError(f"{path}: cannot read: {exc}") from None
-    if validate:
-        _validate(path)
-    existing = conn.execute(
-        "SELECT publisher_did, dp_id FROM soxs.product WHERE sha256 = %s", (sha256,)
-    ).fetchone()
-    conn.rollback()
-    if existing:
-        return Registration(existing[0], existing[1], created=False)
-    target = stored_path(config.store, sha256)
-    copied = _copy_into_store(path, target)
-    try:
-        with conn.transaction():
-            return _write_rows(conn, headers, config, sha256=sha256, md5=md5, size=size,
-                               target=target, source=path)
-    except BaseException:
-        if copied:
-            target.unlink(missing_ok=True)
-        raise
+    return commit_prepared(conn, prepare_product(Path(path), validate=validate), config)
