@@ -122,3 +122,20 @@ def demo_app(demo_archive: Settings):
 def client(demo_app):
     """A Flask test client of the demo archive's application."""
     return demo_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_app):
+    """The demo application served over HTTP on a free port (threaded werkzeug), for real
+    clients (pyvo, astroquery, STILTS) that need a URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    port = server.server_port
+    demo_app.config["SOXSVO"].values["base_url"] = f"http://127.0.0.1:{port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
