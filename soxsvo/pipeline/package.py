@@ -1,0 +1,407 @@
+"""``soxsvo package``: soxspipe's ``SCI_SLIT_FLUX_<ARM>`` products as ESO Phase 3 1D spectra.
+
+soxspipe 0.17.4 writes, per arm, ``<SOF>_EXTRACTED_MERGED.fits`` (an N-row table ``WAVE``
+[nm, air], ``FLUX_COUNTS`` [e-], ``VARIANCE`` [e-^2], ``SKY_COUNTS``, ``SNR``,
+``FLUX_DENSITY_COUNTS`` [e-/nm]) and ``<SOF>_FLUXCAL.fits`` (``WAVE``, ``FLUX_CALIBRATED``,
+no error). This module turns them, with the raw headers they name, into compliant products:
+
+* ``FLUX`` is ``FLUX_CALIBRATED``; ``ERR`` is propagated through the calibration:
+  ``ERR = sqrt(VARIANCE) * FLUX_CALIBRATED / FLUX_COUNTS``, i.e. the counts error scaled by
+  the same conversion factor (e- -> erg/cm2/s/A) as the flux. Because
+  ``FLUX_DENSITY_COUNTS = FLUX_COUNTS / bin``, this equals
+  ``sqrt(VARIANCE) / bin * FLUX_CALIBRATED / FLUX_DENSITY_COUNTS``. Where ``FLUX_COUNTS`` is 0
+  or not finite the factor is interpolated from the neighbouring pixels (it is smooth: the
+  response curve).
+* ``QUAL`` flags non-finite or non-positive variance / flux (``BAD_PIXEL``); ``SNR`` is
+  ``FLUX/ERR``, which equals soxspipe's ``FLUX_COUNTS/sqrt(VARIANCE)``.
+* Wavelengths are converted from air to vacuum (IAU standard of Morton 2000, in the inverse
+  form of Piskunov used by VALD) and optionally to the barycentre (``SPECSYS = 'BARYCENT'``),
+  both stated in ``HISTORY`` cards.
+* ``PROVi``, ``NCOMBINE``, ``TEXPTIME``, ``MJD-OBS``/``MJD-END`` and ``OBIDi`` come from the raw
+  frames named by ``ESO PRO REC1 RAWi NAME``; ``SPEC_RES`` from the arm and the slit.
+* The UV-VIS and NIR spectra of one observation are merged (:func:`merge_arms`).
+* ``_SKYSUB``, ``_SKYMODEL`` and ``_EXTRACTED_ORDERS`` files of the same SOF are copied beside
+  the product and named in ``ASSONi``/``ASSOCi``/``ASSOMi``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from soxsvo.pipeline.merge import merge_arms
+from soxsvo.pipeline.spectrum import (
+    AssociatedFile,
+    Phase3Spectrum,
+    QualityFlag,
+    write_phase3_spectrum,
+)
+
+__all__ = ["PackageError", "PackagedProduct", "air_to_vacuum", "barycentric_velocity",
+           "package_arm", "package_reduced", "read_arm_product", "spec_res"]
+
+#: La Silla (NTT), fixed: ``EarthLocation.of_site`` would need the network.
+LA_SILLA = {"lon": -70.7375, "lat": -29.2567, "height": 2400.0}
+#: Resolving power with a 1 arcsec slit (SOXS design values).
+R_1ARCSEC = {"UVVIS": 4500.0, "NIR": 5000.0}
+#: Slit keyword per arm in raw headers.
+SLIT_KEYWORD = {"UVVIS": "ESO INS VISE NAME", "NIR": "ESO INS NISE NAME"}
+#: Associated files soxspipe writes beside the 1D spectrum: suffix -> Phase 3 category.
+ASSOCIATED = {"_SKYSUB.fits": "ANCILLARY.2DSPECTRUM",
+              "_SKYMODEL.fits": "ANCILLARY.SKYSPECTRUM",
+              "_EXTRACTED_ORDERS.fits": "ANCILLARY.ORDERSPECTRA"}
+#: Raw-header keywords worth keeping in the product (ObsCore reads the seeing).
+KEEP_KEYWORDS = ("ESO OBS NAME", "ESO OBS TARG NAME", "ESO TEL AIRM START", "ESO TEL AIRM END",
+                 "ESO TEL AMBI FWHM START", "ESO TEL AMBI FWHM END", "ESO QC SNR MEDIAN",
+                 "ESO PRO CATG")
+_ARCHIVE_NAME = re.compile(r"^SOXS\.\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\.fits$")
+_C_KMS = 299792.458
+
+
+class PackageError(Exception):
+    """The inputs cannot be packaged; the message says which file and why."""
+
+
+@dataclass
+class ArmProduct:
+    """One soxspipe ``SCI_SLIT_FLUX_<ARM>`` product and its flux calibration, as read."""
+
+    path: Path
+    header: fits.Header
+    arm: str
+    wave: np.ndarray
+    flux_counts: np.ndarray
+    variance: np.ndarray
+    flux_density_counts: np.ndarray
+    flux_calibrated: np.ndarray | None = None
+
+    @property
+    def sof(self) -> str:
+        """The SOF stem shared by all files of this reduction."""
+        return self.path.name[: -len("_EXTRACTED_MERGED.fits")]
+
+
+@dataclass(frozen=True)
+class PackagedProduct:
+    """A Phase 3 spectrum written by :func:`package_reduced`."""
+
+    path: Path
+    spectrum: Phase3Spectrum = field(repr=False)
+
+    @property
+    def summary(self) -> str:
+        """One line for the command line."""
+        s = self.spectrum
+        return (f"{s.arm} {s.object}, {s.wavelmin:.1f}-{s.wavelmax:.1f} nm, {s.nelem} pixels, "
+                f"NCOMBINE {s.ncombine}, SNR {s.median_snr():.1f}, {s.specsys}")
+
+
+# -- physics ------------------------------------------------------------------------------------
+def air_to_vacuum(wave_nm: np.ndarray) -> np.ndarray:
+    """Vacuum wavelengths (nm) of air wavelengths (nm): IAU standard (Morton 2000), inverted
+    by N. Piskunov for VALD; accurate to ~1e-8 relative between 200 nm and 2.5 um."""
+    wave_nm = np.asarray(wave_nm, dtype=np.float64)
+    s2 = (1e4 / (wave_nm * 10.0)) ** 2
+    n = (1.0 + 8.336624212083e-5 + 2.408926869968e-2 / (130.1065924522 - s2)
+         + 1.599740894897e-4 / (38.92568793293 - s2))
+    return wave_nm * n
+
+
+def barycentric_velocity(ra: float, dec: float, mjd: float) -> float:
+    """Barycentric correction (km/s) for a target seen from La Silla at ``mjd`` (UTC).
+
+    Multiply topocentric wavelengths by ``1 + v / c`` to get barycentric ones.
+    """
+    from astropy import units as u
+    from astropy.coordinates import EarthLocation, SkyCoord
+    from astropy.time import Time
+    from astropy.utils import iers
+
+    site = EarthLocation.from_geodetic(lon=LA_SILLA["lon"] * u.deg, lat=LA_SILLA["lat"] * u.deg,
+                                       height=LA_SILLA["height"] * u.m)
+    # No downloads: a telescope's reduction machine may be offline; the bundled IERS table
+    # is good to well below 1 m/s for this purpose.
+    with iers.conf.set_temp("auto_download", False), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        target = SkyCoord(ra=ra * u.deg, dec=dec * u.deg, frame="icrs")
+        v = target.radial_velocity_correction(kind="barycentric", location=site,
+                                              obstime=Time(mjd, format="mjd", scale="utc"))
+    return float(v.to_value(u.km / u.s))
+
+
+def spec_res(arm: str, slit: str | float | None) -> float:
+    """``SPEC_RES`` of an arm and slit (``'SLIT1.0'``, ``1.0`` ...).
+
+    A slit-limited echelle has R proportional to 1/width: R(1") / width, capped at twice R(1")
+    because the 0.5" slit is undersampled. Slits wider than 2" are seeing-limited and keep the
+    1" value (the seeing is not known to be better).
+    """
+    base = R_1ARCSEC["UVVIS" if arm.upper() in ("VIS", "UVVIS") else "NIR"]
+    match = re.search(r"(\d+(?:\.\d+)?)", str(slit)) if slit is not None else None
+    if match is None:
+        return base
+    width = float(match.group(1))
+    if width <= 0 or width > 2.0:
+        return base
+    return round(min(base / width, 2.0 * base), 0)
+
+
+def _slit_arcsec(header: fits.Header, arm: str) -> float:
+    match = re.search(r"(\d+(?:\.\d+)?)", str(header.get(SLIT_KEYWORD[arm], "1.0")))
+    return float(match.group(1)) if match else 1.0
+
+
+# -- reading ------------------------------------------------------------------------------------
+def _column(table, name: str, path: Path) -> np.ndarray:
+    if name not in table.columns.names:
+        raise PackageError(f"{path.name}: no {name} column (not a soxspipe product?)")
+    return np.asarray(table[name], dtype=np.float64).ravel()
+
+
+def read_arm_product(merged: Path, fluxcal: Path | None = None) -> ArmProduct:
+    """Read ``<SOF>_EXTRACTED_MERGED.fits`` and, if given, ``<SOF>_FLUXCAL.fits``."""
+    try:
+        with fits.open(merged, memmap=False) as hdul:
+            header = hdul[0].header.copy()
+            table = hdul[1].data
+            wave = _column(table, "WAVE", merged)
+            counts = _column(table, "FLUX_COUNTS", merged)
+            variance = _column(table, "VARIANCE", merged)
+            density = _column(table, "FLUX_DENSITY_COUNTS", merged)
+    except (OSError, IndexError, TypeError) as exc:
+        raise PackageError(f"{merged}: cannot read: {exc}") from None
+    catg = str(header.get("ESO PRO CATG", ""))
+    if not catg.startswith("SCI_SLIT_FLUX_"):
+        raise PackageError(f"{merged.name}: ESO PRO CATG is {catg!r}, not SCI_SLIT_FLUX_<ARM>")
+    arm = catg.removeprefix("SCI_SLIT_FLUX_").upper()
+    arm = "UVVIS" if arm in ("VIS", "UVVIS") else arm
+    product = ArmProduct(merged, header, arm, wave, counts, variance, density)
+    if fluxcal is not None:
+        with fits.open(fluxcal, memmap=False) as hdul:
+            table = hdul[1].data
+            cal_wave = _column(table, "WAVE", fluxcal)
+            cal = _column(table, "FLUX_CALIBRATED", fluxcal)
+        same = cal_wave.size == wave.size and np.allclose(cal_wave, wave, rtol=0, atol=1e-6)
+        product.flux_calibrated = cal if same else np.interp(wave, cal_wave, cal,
+                                                             left=np.nan, right=np.nan)
+    return product
+
+
+def _raw_names(header: fits.Header) -> list[str]:
+    names, i = [], 1
+    while f"ESO PRO REC1 RAW{i} NAME" in header:
+        names.append(str(header[f"ESO PRO REC1 RAW{i} NAME"]))
+        i += 1
+    return names
+
+
+def _raw_headers(header: fits.Header, raw_dirs: list[Path], product: Path) -> list[fits.Header]:
+    """Primary headers of the science raw frames a product was made from."""
+    found, missing = [], []
+    for name in _raw_names(header):
+        path = next((d / name for d in raw_dirs if (d / name).is_file()), None)
+        if path is None:
+            missing.append(name)
+            continue
+        raw = fits.getheader(path, 0)
+        if str(raw.get("ESO DPR CATG", "SCIENCE")).upper() == "SCIENCE":
+            if "ARCFILE" not in raw and not _ARCHIVE_NAME.match(name):
+                raise PackageError(f"{path}: no ARCFILE keyword, cannot name it in PROVi")
+            raw = raw.copy()
+            raw.setdefault("ARCFILE", name)
+            found.append(raw)
+    if missing:
+        raise PackageError(f"{product.name}: raw frames not found in "
+                           f"{', '.join(map(str, raw_dirs)) or '(no --raw folder)'}: "
+                           f"{', '.join(missing)}")
+    if not found:
+        raise PackageError(f"{product.name}: names no science raw frame (ESO PRO REC1 RAWi)")
+    return found
+
+
+# -- building -----------------------------------------------------------------------------------
+def _conversion_factor(product: ArmProduct) -> np.ndarray:
+    """FLUX_CALIBRATED / FLUX_COUNTS per pixel, interpolated where counts are 0 or bad."""
+    counts, cal = product.flux_counts, product.flux_calibrated
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = cal / counts
+    ok = np.isfinite(factor) & (counts != 0)
+    if not ok.any():
+        raise PackageError(f"{product.path.name}: flux calibration has no usable pixel")
+    return np.interp(product.wave, product.wave[ok], factor[ok])
+
+
+def package_arm(product: ArmProduct, raw_headers: list[fits.Header], *, input_air: bool = True,
+                barycentric: bool = False, assoc: list[AssociatedFile] | None = None
+                ) -> Phase3Spectrum:
+    """One arm's Phase 3 spectrum (arrays and every mandatory keyword derived from inputs).
+
+    Parameters
+    ----------
+    product : ArmProduct
+        From :func:`read_arm_product`.
+    raw_headers : list of Header
+        Primary headers of the science raw frames it was made from.
+    input_air : bool
+        soxspipe's wavelengths are in air (convert to vacuum).
+    barycentric : bool
+        Correct the wavelengths to the solar-system barycentre.
+    assoc : list of AssociatedFile, optional
+        Associated files already written beside the product.
+    """
+    h = product.header
+    variance = product.variance
+    bad = ~np.isfinite(variance) | (variance <= 0) | ~np.isfinite(product.flux_counts)
+    if product.flux_calibrated is not None:
+        factor = _conversion_factor(product)
+        flux = product.flux_calibrated
+        fluxcal = "ABSOLUTE"
+    else:
+        # Uncalibrated: the flux density in counts, with the same bin conversion applied.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = product.flux_density_counts / product.flux_counts
+        factor = np.where(np.isfinite(factor), factor, np.nanmedian(factor))
+        flux = product.flux_density_counts
+        fluxcal = "UNCALIBRATED"
+    err = np.sqrt(np.where(bad, np.nan, variance)) * np.abs(factor)
+    bad |= ~np.isfinite(flux)
+    # A flux without a usable error is no measurement (and Phase 3 forbids finite FLUX with
+    # non-finite ERR): both become NaN, flagged.
+    flux = np.where(bad, np.nan, flux)
+    qual = np.where(bad, int(QualityFlag.BAD_PIXEL), 0).astype(np.int32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snr = np.where(bad, 0.0, flux / err)
+
+    mjd_obs = min(float(r["MJD-OBS"]) for r in raw_headers)
+    mjd_end = max(float(r["MJD-OBS"]) + float(r["EXPTIME"]) / 86400.0 for r in raw_headers)
+    texptime = sum(float(r["EXPTIME"]) for r in raw_headers)
+    history = []
+    wave = product.wave
+    if input_air:
+        wave = air_to_vacuum(wave)
+        history.append("WAVE converted from air to vacuum (IAU/Morton 2000, VALD inverse)")
+    specsys = "TOPOCENT"
+    ra, dec = float(h["RA"]), float(h["DEC"])
+    if barycentric:
+        v = barycentric_velocity(ra, dec, (mjd_obs + mjd_end) / 2.0)
+        wave = wave * (1.0 + v / _C_KMS)
+        specsys = "BARYCENT"
+        history.append(f"WAVE corrected to the barycentre: v = {v:+.4f} km/s at mid exposure")
+    slit = _slit_arcsec(h, product.arm)
+    extra = {f"HIERARCH {k}": h[k] for k in KEEP_KEYWORDS if k in h}
+    if history:
+        extra["HISTORY"] = "; ".join(history)
+    obids = list(dict.fromkeys(int(r["ESO OBS ID"]) for r in raw_headers if "ESO OBS ID" in r))
+    return Phase3Spectrum(
+        wave=wave, flux=flux.astype(np.float32), err=err.astype(np.float32), qual=qual,
+        snr=snr.astype(np.float32), object=str(h.get("OBJECT", h.get("ESO OBS TARG NAME", ""))),
+        ra=ra, dec=dec, arm=product.arm, mjd_obs=mjd_obs, mjd_end=mjd_end,
+        # Nodding and stacking put every exposure into every pixel: EXPTIME = TEXPTIME.
+        exptime=texptime, texptime=texptime, ncombine=len(raw_headers),
+        prog_id=str(h.get("ESO OBS PROG ID", "")), obids=obids,
+        prov=[str(r["ARCFILE"]) for r in raw_headers],
+        procsoft=str(h.get("ESO PRO REC1 PIPE ID", "soxspipe")),
+        spec_res=spec_res(product.arm, slit), fluxcal=fluxcal,
+        fluxerr=-2.0 if fluxcal == "ABSOLUTE" else -1.0, specsys=specsys,
+        aperture=slit / 3600.0,
+        obstech=str(raw_headers[0].get("ESO DPR TECH", h.get("ESO PRO TECH",
+                                                             "ECHELLE,SLIT"))),
+        assoc=list(assoc or []), extra_header=extra,
+    )
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9+-]+", "", text) or "target"
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_associated(product: ArmProduct, stem: str, out_dir: Path) -> list[AssociatedFile]:
+    files = []
+    for suffix, category in ASSOCIATED.items():
+        source = product.path.with_name(product.sof + suffix)
+        if source.is_file():
+            target = out_dir / f"{stem}{suffix}"
+            shutil.copyfile(source, target)
+            files.append(AssociatedFile(target.name, category, _md5(target)))
+    return files
+
+
+def _stem(spec_object: str, arm: str, mjd: float) -> str:
+    return f"SOXS_{_safe(spec_object)}_{arm}_{mjd:.5f}"
+
+
+def find_reduced(paths: list[Path]) -> list[tuple[Path, Path | None]]:
+    """``(EXTRACTED_MERGED, FLUXCAL or None)`` pairs under ``paths`` (files or folders)."""
+    found = []
+    for path in map(Path, paths):
+        candidates = sorted(path.rglob("*_EXTRACTED_MERGED.fits")) if path.is_dir() else [path]
+        for merged in candidates:
+            if not merged.name.endswith("_EXTRACTED_MERGED.fits"):
+                raise PackageError(f"{merged}: expected a <SOF>_EXTRACTED_MERGED.fits file")
+            fluxcal = merged.with_name(merged.name.replace("_EXTRACTED_MERGED", "_FLUXCAL"))
+            found.append((merged, fluxcal if fluxcal.is_file() else None))
+    if not found:
+        raise PackageError(f"no *_EXTRACTED_MERGED.fits under {', '.join(map(str, paths))}")
+    return found
+
+
+def package_reduced(paths: list[Path], out_dir: Path, *, raw_dirs: list[Path] | None = None,
+                    barycentric: bool = False, input_air: bool = True,
+                    merge: bool = True) -> list[PackagedProduct]:
+    """Package every soxspipe 1D product under ``paths`` and merge arms per observation.
+
+    Parameters
+    ----------
+    paths : list of Path
+        ``<SOF>_EXTRACTED_MERGED.fits`` files or folders holding them (``FLUXCAL`` beside).
+    out_dir : Path
+        Where the Phase 3 products and their associated files are written.
+    raw_dirs : list of Path, optional
+        Folders of the raw frames named in ``ESO PRO REC1 RAWi NAME`` (default: each
+        product's own folder).
+    barycentric, input_air : bool
+        See :func:`package_arm`.
+    merge : bool
+        Also write the merged UV-VIS+NIR spectrum where an observation has both arms.
+
+    Returns
+    -------
+    list of PackagedProduct
+        Per-arm products, then merged ones.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[PackagedProduct] = []
+    by_observation: dict[tuple, dict[str, Phase3Spectrum]] = {}
+    for merged, fluxcal in find_reduced(paths):
+        product = read_arm_product(merged, fluxcal)
+        raws = _raw_headers(product.header, list(raw_dirs or [merged.parent]), merged)
+        spectrum = package_arm(product, raws, input_air=input_air, barycentric=barycentric)
+        stem = _stem(spectrum.object, spectrum.arm, spectrum.mjd_obs)
+        spectrum.assoc = _copy_associated(product, stem, out_dir)
+        path = out_dir / f"{stem}.fits"
+        write_phase3_spectrum(spectrum, path)
+        written.append(PackagedProduct(path, spectrum))
+        key = (spectrum.object, tuple(spectrum.obids), spectrum.fluxcal)
+        by_observation.setdefault(key, {})[spectrum.arm] = spectrum
+    if merge:
+        for arms in by_observation.values():
+            if {"UVVIS", "NIR"} <= arms.keys():
+                combined = merge_arms(arms["UVVIS"], arms["NIR"])
+                path = out_dir / f"{_stem(combined.object, 'MERGED', combined.mjd_obs)}.fits"
+                write_phase3_spectrum(combined, path)
+                written.append(PackagedProduct(path, combined))
+    return written

@@ -1,0 +1,170 @@
+"""``soxsvo package``: soxspipe SCI_SLIT_FLUX products (built here in soxspipe's documented
+layout) become valid Phase 3 spectra with the error propagated through the flux calibration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+from astropy.io import fits
+from astropy.time import Time
+from click.testing import CliRunner
+
+from soxsvo.cli import main as cli
+from soxsvo.pipeline.package import (
+    air_to_vacuum,
+    barycentric_velocity,
+    package_reduced,
+    spec_res,
+)
+from soxsvo.pipeline.register import ArchiveConfig, register_product
+from soxsvo.pipeline.spectrum import read_phase3_spectrum
+from soxsvo.pipeline.validate import validate_product
+
+START = 61000.05
+ARMS = {"VIS": (780.0, 850.0, 0.02, "SLIT1.0"), "NIR": (800.0, 900.0, 0.06, "SLIT1.5")}
+RESPONSE = 3.0e-3  # FLUX_CALIBRATED / FLUX_DENSITY_COUNTS, times a slope below
+
+
+def raw_header(arm: str, k: int) -> fits.Header:
+    mjd = START + k * 700.0 / 86400.0 + (0.0 if arm == "VIS" else 1e-5)
+    h = fits.Header()
+    h["ARCFILE"] = "SOXS." + Time(mjd, format="mjd").isot[:23] + ".fits"
+    for key, value in [("OBJECT", "SN 2026xyz"), ("RA", 150.25), ("DEC", -30.5),
+                       ("MJD-OBS", mjd), ("EXPTIME", 600.0), ("ESO SEQ ARM", arm),
+                       ("ESO DPR CATG", "SCIENCE"), ("ESO DPR TYPE", "OBJECT"),
+                       ("ESO DPR TECH", "ECHELLE,SLIT,NODDING"), ("ESO OBS ID", 3000042),
+                       ("ESO OBS PROG ID", "116.28A1.001"),
+                       ("ESO OBS TARG NAME", "SN2026xyz"),
+                       ("ESO INS VISE NAME" if arm == "VIS" else "ESO INS NISE NAME",
+                        ARMS[arm][3]), ("ESO TEL AMBI FWHM START", 0.9)]:
+        h[f"HIERARCH {key}" if " " in key else key] = value
+    return h
+
+
+def write_soxspipe(folder: Path, arm: str, *, seed: int = 0) -> dict:
+    """Raw frames, ``_EXTRACTED_MERGED``, ``_FLUXCAL`` and ``_SKYSUB`` of one arm."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    lo, hi, step, _ = ARMS[arm]
+    wave = np.arange(lo, hi + step / 2, step)
+    counts = 500.0 + 100.0 * np.sin(wave / 7.0) + rng.normal(0, 20, wave.size)
+    counts[5] = 0.0  # a pixel where the conversion factor must be interpolated
+    variance = np.abs(counts) + 25.0
+    variance[7] = 0.0  # a bad pixel
+    density = counts / step
+    response = RESPONSE * (1.0 + (wave - lo) / (hi - lo))
+    raws = [raw_header(arm, k) for k in range(2)]
+    names = []
+    for k, raw in enumerate(raws):
+        name = f"SOXS_{arm}_OBJ_{k}.fits"  # soxspipe's own names, not the archive's
+        fits.PrimaryHDU(header=raw).writeto(folder / name)
+        names.append(name)
+    prim = raws[0].copy()
+    for key in [k for k in prim if k.startswith("ESO DPR")] + ["ARCFILE"]:
+        del prim[key]
+    prim["HIERARCH ESO PRO CATG"] = f"SCI_SLIT_FLUX_{arm}"
+    prim["HIERARCH ESO PRO TYPE"] = "REDUCED"
+    prim["HIERARCH ESO PRO REC1 PIPE ID"] = "soxspipe/v0.17.4"
+    for i, name in enumerate(names, 1):
+        prim[f"HIERARCH ESO PRO REC1 RAW{i} NAME"] = name
+        prim[f"HIERARCH ESO PRO REC1 RAW{i} CATG"] = f"OBJECT_{arm}"
+    prim["HIERARCH ESO QC SNR MEDIAN"] = 22.0
+    sof = f"{arm.lower()}_stare_obj"
+    table = fits.BinTableHDU.from_columns([
+        fits.Column("WAVE", "D", unit="nm", array=wave),
+        fits.Column("FLUX_COUNTS", "D", unit="electron", array=counts),
+        fits.Column("VARIANCE", "D", array=variance),
+        fits.Column("SKY_COUNTS", "D", array=np.full(wave.size, 40.0)),
+        fits.Column("SNR", "D", array=counts / np.sqrt(np.where(variance > 0, variance, 1))),
+        fits.Column("FLUX_DENSITY_COUNTS", "D", unit="electron/nm", array=density)])
+    fits.HDUList([fits.PrimaryHDU(header=prim), table]).writeto(
+        folder / f"{sof}_EXTRACTED_MERGED.fits", checksum=True)
+    cal = fits.BinTableHDU.from_columns([
+        fits.Column("WAVE", "D", unit="nm", array=wave),
+        fits.Column("FLUX_CALIBRATED", "D", array=density * response)])
+    fits.HDUList([fits.PrimaryHDU(header=prim), cal]).writeto(folder / f"{sof}_FLUXCAL.fits")
+    fits.PrimaryHDU(np.ones((10, 50), np.float32)).writeto(folder / f"{sof}_SKYSUB.fits")
+    return {"wave": wave, "variance": variance, "density": density, "counts": counts,
+            "response": response, "raws": raws, "step": step}
+
+
+@pytest.fixture
+def reduced(tmp_path):
+    return {arm: write_soxspipe(tmp_path / "reduced", arm, seed=i)
+            for i, arm in enumerate(ARMS)}
+
+
+def test_arms_and_merge_validate_and_propagate_errors(tmp_path, reduced):
+    out = tmp_path / "p3"
+    products = package_reduced([tmp_path / "reduced"], out)
+    assert sorted(p.spectrum.arm for p in products) == ["MERGED", "NIR", "UVVIS"]
+    for product in products:
+        report = validate_product(product.path)
+        assert report.ok, report.to_text()
+    vis_path = next(p.path for p in products if p.spectrum.arm == "UVVIS")
+    vis = read_phase3_spectrum(vis_path)
+    inputs = reduced["VIS"]
+    # ERR = sqrt(VARIANCE) * FLUX_CALIBRATED / FLUX_COUNTS = sqrt(VARIANCE) / bin * response.
+    expected = np.sqrt(inputs["variance"]) / inputs["step"] * inputs["response"]
+    good = vis.qual == 0
+    assert not good[7] and good[5]
+    np.testing.assert_allclose(vis.err[good], expected[good], rtol=1e-6)
+    np.testing.assert_allclose(vis.flux[good], (inputs["density"] * inputs["response"])[good],
+                               rtol=1e-6)
+    assert np.isnan(vis.flux[7]) and np.isnan(vis.err[7])
+    np.testing.assert_allclose(vis.snr[good], vis.flux[good] / vis.err[good], rtol=1e-5)
+    # Vacuum wavelengths: ~0.22 nm redder than air at 800 nm.
+    np.testing.assert_allclose(vis.wave, air_to_vacuum(inputs["wave"]))
+    assert 0.20 < vis.wave[0] - inputs["wave"][0] < 0.24
+    meta = vis.meta
+    assert vis.prov == [r["ARCFILE"] for r in inputs["raws"]]
+    assert vis.ncombine == 2 and vis.texptime == 1200.0 and vis.obids == [3000042]
+    assert vis.mjd_end == pytest.approx(inputs["raws"][1]["MJD-OBS"] + 600 / 86400)
+    assert meta["SPEC_RES"] == 4500.0 and meta["SPECSYS"] == "TOPOCENT"
+    assert meta["WAVELMIN"] == pytest.approx(vis.wave[0])
+    assert meta["PROCSOFT"] == "soxspipe/v0.17.4" 
+    assert "air to vacuum" in str(fits.getheader(vis_path)["HISTORY"])
+    assert vis.assoc[0].category == "ANCILLARY.2DSPECTRUM"
+    assert (out / vis.assoc[0].name).is_file()
+    nir = next(p.spectrum for p in products if p.spectrum.arm == "NIR")
+    assert nir.spec_res == spec_res("NIR", "SLIT1.5") == pytest.approx(5000 / 1.5, abs=1)
+    merged = next(p.spectrum for p in products if p.spectrum.arm == "MERGED")
+    assert merged.ncombine == 4 and len(merged.prov) == 4
+    assert merged.wavelmin == vis.wave[0] and merged.wavelmax == pytest.approx(nir.wave[-1])
+
+
+def test_barycentric_correction(tmp_path, reduced):
+    products = package_reduced([tmp_path / "reduced"], tmp_path / "p3", barycentric=True,
+                               merge=False)
+    vis = next(p.spectrum for p in products if p.spectrum.arm == "UVVIS")
+    assert vis.specsys == "BARYCENT" and validate_product(products[0].path).ok
+    v = barycentric_velocity(150.25, -30.5, (vis.mjd_obs + vis.mjd_end) / 2)
+    assert 0 < abs(v) < 31
+    ratio = vis.wave / air_to_vacuum(reduced["VIS"]["wave"])
+    np.testing.assert_allclose(ratio, 1 + v / 299792.458, rtol=1e-12)
+
+
+def test_missing_raw_frames_are_named(tmp_path, reduced):
+    from soxsvo.pipeline.package import PackageError
+
+    (tmp_path / "reduced" / "SOXS_VIS_OBJ_1.fits").unlink()
+    with pytest.raises(PackageError, match="SOXS_VIS_OBJ_1.fits"):
+        package_reduced([tmp_path / "reduced"], tmp_path / "p3")
+
+
+def test_cli_package_then_register(tmp_path, reduced, settings, db_conninfo):
+    env = {"SOXSVO_DATA_DIR": str(settings.data_path), "SOXSVO_DATABASE_URL": db_conninfo}
+    result = CliRunner().invoke(cli, ["package", str(tmp_path / "reduced"), "--out",
+                                      str(tmp_path / "p3")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "3 Phase 3 products written" in result.output
+    with psycopg.connect(db_conninfo) as conn:
+        for path in sorted((tmp_path / "p3").glob("SOXS_*_[MNU]*_*.fits")):
+            if path.stem.count("_") == 3:
+                assert register_product(conn, path, ArchiveConfig.from_settings(settings)).created
+        subtypes = {r[0] for r in conn.execute(
+            "SELECT dataproduct_subtype FROM ivoa.obscore").fetchall()}
+    assert subtypes == {"uvvis", "nir", "merged"}
