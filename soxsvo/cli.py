@@ -227,5 +227,15 @@ def adql(query: str, explain: bool) -> None:
     sys.exit(USAGE_ERROR if code else 0)
 
 
+# -- samp ------------------------------------------------------------------------------------
+def _samp_group() -> click.Group:
+    from soxsvo.samp.cli import samp
+
+    return samp
+
+
+main.add_command(_samp_group(), "samp")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
