@@ -17,10 +17,10 @@ import pytest
 from soxsvo.config import Settings, load_settings
 
 UWS = "{http://www.ivoa.net/xml/UWS/v1.0}"
-#: Four copies of TAP_SCHEMA.columns cross-joined: billions of rows, minutes of work, so it is
-#: still running when a test aborts it, kills its worker or lets it time out.
+#: Five copies of TAP_SCHEMA.columns cross-joined: billions of rows, many minutes of work, so
+#: it still runs when a test aborts it, kills its worker or lets it time out.
 LONG_QUERY = ("SELECT COUNT(*) AS n FROM tap_schema.columns AS a, tap_schema.columns AS b, "
-              "tap_schema.columns AS c, tap_schema.columns AS d")
+              "tap_schema.columns AS c, tap_schema.columns AS d, tap_schema.columns AS e")
 
 
 def _close_pool(app) -> None:

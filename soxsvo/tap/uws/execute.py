@@ -32,6 +32,10 @@ class _JobTimeoutError(Exception):
     """The job ran past its executionDuration between two batches."""
 
 
+class _AbortedError(Exception):
+    """The job was aborted or deleted before its query started."""
+
+
 class _WorkerStoppingError(Exception):
     """The worker was asked to stop while the job ran."""
 
@@ -61,6 +65,12 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".result.{writer.file_extension}.part"
     deadline = time.monotonic() + job.execution_duration
+    # An ABORT between the claim and the query's start cancels nothing (a cancel reaching an
+    # idle backend is dropped), so look at the phase once more just before starting.
+    phase = qconn.execute("SELECT phase FROM uws.job WHERE job_id = %s",
+                          (job.job_id,)).fetchone()
+    if phase is None or phase[0] != "EXECUTING":
+        raise _AbortedError
     begin_as_reader(qconn, job.execution_duration)
     uploads = tuple(load_upload_file(qconn, name, folder / "uploads" / filename,
                                      settings.tap["upload_max_rows"])
@@ -117,7 +127,8 @@ def _clean_up(job: jobs.Job, settings: Settings, qconn: psycopg.Connection) -> N
 
 
 def execute_job(qconn: psycopg.Connection, job: jobs.Job, settings: Settings, worker_id: str,
-                *, stopping: Callable[[], bool] = lambda: False) -> str:
+                *, stopping: Callable[[], bool] = lambda: False,
+                watch: Callable[[str | None], None] = lambda job_id: None) -> str:
     """Run a job claimed by this worker on ``qconn``; record and return its final phase.
 
     Parameters
@@ -127,15 +138,21 @@ def execute_job(qconn: psycopg.Connection, job: jobs.Job, settings: Settings, wo
     stopping : callable
         True when the worker is asked to stop: the job then ends in ERROR with the restart
         message rather than keeping the shutdown waiting.
+    watch : callable
+        Told the job id while its query may run, and None after: a watchdog thread cancels
+        the query when the job stops being EXECUTING (see ``worker._Watchdog``).
     """
     error: tuple[str, str] | None = None
     partial = None
+    watch(job.job_id)
     try:
         partial, writer, outcome = _write_result(qconn, job, settings, stopping)
     except DALIError as exc:
         error = (str(exc), "fatal")
     except _JobTimeoutError:
         error = (_timeout_message(job.execution_duration), "fatal")
+    except _AbortedError:
+        error = ("aborted before it started", "transient")
     except _WorkerStoppingError:
         error = (RESTART_MESSAGE, "transient")
     except psycopg.errors.QueryCanceled as exc:
@@ -151,6 +168,8 @@ def execute_job(qconn: psycopg.Connection, job: jobs.Job, settings: Settings, wo
     except Exception as exc:  # noqa: BLE001 - a job must end in a phase, whatever broke
         log.exception("job %s failed", job.job_id)
         error = (f"internal error of the service while running the query: {exc}", "fatal")
+    finally:
+        watch(None)
     if error is not None:
         qconn.rollback()
         recorded = _set_error(qconn, job, worker_id, *error)

@@ -27,6 +27,8 @@ from soxsvo.tap.uws.execute import RESTART_MESSAGE, execute_job
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two looks of the watchdog at the running job.
+WATCH_INTERVAL = 1.0
 #: Seconds between heartbeats, and the age after which a worker counts as dead even if its
 #: connection lingers (e.g. a frozen host whose TCP connection has not timed out yet).
 HEARTBEAT_INTERVAL = 5.0
@@ -99,25 +101,58 @@ def claim_next_job(conn: psycopg.Connection, worker_id: str) -> jobs.Job | None:
     return None if row is None else jobs.get_job(conn, row[0])
 
 
-class _Heartbeat(threading.Thread):
-    """Refreshes the worker's heartbeat on its own connection while the worker lives."""
+class _Watchdog(threading.Thread):
+    """Heartbeat and guard of one worker, on its own connection.
 
-    def __init__(self, conninfo: str, worker_id: str) -> None:
-        super().__init__(name=f"uws-heartbeat-{worker_id}", daemon=True)
+    Every second it checks that the job being run is still EXECUTING and the worker is not
+    stopping; otherwise it cancels the job's query. ABORT and DELETE cancel the backend
+    themselves, but a cancel that reaches the backend between two statements is dropped by
+    PostgreSQL; this second look makes the cancellation certain within a second.
+    """
+
+    def __init__(self, conninfo: str, worker_id: str, qconn: psycopg.Connection,
+                 stop_event) -> None:
+        super().__init__(name=f"uws-watchdog-{worker_id}", daemon=True)
         self.conninfo = conninfo
         self.worker_id = worker_id
-        self.stopped = threading.Event()
+        self.qconn = qconn
+        self.stop_event = stop_event
+        self.finished = threading.Event()
+        self.lock = threading.Lock()
+        self.job_id: str | None = None
+
+    def watch(self, job_id: str | None) -> None:
+        """Guard ``job_id`` (None: the worker is between queries, cancel nothing)."""
+        with self.lock:
+            self.job_id = job_id
 
     def run(self) -> None:
         try:
             with psycopg.connect(self.conninfo, autocommit=True,
                                  application_name="soxsvo-uws-heartbeat") as conn:
-                while not self.stopped.wait(HEARTBEAT_INTERVAL):
-                    conn.execute("UPDATE uws.worker SET heartbeat = now() WHERE worker_id = %s",
-                                 (self.worker_id,))
+                last_beat = time.monotonic()
+                while not self.finished.wait(WATCH_INTERVAL):
+                    self._guard(conn)
+                    if time.monotonic() - last_beat >= HEARTBEAT_INTERVAL:
+                        conn.execute("UPDATE uws.worker SET heartbeat = now() "
+                                     "WHERE worker_id = %s", (self.worker_id,))
+                        last_beat = time.monotonic()
         except psycopg.Error as exc:
             # Without heartbeats the worker will be declared dead; say why in the log.
             log.error("worker %s: heartbeat stopped: %s", self.worker_id, exc)
+
+    def _guard(self, conn: psycopg.Connection) -> None:
+        with self.lock:
+            if self.job_id is None:
+                return
+            if not self.stop_event.is_set():
+                row = conn.execute("SELECT phase FROM uws.job WHERE job_id = %s",
+                                   (self.job_id,)).fetchone()
+                if row is not None and row[0] == "EXECUTING":
+                    return
+            # Under the lock: the worker cannot move on to another job meanwhile.
+            with contextlib.suppress(psycopg.Error):
+                self.qconn.cancel_safe(timeout=5)
 
 
 def _wait_for_work(control: psycopg.Connection, stop_event: threading.Event,
@@ -150,21 +185,18 @@ def run_worker(settings: Settings, stop_event: threading.Event | None = None, *,
     stop_event = stop_event or threading.Event()
     worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{jobs.new_job_id()[:6]}"
     conninfo = Database(settings).conninfo
-    data_path = settings.data_path
     with (psycopg.connect(conninfo, autocommit=True,
                           application_name="soxsvo-uws-control") as control,
           psycopg.connect(conninfo, application_name=QUERY_APPLICATION) as qconn):
-        _running["qconn"] = qconn
         _register(control, worker_id)
         control.execute(f"LISTEN {jobs.QUEUE_CHANNEL}")
-        heartbeat = _Heartbeat(conninfo, worker_id)
-        heartbeat.start()
+        watchdog = _Watchdog(conninfo, worker_id, qconn, stop_event)
+        watchdog.start()
         log.info("UWS worker %s started", worker_id)
         try:
-            _loop(qconn, control, settings, worker_id, stop_event, poll_interval, data_path)
+            _loop(qconn, control, settings, worker_id, stop_event, poll_interval, watchdog)
         finally:
-            heartbeat.stopped.set()
-            _running.pop("qconn", None)
+            watchdog.finished.set()
             # If the server is going away, the next worker's reaper forgets this one.
             with contextlib.suppress(psycopg.Error):
                 control.execute("DELETE FROM uws.worker WHERE worker_id = %s", (worker_id,))
@@ -172,7 +204,8 @@ def run_worker(settings: Settings, stop_event: threading.Event | None = None, *,
 
 
 def _loop(qconn: psycopg.Connection, control: psycopg.Connection, settings: Settings,
-          worker_id: str, stop_event, poll_interval: float, data_path) -> None:
+          worker_id: str, stop_event, poll_interval: float, watchdog: _Watchdog) -> None:
+    data_path = settings.data_path
     next_maintenance = 0.0  # at once: reap jobs of workers that died before this one started
     while not stop_event.is_set():
         if time.monotonic() >= next_maintenance:
@@ -185,26 +218,19 @@ def _loop(qconn: psycopg.Connection, control: psycopg.Connection, settings: Sett
         if job is None:
             _wait_for_work(control, stop_event, poll_interval)
             continue
-        execute_job(qconn, job, settings, worker_id, stopping=stop_event.is_set)
-
-
-#: The query connection of this process's worker, for the SIGTERM handler to cancel.
-_running: dict[str, psycopg.Connection] = {}
+        execute_job(qconn, job, settings, worker_id, stopping=stop_event.is_set,
+                    watch=watchdog.watch)
 
 
 def _process_main(settings: Settings, stop_event) -> None:
-    """Entry point of a worker process: SIGTERM/SIGINT stop it promptly."""
+    """Entry point of a worker process: SIGTERM/SIGINT stop it within a second or so."""
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s [uws worker %(process)d] %(message)s")
 
     def stop(signum, frame) -> None:
+        # The watchdog then cancels a running query: its job ends in ERROR with the restart
+        # message, as after a crash, instead of holding up the shutdown.
         stop_event.set()
-        # A running query is cancelled so that the process exits promptly; its job ends in
-        # ERROR with the restart message, as it would after a crash.
-        qconn = _running.get("qconn")
-        if qconn is not None:
-            with contextlib.suppress(psycopg.Error):
-                qconn.cancel_safe(timeout=5)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
