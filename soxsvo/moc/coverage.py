@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 import psycopg
 from astropy.io import fits
 from astropy.time import Time
+from erfa import ErfaWarning
 from mocpy import MOC, STMOC, TimeMOC
 
 Kind = Literal["space", "time", "spacetime"]
@@ -82,15 +84,19 @@ class CoverageResult:
 
 def _from_where(collection: str | None, since: datetime | None) -> str:
     """FROM and WHERE of the visible products (of one collection, new since a time)."""
-    where = [visible_products_sql("o")]
-    join = ""
+    where = visible_products_sql("o")
     if collection is not None:
-        where.append("o.obs_collection = %(collection)s")
-    if since is not None:
-        # Visible now and not at the watermark: registered since, or released since.
-        join = " JOIN soxs.product p ON p.publisher_did = o.obs_publisher_did"
-        where.append("(p.registered_at > %(since)s OR o.obs_release_date > %(since)s)")
-    return f"FROM ivoa.obscore o{join} WHERE {' AND '.join(where)}"
+        where += " AND o.obs_collection = %(collection)s"
+    if since is None:
+        return f"FROM ivoa.obscore o WHERE {where}"
+    # Visible now and not at the watermark: registered since, or released since. Two
+    # branches so that each uses its index (an OR across two tables would scan both).
+    new = ("SELECT o.obs_publisher_did FROM ivoa.obscore o JOIN soxs.product p "
+           "ON p.publisher_did = o.obs_publisher_did WHERE p.registered_at > %(since)s "
+           "UNION SELECT o.obs_publisher_did FROM ivoa.obscore o "
+           "WHERE o.obs_release_date > %(since)s")
+    return (f"FROM ivoa.obscore o WHERE {where} "
+            f"AND o.obs_publisher_did IN ({new})")
 
 
 def _rows(conn: psycopg.Connection, kind: str, collection: str | None,
@@ -115,7 +121,12 @@ def _count(conn: psycopg.Connection, collection: str | None, since: datetime | N
 
 def _times(mjd: np.ndarray) -> Time:
     # ObsCore t_min/t_max are MJD in UTC (SOXS headers); mocpy converts to MOC 2.0's TCB.
-    return Time(mjd, format="mjd", scale="utc")
+    # ERFA calls years beyond its leap-second table "dubious": a leap second or two is far
+    # below the time MOC's resolution, so the warning is noise here.
+    time = Time(mjd, format="mjd", scale="utc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ErfaWarning)
+        return time.tcb
 
 
 def build_moc(kind: str, columns: tuple[np.ndarray, ...], orders: Orders) -> AnyMOC:
