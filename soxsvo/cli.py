@@ -175,28 +175,73 @@ def db_shell() -> None:
 # -- products --------------------------------------------------------------------------------
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", type=int, default=None,
+              help="Processes that checksum and validate (default: CPUs).")
 @handles_errors
-def ingest(paths: tuple[Path, ...]) -> None:
+def ingest(paths: tuple[Path, ...], workers: int | None) -> None:
     """Validate and register Phase 3 products (files or folders) in the archive."""
-    from soxsvo.pipeline.register import ArchiveConfig, RegistrationError, register_product
+    from soxsvo.pipeline.ingest import ingest_paths
+    from soxsvo.pipeline.register import ArchiveConfig
 
     settings = _settings()
     database = _started_database(settings)
     config = ArchiveConfig.from_settings(settings)
-    files = [p for path in paths for p in (sorted(path.rglob("*.fits")) if path.is_dir()
-                                           else [path])]
-    missing = [str(p) for p in files if not p.exists()]
-    if missing:
-        _fail(f"no such file: {', '.join(missing)}")
-    failures = 0
-    with database.connect() as conn:
-        for path in files:
-            try:
-                click.echo(f"{path}: {register_product(conn, path, config).message}")
-            except RegistrationError as exc:
-                failures += 1
-                click.echo(f"{path}: rejected: {exc}", err=True)
-    sys.exit(USAGE_ERROR if failures else 0)
+
+    def report(outcome) -> None:
+        click.echo(outcome.line, err=outcome.status == "rejected")
+
+    summary = ingest_paths(database.connect, paths, config, workers=workers, report=report)
+    click.echo(summary.line)
+    sys.exit(summary.exit_code)
+
+
+@main.command()
+@click.argument("reduced", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--raw", "raw_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Folder of the raw frames the products name (repeatable).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder the Phase 3 products are written to.")
+@click.option("--barycentric/--topocentric", default=False,
+              help="Correct wavelengths to the barycentre (SPECSYS BARYCENT).")
+@click.option("--input-air/--input-vacuum", "input_air", default=True,
+              help="Whether soxspipe's wavelengths are in air (default) or vacuum.")
+@click.option("--no-merge", is_flag=True, help="Do not write the merged UV-VIS+NIR spectrum.")
+@handles_errors
+def package(reduced: tuple[Path, ...], raw_dirs: tuple[Path, ...], out_dir: Path,
+            barycentric: bool, input_air: bool, no_merge: bool) -> None:
+    """Turn soxspipe SCI_SLIT_FLUX products into ESO Phase 3 spectra."""
+    from soxsvo.pipeline.package import PackageError, package_reduced
+
+    try:
+        written = package_reduced(list(reduced), out_dir, raw_dirs=list(raw_dirs),
+                                  barycentric=barycentric, input_air=input_air,
+                                  merge=not no_merge)
+    except PackageError as exc:
+        _fail(str(exc))
+    for product in written:
+        click.echo(f"{product.path}: {product.summary}")
+    click.echo(f"{len(written)} Phase 3 products written to {out_dir}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--settle", type=float, default=1.0, show_default=True,
+              help="Seconds a file's size must stay unchanged before it is registered.")
+@click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
+@handles_errors
+def watch(directory: Path, settle: float, workers: int | None) -> None:
+    """Register every product that appears in DIRECTORY (done/ and rejected/ beside)."""
+    from soxsvo.pipeline.register import ArchiveConfig
+    from soxsvo.pipeline.watch import Watcher
+
+    settings = _settings()
+    database = _started_database(settings)
+    watcher = Watcher(directory, ArchiveConfig.from_settings(settings), database.connect,
+                      settle=settle, workers=workers,
+                      report=lambda line: click.echo(line, err=False))
+    click.echo(f"soxsvo: watching {directory} (Ctrl-C to stop)", err=True)
+    watcher.run_forever()
 
 
 @main.command()

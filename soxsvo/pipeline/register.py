@@ -7,6 +7,7 @@ watcher and the demo generator all call :func:`register_product`.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import tempfile
@@ -159,18 +160,39 @@ def _ensure_programme(conn: psycopg.Connection, proposal_id: str, months: int) -
     ).fetchone()[0]
 
 
-def _ensure_observation(conn: psycopg.Connection, headers: ProductHeaders, obs_id: str) -> None:
-    obids = headers.indexed("OBID")
+def _ensure_observation(conn: psycopg.Connection, mapped: dict) -> None:
     conn.execute(
         "INSERT INTO soxs.observation (obs_id, ob_id, proposal_id, night, arm, target_name, ra, "
         "dec, mjd_start, mjd_end, exptime) VALUES (%s, %s, %s, %s, 'BOTH', %s, %s, %s, %s, %s, %s) "
         "ON CONFLICT (obs_id) DO NOTHING",
-        (obs_id, obids[0] if obids else 0, headers.get("PROG_ID"),
-         obscore_map.night_of(float(headers.get("MJD-OBS"))), headers.get("OBJECT"),
-         float(headers.get("RA")) % 360.0, float(headers.get("DEC")),
-         float(headers.get("MJD-OBS")), float(headers.get("MJD-END")),
-         float(headers.get("TEXPTIME"))),
+        mapped["observation"],
     )
+
+
+def map_headers(headers: ProductHeaders) -> dict:
+    """Everything registration derives from the headers alone (ObsCore row with placeholder
+    identifiers, observation row, arm): the astropy-heavy part, done before the transaction.
+
+    Raises
+    ------
+    RegistrationError
+        When a value the archive needs is missing or of the wrong type.
+    """
+    try:
+        obs_id = obscore_map.observation_id(headers)
+        obids = headers.indexed("OBID")
+        mjd_obs, mjd_end = float(headers.get("MJD-OBS")), float(headers.get("MJD-END"))
+        row = obscore_map.obscore_row(headers, dp_id="", publisher_did="?", size_bytes=0,
+                                      access_url="", collection="", released=datetime.now())
+        observation = (obs_id, obids[0] if obids else 0, headers.get("PROG_ID"),
+                       obscore_map.night_of(mjd_obs), headers.get("OBJECT"),
+                       float(headers.get("RA")) % 360.0, float(headers.get("DEC")),
+                       mjd_obs, mjd_end, float(headers.get("TEXPTIME")))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise RegistrationError(f"headers do not map onto the archive: {exc}") from None
+    return {"obs_id": obs_id, "row": row, "observation": observation, "mjd_end": mjd_end,
+            "prog_id": headers.get("PROG_ID"), "arm": obscore_map.product_arm(headers),
+            "procsoft": headers.get("PROCSOFT", "")}
 
 
 def _current_version(conn, obs_id: str, subtype: str | None, prodcatg: str):
@@ -193,24 +215,29 @@ def _insert_row(conn: psycopg.Connection, table: str, row: dict) -> None:
     conn.execute(statement, list(row.values()))
 
 
-def _write_rows(conn, headers, config, *, sha256, md5, size, target, source) -> Registration:
-    obs_id = obscore_map.observation_id(headers)
-    months = _ensure_programme(conn, headers.get("PROG_ID"), config.proprietary_months)
-    _ensure_observation(conn, headers, obs_id)
+def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
+                mapped) -> Registration:
+    obs_id = mapped["obs_id"]
+    months = _ensure_programme(conn, mapped["prog_id"], config.proprietary_months)
+    _ensure_observation(conn, mapped)
     dp_id = _new_dp_id(conn)
     did = f"ivo://{config.authority}/ID?{dp_id}"
-    released = obscore_map.release_date(float(headers.get("MJD-END")), months)
-    row = obscore_map.obscore_row(
-        headers, dp_id=dp_id, publisher_did=did, size_bytes=size,
-        access_url=f"{config.base_url}/files/{quote(dp_id, safe=':')}",
-        collection=config.collection, released=released,
-    )
+    released = obscore_map.release_date(mapped["mjd_end"], months)
+    row = dict(mapped["row"])
+    row.update({
+        "obs_publisher_did": did, "publisher_id": did.split("?")[0], "dp_id": dp_id,
+        "access_url": f"{config.base_url}/files/{quote(dp_id, safe=':')}",
+        "access_estsize": max(1, math.ceil(size / 1000)), "obs_collection": config.collection,
+        "obs_release_date": released,
+        "data_rights": "public" if released <= datetime.now(UTC).replace(tzinfo=None)
+        else "proprietary",
+    })
     previous = _current_version(conn, obs_id, row["dataproduct_subtype"], row["prodcatg"])
     _insert_row(conn, "soxs.product", {
         "publisher_did": did, "dp_id": dp_id, "obs_id": obs_id, "prodcatg": row["prodcatg"],
-        "arm": obscore_map.product_arm(headers), "file_path": str(target),
+        "arm": mapped["arm"], "file_path": str(target),
         "original_name": source.name, "sha256": sha256, "md5": md5, "file_size": size,
-        "procsoft": headers.get("PROCSOFT", ""), "version": previous[1] + 1 if previous else 1,
+        "procsoft": mapped["procsoft"], "version": previous[1] + 1 if previous else 1,
     })
     _insert_row(conn, "ivoa.obscore", row)
     _record_provenance(conn, did, headers)
@@ -262,6 +289,7 @@ class PreparedProduct:
     md5: str
     size: int
     headers: ProductHeaders
+    mapped: dict
 
 
 def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
@@ -309,7 +337,7 @@ def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
             headers = obscore_map.read_headers(path)
     except Exception as exc:  # astropy raises many types for damaged files
         raise RegistrationError(f"{path}: cannot read its headers: {exc}") from None
-    return PreparedProduct(path, sha256, md5, size, headers)
+    return PreparedProduct(path, sha256, md5, size, headers, map_headers(headers))
 
 
 def _existing(conn: psycopg.Connection, sha256: str) -> Registration | None:
@@ -346,7 +374,7 @@ def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
             copied = _copy_into_store(prepared.path, target, prepared.sha256)
             return _write_rows(conn, prepared.headers, config, sha256=prepared.sha256,
                                md5=prepared.md5, size=prepared.size, target=target,
-                               source=prepared.path)
+                               source=prepared.path, mapped=prepared.mapped)
     except BaseException as exc:
         if copied:
             target.unlink(missing_ok=True)

@@ -125,7 +125,7 @@ def test_arms_and_merge_validate_and_propagate_errors(tmp_path, reduced):
     assert vis.mjd_end == pytest.approx(inputs["raws"][1]["MJD-OBS"] + 600 / 86400)
     assert meta["SPEC_RES"] == 4500.0 and meta["SPECSYS"] == "TOPOCENT"
     assert meta["WAVELMIN"] == pytest.approx(vis.wave[0])
-    assert meta["PROCSOFT"] == "soxspipe/v0.17.4" 
+    assert meta["PROCSOFT"] == "soxspipe/v0.17.4"
     assert "air to vacuum" in str(fits.getheader(vis_path)["HISTORY"])
     assert vis.assoc[0].category == "ANCILLARY.2DSPECTRUM"
     assert (out / vis.assoc[0].name).is_file()

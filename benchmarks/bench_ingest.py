@@ -1,0 +1,153 @@
+"""Registration throughput of ``soxsvo ingest`` and latency of ``soxsvo watch``.
+
+Usage: python benchmarks/bench_ingest.py [--files 2000] [--latency-files 40] [--skip-real]
+
+Starts a private PostgreSQL cluster, then
+
+1. writes ``--files`` valid Phase 3 spectra of real SOXS arm sizes (alternately UV-VIS, 25,000
+   elements, and NIR, 20,000) and of small size (2,000 elements) into two folders, and times
+   the ``soxsvo ingest FOLDER`` command (a subprocess: start-up, validation, copies, database)
+   on each; products per second = files / wall time;
+2. runs a watcher (``soxsvo.pipeline.watch.Watcher``, default settle 1 s) on an empty folder,
+   writes real-size spectra into it one by one (0.3 s apart), and measures for each the time
+   from the file's close to the moment a ``SELECT`` on ``ivoa.obscore`` (polled every 5 ms from
+   another connection) returns its row. Prints the median and the 95th percentile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import psycopg
+
+from soxsvo.db import migrations
+from soxsvo.db.cluster import LocalCluster
+from soxsvo.pipeline.register import ArchiveConfig
+from soxsvo.pipeline.spectrum import Phase3Spectrum, write_phase3_spectrum
+
+ARMS = {"UVVIS": (350.0, 0.02, 25_000), "NIR": (800.0, 0.06, 20_000)}
+
+
+def spectrum(index: int, arm: str, n: int | None = None) -> Phase3Spectrum:
+    """A valid spectrum of one arm; ``index`` makes its OB (hence obs_id) and bytes unique."""
+    start, step, size = ARMS[arm]
+    n = n or size
+    rng = np.random.default_rng(index)
+    wave = start + step * np.arange(n)
+    flux = (1e-16 + 1e-17 * rng.standard_normal(n)).astype(np.float32)
+    return Phase3Spectrum(
+        wave=wave, flux=flux, err=np.full(n, 1e-17, np.float32), qual=np.zeros(n, np.int16),
+        object=f"AT 2026b{index}", ra=float(rng.uniform(0, 360)), dec=float(rng.uniform(-80, 20)),
+        arm=arm, mjd_obs=61000.1 + index * 1e-3, mjd_end=61000.11 + index * 1e-3,
+        exptime=600.0, texptime=600.0, prog_id="116.28A1.001", obids=[5_000_000 + index],
+        prov=[f"SOXS.2026-01-11T02:{index // 60 % 60:02d}:{index % 60:02d}.000.fits"],
+        fluxerr=10.0,
+    )
+
+
+def write_folder(folder: Path, count: int, n: int | None, offset: int) -> None:
+    folder.mkdir(parents=True)
+    for i in range(count):
+        arm = "UVVIS" if i % 2 == 0 else "NIR"
+        write_phase3_spectrum(spectrum(offset + i, arm, n),
+                              folder / f"s{offset + i:06d}_{arm}.fits")
+
+
+def time_cli_ingest(folder: Path, env: dict, count: int) -> float:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "soxsvo.cli", "ingest", str(folder)],
+                            env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"ingest failed:\n{result.stderr[-2000:]}")
+    print(f"  {result.stdout.strip().splitlines()[-1]}")
+    return count / elapsed
+
+
+def watch_latency(root: Path, conninfo: str, config: ArchiveConfig, files: int) -> list[float]:
+    from soxsvo.pipeline.watch import Watcher
+
+    incoming, staging = root / "watched", root / "staging-watch"
+    write_folder(staging, files, None, 900_000)
+    watcher = Watcher(incoming, config, lambda: psycopg.connect(conninfo)).start()
+    latencies: list[float] = []
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for path in sorted(staging.iterdir()):
+                blob = path.read_bytes()
+                target = incoming / path.name
+                with target.open("wb") as handle:  # written in place, like a pipeline would
+                    handle.write(blob)
+                closed = time.perf_counter()
+                while conn.execute(
+                        "SELECT 1 FROM ivoa.obscore o JOIN soxs.product p ON "
+                        "p.publisher_did = o.obs_publisher_did WHERE p.original_name = %s",
+                        (path.name,)).fetchone() is None:
+                    if time.perf_counter() - closed > 30:
+                        raise SystemExit(f"{path.name} not registered after 30 s")
+                    time.sleep(0.005)
+                latencies.append(time.perf_counter() - closed)
+                time.sleep(0.3)
+    finally:
+        watcher.stop()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--latency-files", type=int, default=40)
+    parser.add_argument("--skip-real", action="store_true", help="Only the small spectra.")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="sxi-", dir="/tmp"))
+    root.chmod(0o755)
+    cluster = LocalCluster(root / "pg")
+    cluster.acquire()
+    try:
+        with psycopg.connect(cluster.conninfo()) as conn:
+            migrations.upgrade(conn)
+        env = dict(os.environ, SOXSVO_DATABASE_URL=cluster.conninfo(),
+                   SOXSVO_DATA_DIR=str(root / "data"))
+        print(f"cpus: {os.cpu_count()}, files per folder: {args.files}")
+        sizes = [("small (2,000 elements)", 2_000)]
+        if not args.skip_real:
+            sizes.append(("real (25,000 UV-VIS / 20,000 NIR)", None))
+        for k, (label, n) in enumerate(sizes):
+            folder = root / f"in{k}"
+            write_folder(folder, args.files, n, k * args.files)
+            mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+            print(f"{label}: {mb:.0f} MB")
+            print(f"  soxsvo ingest: {time_cli_ingest(folder, env, args.files):.0f} products/s")
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "soxsvo.cli", "ingest", str(folder)], env=env,
+                           capture_output=True, check=True)
+            print(f"  again (all already registered): "
+                  f"{args.files / (time.perf_counter() - started):.0f} files/s")
+        if args.latency_files:
+            from soxsvo.config import load_settings
+
+            settings = load_settings({"SOXSVO_DATA_DIR": str(root / "data"),
+                                      "SOXSVO_DATABASE_URL": cluster.conninfo()})
+            lat = watch_latency(root, cluster.conninfo(), ArchiveConfig.from_settings(settings),
+                                args.latency_files)
+            print(f"watch: close -> row visible on ivoa.obscore, {len(lat)} real-size files: "
+                  f"median {statistics.median(lat) * 1000:.0f} ms, "
+                  f"p95 {np.percentile(lat, 95) * 1000:.0f} ms")
+    finally:
+        cluster.release()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    threading.excepthook = lambda exc: print(f"thread error: {exc.exc_value!r}", file=sys.stderr)
+    main()
