@@ -20,7 +20,7 @@ def samp() -> None:
 
 @samp.group("send")
 def send_group() -> None:
-    """Send a table, spectrum, image or sky position to the running SAMP hub's clients."""
+    """Send a table, spectrum, image or sky position to SAMP clients."""
 
 
 def _send(kind: str, **kwargs) -> None:
@@ -57,8 +57,10 @@ def send_table(url: str, name: str | None, to: str | None) -> None:
 @_name
 @_to
 def send_spectrum(url: str, name: str | None, to: str | None) -> None:
-    """Send the FITS spectrum at URL: to spectrum viewers as a spectrum, to table tools as a
-    table, never to sky viewers."""
+    """Send the FITS spectrum at URL (to SPLAT as a spectrum, TOPCAT as a table).
+
+    Sky and image viewers such as Aladin never get it.
+    """
     _send("spectrum", url=url, name=name, to=to)
 
 
