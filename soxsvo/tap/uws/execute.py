@@ -18,7 +18,13 @@ import psycopg
 
 from soxsvo.config import Settings
 from soxsvo.dali import DALIError, DALIParams
-from soxsvo.tap.query import begin_as_reader, prepare, query_error_message, stream_rows
+from soxsvo.tap.query import (
+    begin_as_reader,
+    forbid_writes,
+    prepare,
+    query_error_message,
+    stream_rows,
+)
 from soxsvo.tap.sync import parse_tap_request, resolve_writer
 from soxsvo.tap.uws import jobs
 from soxsvo.tap.uws.uploads import load_upload_file
@@ -75,6 +81,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     uploads = tuple(load_upload_file(qconn, name, folder / "uploads" / filename,
                                      settings.tap["upload_max_rows"])
                     for name, filename in job.uploads)
+    forbid_writes(qconn)
     prepared = prepare(tap.query, uploads)
     from soxsvo.votable.info import query_infos
 

@@ -222,8 +222,10 @@ def _loop(qconn: psycopg.Connection, control: psycopg.Connection, settings: Sett
                     watch=watchdog.watch)
 
 
-def _process_main(settings: Settings, stop_event) -> None:
+def _process_main(values: dict) -> None:
     """Entry point of a worker process: SIGTERM/SIGINT stop it within a second or so."""
+    settings = Settings(values)
+    stop_event = threading.Event()
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s [uws worker %(process)d] %(message)s")
 
@@ -242,7 +244,9 @@ def start_workers(settings: Settings, n: int) -> list[multiprocessing.Process]:
     context = multiprocessing.get_context("spawn")
     processes = []
     for index in range(n):
-        process = context.Process(target=_process_main, args=(settings, context.Event()),
+        # The values, not the Settings: its attribute lookup does not survive pickling.
+        process = context.Process(target=_process_main,
+                                  args=(dict(settings.values),),
                                   name=f"soxsvo-uws-worker-{index}", daemon=False)
         process.start()
         processes.append(process)
