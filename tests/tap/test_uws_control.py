@@ -105,7 +105,8 @@ def test_fair_use_limit_answers_429(uws_settings_factory):
     from soxsvo.web import create_app
 
     app = create_app(uws_settings_factory(TAP_MAX_JOBS_PER_CLIENT="2"))
-    app.register_blueprint(blueprint)
+    if "uws" not in app.blueprints:
+        app.register_blueprint(blueprint)
     client = app.test_client()
     try:
         for _ in range(2):
