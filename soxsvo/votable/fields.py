@@ -235,10 +235,15 @@ def format_timestamps(values: list) -> list[bytes]:
     attributes per datetime is ~4x cheaper than ``isoformat()``.
     """
     n = len(values)
+    original = values
+
+    def slow() -> list[bytes]:
+        return [b"" if v is None else format_timestamp(v).encode("ascii") for v in original]
+
     types = set(map(type, values))
     types.discard(type(None))
     if types != {dt.datetime}:
-        return [b"" if v is None else format_timestamp(v).encode("ascii") for v in values]
+        return slow()
     nulls = None
     if None in values:
         nulls = np.fromiter((v is None for v in values), bool, n)
@@ -247,7 +252,7 @@ def format_timestamps(values: list) -> list[bytes]:
     tzinfos = set(map(attrgetter("tzinfo"), values))
     if len(tzinfos) > 1 and None in tzinfos:
         # Mixing naive and aware values is a caller bug; keep the oracle's answer.
-        return [b"" if v is None else format_timestamp(v).encode("ascii") for v in values]
+        return slow()
     ordinal = np.fromiter(map(dt.datetime.toordinal, values), np.int64, n)
     hour, minute, second, micro = (np.fromiter(map(attrgetter(a), values), np.int64, n)
                                    for a in ("hour", "minute", "second", "microsecond"))
@@ -261,7 +266,7 @@ def format_timestamps(values: list) -> list[bytes]:
         secs, micro = np.divmod(rest, 1_000_000)
         if days.min() < dt.date(1, 1, 1).toordinal() - _EPOCH_ORDINAL or \
                 days.max() > dt.date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL:
-            return [b"" if v is None else format_timestamp(v).encode("ascii") for v in values]
+            return slow()
     hms, thousand = _lookup_tables()
     out = np.empty(n, _TS_DTYPE)
     out["date"] = _dates(days)

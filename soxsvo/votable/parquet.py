@@ -114,6 +114,7 @@ class ParquetWriter(Writer):
         sink = _ChunkSink()
         writer = pq.ParquetWriter(sink, schema, compression="zstd")
         try:
+            yield sink.take()  # the "PAR1" magic: a response starts before any row is read
             for batch in batches:
                 if not batch:
                     continue

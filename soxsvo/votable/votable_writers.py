@@ -97,11 +97,18 @@ class TabledataWriter(_VOTableWriter):
     _close = "</TABLEDATA>"
 
     def _body(self, specs: Sequence[ColumnSpec], batches: Batches) -> Iterator[bytes]:
+        # An empty cell is not a valid fixed-size float array: null points are NaN NaN.
+        null_cells = ["<TD>" + " ".join(["NaN"] * s.count) + "</TD>"
+                      if s.is_array and s.count and s.dtype.kind == "f" else "<TD/>"
+                      for s in specs]
         for batch in batches:
             lines = []
             for row in batch:
                 cells = []
-                for spec, value in zip(specs, row, strict=True):
+                for spec, value, null in zip(specs, row, null_cells, strict=True):
+                    if value is None:
+                        cells.append(null)
+                        continue
                     text = text_value(spec, value)
                     if text:
                         if spec.kind == "char":

@@ -1,0 +1,68 @@
+"""Shared sample results for the writer tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# soxsvo is used from the source tree (namespace package); make it importable
+# however pytest was started.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from soxsvo.db.metadata import ColumnMeta  # noqa: E402
+
+COLUMNS = (
+    ColumnMeta("ra", "double", unit="deg", ucd="pos.eq.ra;meta.main",
+               description="Right ascension <ICRS> & more"),
+    ColumnMeta("nid", "long", description="A big identifier"),
+    ColumnMeta("num", "int"),
+    ColumnMeta("name", "char", arraysize="*", ucd="meta.id"),
+    ColumnMeta("label", "unicodeChar", arraysize="*"),
+    ColumnMeta("obs_date", "char", arraysize="*", xtype="timestamp", ucd="time.start"),
+    ColumnMeta("flag", "boolean"),
+    ColumnMeta("pos", "double", arraysize="2", xtype="point", unit="deg"),
+    ColumnMeta("region", "double", arraysize="*", xtype="polygon", unit="deg"),
+)
+
+UTC2 = dt.timezone(dt.timedelta(hours=2))
+
+ROWS = [
+    (10.5, 2**63 - 1, 7, "SN 2024abc", "Réunion €", dt.datetime(2024, 5, 1, 3, 4, 5, 250000),
+     True, [10.5, -30.25], [1.0, 2.0, 3.0, 2.0, 2.0, 5.0]),
+    (None, -(2**63) + 1, None, "", "", dt.datetime(2024, 5, 1, 3, 4, 5), False, None, None),
+    (math.nan, None, -(2**31) + 1, None, None, None, None, [0.0, 0.0],
+     [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]),
+    (1e300, 0, 2**31 - 1, "a&b<c>", "日本", dt.datetime(2024, 5, 1, 5, 0, tzinfo=UTC2),
+     True, [359.9, 89.9], [1.0, 1.0, 2.0, 1.0, 2.0, 2.0]),
+]
+
+#: What a reader must see, per column: timestamps in canonical UTC text.
+EXPECTED_TIMES = ["2024-05-01T03:04:05.250000", "2024-05-01T03:04:05", None,
+                  "2024-05-01T03:00:00"]
+
+
+def votlint(path: Path) -> str:
+    """Run STILTS votlint on ``path``; return its messages (empty when clean)."""
+    if shutil.which("stilts") is None:
+        pytest.skip("stilts (Debian package stilts) is not installed")
+    done = subprocess.run(["stilts", "votlint", f"votable={path}"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    return (done.stdout + done.stderr).strip()
+
+
+@pytest.fixture
+def columns():
+    return COLUMNS
+
+
+@pytest.fixture
+def rows():
+    return list(ROWS)
