@@ -39,7 +39,7 @@ def _random_rows(rng: random.Random, n: int) -> list[tuple]:
             maybe(lambda: rng.randint(0, 254)),
             maybe(lambda: rng.choice(["", "NGC 1068", "x" * 300, "héllo", "a&b"])),
             maybe(lambda: rng.choice(["", "ü€", "日本語", "plain"])),
-            maybe(lambda: dt.datetime(1990, 1, 1, tzinfo=zone)
+            maybe(lambda zone=zone: dt.datetime(1990, 1, 1, tzinfo=zone)
                   + dt.timedelta(microseconds=rng.randrange(10**15))
                   * rng.choice([0, 1])),
             maybe(lambda: rng.random() < 0.5),
