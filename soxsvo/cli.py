@@ -63,7 +63,7 @@ def main() -> None:
 @click.option("--workers", type=int, default=None, help="Web worker processes (default: config).")
 @handles_errors
 def serve(workers: int | None) -> None:
-    """Run the web service (gunicorn) on the configured host and port."""
+    """Serve the web application and run the TAP job workers."""
     settings = _settings()
     database = _started_database(settings)
     _upgrade(database)
@@ -73,8 +73,15 @@ def serve(workers: int | None) -> None:
     env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path))
     if database.cluster is not None:
         env["SOXSVO_DATABASE_URL"] = database.conninfo
+    # Threaded workers: a blocking UWS WAIT or a long sync query holds a thread, not a process;
+    # the worker timeout must outlast the longest sync query and WAIT (60 s).
+    timeout = max(settings.query["sync_timeout"], 60) + 30
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
+               "--worker-class", "gthread", "--threads", "8", "--timeout", str(timeout),
                "--access-logfile", "-", "--graceful-timeout", "10", "soxsvo.web.wsgi:app"]
+    from soxsvo.tap.uws.worker import start_workers, stop_workers
+
+    job_workers = start_workers(load_settings(env), settings.tap["job_workers"])
     server = subprocess.Popen(command, env=env)
     try:
         server.wait()
@@ -83,6 +90,7 @@ def serve(workers: int | None) -> None:
         if server.poll() is None:
             server.terminate()
             server.wait(timeout=30)
+        stop_workers(job_workers)
 
 
 # -- demo ------------------------------------------------------------------------------------

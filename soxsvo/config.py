@@ -31,6 +31,10 @@ class Settings:
     values: Mapping[str, Any]
 
     def __getattr__(self, name: str) -> Any:
+        # Dunder lookups (pickling for worker processes) must not reach ``values``, which does
+        # not exist yet while an instance is being unpickled.
+        if name.startswith("__") or name == "values":
+            raise AttributeError(name)
         try:
             return self.values[name]
         except KeyError:

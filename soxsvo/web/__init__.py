@@ -27,9 +27,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     init_pool(app, settings)
 
+    from soxsvo.moc.views import blueprint as moc_blueprint
+    from soxsvo.tap.uws.views import blueprint as uws_blueprint
+    from soxsvo.tap.views import blueprint as tap_blueprint
     from soxsvo.web import files, pages
 
-    app.register_blueprint(pages.blueprint)
-    app.register_blueprint(files.blueprint)
-
+    for blueprint in (pages.blueprint, files.blueprint, tap_blueprint, uws_blueprint,
+                      moc_blueprint):
+        app.register_blueprint(blueprint)
     return app

@@ -6,6 +6,7 @@ import io
 import time
 
 import psycopg
+import pytest
 from astropy.io import votable
 
 UWS = "{http://www.ivoa.net/xml/UWS/v1.0}"
@@ -99,12 +100,21 @@ def test_bad_adql_ends_in_error_with_dali_document(uws, uws_client, uws_worker):
     assert uws_client.get(f"/tap/async/{job_id}/results/result").status_code == 404
 
 
+@pytest.mark.parametrize(("params", "fragment"), [
+    ({"LANG": "PQL"}, "LANG=PQL"), ({"RESPONSEFORMAT": "nope"}, "nope")])
+def test_bad_parameters_end_in_error_when_run(uws, uws_client, uws_worker, params, fragment):
+    job_id = uws.create(QUERY, PHASE="RUN", **params)
+    assert uws.wait_for(job_id, {"COMPLETED", "ERROR"}) == "ERROR"
+    summary = uws.xml(uws_client.get(f"/tap/async/{job_id}")).find(f"{UWS}errorSummary")
+    assert fragment in summary.find(f"{UWS}message").text
+
+
 def test_client_errors(uws, uws_client):
     assert uws_client.get("/tap/async/no-such-job").status_code == 404
     assert uws_client.get("/tap/async/no-such-job/phase").status_code == 404
-    assert uws_client.post("/tap/async", data={"LANG": "PQL", "QUERY": "x"}).status_code == 400
-    assert uws_client.post("/tap/async", data={"LANG": "ADQL", "QUERY": QUERY,
-                                               "RESPONSEFORMAT": "nope"}).status_code == 400
+    # A job with bad parameters is still created (UWS, and taplint's QAS stage, expect 303);
+    # it ends in ERROR when run, which test_bad_query_ends_in_error checks.
+    assert uws_client.post("/tap/async", data={"LANG": "PQL", "QUERY": "x"}).status_code == 303
     job_id = uws.create(QUERY)
     base = f"/tap/async/{job_id}"
     assert uws_client.post(f"{base}/phase", data={"PHASE": "SLEEP"}).status_code == 400

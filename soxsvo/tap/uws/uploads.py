@@ -11,12 +11,9 @@ from pathlib import Path
 import psycopg
 from flask import Request
 
-from soxsvo.dali import DALIError, DALIParams
+from soxsvo.dali import DALIParams
 from soxsvo.db.metadata import TableMeta
-
-# The private helpers are used on purpose: they are the sync endpoint's definition of a valid
-# upload, and re-implementing them here would let the two endpoints drift apart.
-from soxsvo.tap.uploads import _load_into_temp_table, _parse_upload_spec, _read_table
+from soxsvo.tap.uploads import load_upload, read_upload_payloads
 
 
 def read_upload_parts(request: Request, params: DALIParams, tap_settings: dict
@@ -31,22 +28,11 @@ def read_upload_parts(request: Request, params: DALIParams, tap_settings: dict
     DALIError
         400 for a bad UPLOAD value or unreadable table, 413 for a too large one.
     """
-    parts = []
-    for name, part in _parse_upload_spec(params.getall("UPLOAD")):
-        storage = request.files.get(part)
-        if storage is None:
-            raise DALIError(f"UPLOAD {name}: no multipart part named {part!r} in the request")
-        payload = storage.read(tap_settings["upload_max_bytes"] + 1)
-        if len(payload) > tap_settings["upload_max_bytes"]:
-            raise DALIError(f"UPLOAD {name}: larger than the limit of "
-                            f"{tap_settings['upload_max_bytes']} bytes", 413)
-        _read_table(name, payload, tap_settings["upload_max_rows"])
-        parts.append((name, payload))
-    return parts
+    return read_upload_payloads(request, params, tap_settings)
 
 
 def load_upload_file(conn: psycopg.Connection, name: str, path: Path,
                      max_rows: int) -> TableMeta:
     """Create the temporary table of upload ``name`` from its stored file, in the query's
     transaction (as the read-only role, like sync uploads)."""
-    return _load_into_temp_table(conn, name, _read_table(name, path.read_bytes(), max_rows))
+    return load_upload(conn, name, path.read_bytes(), max_rows)

@@ -11,7 +11,6 @@ import time
 from flask import Blueprint, Response, current_app, redirect, request, send_file
 
 from soxsvo.dali import DALIError, DALIParams, dali_error_response, request_params
-from soxsvo.tap.sync import parse_tap_request, resolve_writer
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
 from soxsvo.web.database import connection
@@ -74,12 +73,6 @@ def _visible_job(conn, job_id: str) -> jobs.Job:
     return job
 
 
-def _validate_query(params: DALIParams) -> None:
-    """Refuse at once what the worker would refuse (LANG, QUERY, MAXREC, format)."""
-    tap = parse_tap_request(params, _settings().tap)
-    resolve_writer(tap.response_format)
-
-
 # -- the job list ------------------------------------------------------------------------------
 @blueprint.get("", strict_slashes=False)
 def job_list() -> Response:
@@ -107,8 +100,6 @@ def create() -> Response:
     phase = (params.get("PHASE") or "").upper()
     if phase not in ("", "RUN"):
         raise DALIError(f"PHASE={phase} at creation: only PHASE=RUN is accepted")
-    if phase == "RUN" or params.get("QUERY") is not None:
-        _validate_query(params)
     uploads = read_upload_parts(request, params, settings.tap)
     with connection() as conn:
         job_id = jobs.create_job(
@@ -209,10 +200,8 @@ def change_phase(job_id: str) -> Response:
     """PHASE=RUN queues the job, PHASE=ABORT ends it (cancelling its query)."""
     wanted = (request_params(request).get("PHASE") or "").upper()
     with connection() as conn:
-        found = _visible_job(conn, job_id)
+        _visible_job(conn, job_id)  # 404/403 before anything changes
         if wanted == "RUN":
-            if found.phase in ("PENDING", "HELD"):
-                _validate_query(DALIParams(found.parameters))
             jobs.run_job(conn, job_id, **_limits())
         elif wanted == "ABORT":
             jobs.abort_job(conn, job_id)

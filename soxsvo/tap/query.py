@@ -1,0 +1,118 @@
+"""Run one ADQL query as the read-only role and stream its rows in batches.
+
+Shared by ``/tap/sync`` (rows go straight to the HTTP response) and the async workers (rows go
+to a result file): both call :func:`execute_adql` with a connection they own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import sql
+
+from soxsvo import adql
+from soxsvo.dali import DALIError
+from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
+from soxsvo.tap.uploads import upload_table_sql
+
+READER_ROLE = "soxsvo_reader"
+#: Rows fetched from the server-side cursor per round trip: big enough to amortise the round
+#: trip, small enough that memory stays flat whatever the result size.
+BATCH_ROWS = 10_000
+
+
+@dataclass
+class QueryOutcome:
+    """What the writer learns while and after the rows stream: overflow is known only at the end."""
+
+    overflow: bool = False
+    rows: int = 0
+
+
+@dataclass
+class PreparedQuery:
+    """A translated query: SQL, parameters and result columns."""
+
+    adql_text: str
+    sql: str
+    params: dict
+    columns: tuple[ColumnMeta, ...]
+    outcome: QueryOutcome = field(default_factory=QueryOutcome)
+
+
+def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
+    """Translate ADQL against the published tables and any uploaded ones.
+
+    Raises
+    ------
+    DALIError
+        With the parser's or validator's message (line and column included).
+    """
+    if not adql_text or not adql_text.strip():
+        raise DALIError("parameter QUERY is missing or empty")
+    try:
+        translation = adql.translate(adql_text, (*published_tables(), *uploads),
+                                     table_sql=upload_table_sql)
+    except adql.ADQLError as exc:
+        raise DALIError(f"ADQL error: {exc}") from None
+    return PreparedQuery(adql_text, translation.sql, dict(translation.params),
+                         tuple(translation.columns))
+
+
+def begin_as_reader(conn: psycopg.Connection, timeout_s: float) -> None:
+    """Open the query's transaction as the reader role with a statement timeout.
+
+    The reader role may only read published tables and create temporary ones (uploads);
+    :func:`forbid_writes` then closes even that. Both settings are LOCAL: they end with the
+    transaction, so a pooled connection never
+    carries them into the next request.
+    """
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(READER_ROLE)))
+    conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(
+        sql.Literal(int(timeout_s * 1000))))
+
+
+def forbid_writes(conn: psycopg.Connection) -> None:
+    """Make the rest of the transaction read-only (after the uploads' temporary tables exist:
+    PostgreSQL allows going read-only mid-transaction, never back)."""
+    conn.execute("SET LOCAL transaction_read_only = on")
+
+
+def stream_rows(conn: psycopg.Connection, query: PreparedQuery, maxrec: int) -> Iterator[list]:
+    """Yield batches of at most ``BATCH_ROWS`` rows, ``maxrec`` rows in all.
+
+    One row more than MAXREC is fetched (and dropped) so that overflow is known exactly: the
+    query had more rows only if that extra row exists.
+    """
+    if maxrec == 0:
+        return
+    with conn.cursor(name="tap_query") as cursor:
+        cursor.itersize = BATCH_ROWS
+        cursor.execute(query.sql, query.params or None)
+        remaining = maxrec
+        while remaining > 0:
+            batch = cursor.fetchmany(min(BATCH_ROWS, remaining + 1))
+            if not batch:
+                break
+            if len(batch) > remaining:
+                query.outcome.overflow = True
+                batch = batch[:remaining]
+            remaining -= len(batch)
+            query.outcome.rows += len(batch)
+            yield batch
+        if remaining == 0 and not query.outcome.overflow:
+            query.outcome.overflow = bool(cursor.fetchmany(1))
+
+
+def query_error_message(exc: psycopg.Error) -> tuple[str, int]:
+    """A person-readable message and HTTP status for a database error during a query."""
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return ("query exceeded its time limit and was cancelled; add constraints (a smaller "
+                "region, TOP) or use the asynchronous endpoint /tap/async", 400)
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return "query touches data this service does not publish", 400
+    if isinstance(exc, psycopg.errors.DataError | psycopg.errors.ProgrammingError):
+        return f"query failed in the database: {exc.diag.message_primary or exc}", 400
+    return f"query failed: {exc.diag.message_primary or exc}", 500

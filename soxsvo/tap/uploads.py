@@ -1,0 +1,180 @@
+"""TAP uploads (TAP 1.1 section 3.5): inline VOTable or CSV tables queried as ``TAP_UPLOAD.name``.
+
+Inline uploads (``UPLOAD=name,param:part`` with a multipart part) are always accepted; URL
+uploads only from hosts listed in ``[tap] upload_url_hosts``: fetching any URL a user names
+would let anyone make this server send requests to arbitrary addresses.
+Each uploaded table becomes a temporary table of the query's own transaction (dropped at its
+end), created as the read-only role, with a q3c index when it has a position.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+import numpy as np
+import psycopg
+from astropy.io import ascii as astropy_ascii
+from astropy.io import votable
+from astropy.table import Table
+from psycopg import sql
+
+from soxsvo.dali import DALIError, DALIParams
+from soxsvo.db.metadata import ColumnMeta, TableMeta
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+UPLOAD_SCHEMA = "tap_upload"
+
+_KIND_TO_TYPES = {  # numpy kind -> (VOTable datatype, PostgreSQL type)
+    "b": ("boolean", "boolean"), "i": ("long", "bigint"), "u": ("long", "bigint"),
+    "f": ("double", "double precision"), "U": ("char", "text"), "S": ("char", "text"),
+    "O": ("char", "text"),
+}
+
+
+def temp_table_name(name: str) -> str:
+    """Name of the temporary table holding upload ``name``."""
+    return f"tap_upload_{name.lower()}"
+
+
+def upload_table_sql(meta: TableMeta) -> str:
+    """SQL naming a table of the query: temporary tables for uploads, schema.table otherwise."""
+    if meta.schema == UPLOAD_SCHEMA:
+        return f'pg_temp."{temp_table_name(meta.name)}"'
+    return f'"{meta.schema}"."{meta.name}"'
+
+
+def _parse_upload_spec(values: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        for item in filter(None, (part.strip() for part in value.split(";"))):
+            name, _, uri = item.partition(",")
+            if not uri:
+                raise DALIError(f"UPLOAD={item!r}: expected name,param:partname")
+            if not _NAME.match(name):
+                raise DALIError(f"UPLOAD table name {name!r} must be a regular ADQL identifier")
+            pairs.append((name, uri))
+    return pairs
+
+
+def _read_table(name: str, payload: bytes, max_rows: int) -> Table:
+    text_start = payload.lstrip()[:200].lower()
+    try:
+        if text_start.startswith(b"<?xml") or b"<votable" in text_start:
+            table = votable.parse_single_table(io.BytesIO(payload), verify="ignore").to_table()
+        else:
+            table = astropy_ascii.read(payload.decode("utf-8"), format="csv")
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the user's input
+        raise DALIError(f"UPLOAD {name}: not a readable VOTable or CSV table: {exc}") from None
+    if len(table) > max_rows:
+        raise DALIError(f"UPLOAD {name}: {len(table)} rows, more than the limit of {max_rows}",
+                        413)
+    return table
+
+
+def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
+    columns = []
+    for col in table.columns.values():
+        if not _NAME.match(col.name):
+            raise DALIError(f"UPLOAD {name}: column name {col.name!r} is not a regular ADQL "
+                            "identifier")
+        if col.ndim > 1 or col.dtype.kind not in _KIND_TO_TYPES:
+            raise DALIError(f"UPLOAD {name}: column {col.name} has an unsupported type "
+                            f"({col.dtype}); upload scalar numbers, strings or booleans")
+        datatype, pgtype = _KIND_TO_TYPES[col.dtype.kind]
+        meta = ColumnMeta(name=col.name.lower(), datatype=datatype,
+                          arraysize="*" if datatype == "char" else None,
+                          unit=str(col.unit) if col.unit else None,
+                          ucd=col.meta.get("ucd") if hasattr(col, "meta") else None)
+        columns.append((meta, pgtype))
+    return columns
+
+
+def _python_value(value):
+    if value is np.ma.masked:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def _load_into_temp_table(conn: psycopg.Connection, name: str, table: Table) -> TableMeta:
+    columns = _columns(name, table)
+    ident = sql.Identifier(temp_table_name(name))
+    conn.execute(sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
+        ident, sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(meta.name), sql.SQL(pgtype))
+            for meta, pgtype in columns)))
+    names = sql.SQL(", ").join(sql.Identifier(meta.name) for meta, _ in columns)
+    with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(ident, names)) as copy:
+        for row in table:
+            copy.write_row([_python_value(v) for v in row])
+    lowered = {meta.name for meta, _ in columns}
+    if {"ra", "dec"} <= lowered:
+        conn.execute(sql.SQL("CREATE INDEX ON {} (q3c_ang2ipix(ra, dec))").format(ident))
+    conn.execute(sql.SQL("ANALYZE {}").format(ident))
+    return TableMeta(schema=UPLOAD_SCHEMA, name=name.lower(),
+                     description=f"Table uploaded as {name}",
+                     columns=tuple(meta for meta, _ in columns))
+
+
+def fetch_upload(name: str, uri: str, tap_settings: dict) -> bytes:
+    """Download an upload given by URL, only from the configured hosts (``upload_url_hosts``):
+    fetching any address a user names would let anyone probe the server's network."""
+    parsed = urlparse(uri)
+    allowed = tap_settings["upload_url_hosts"]
+    if parsed.scheme not in ("http", "https") or parsed.hostname not in allowed:
+        hosts = ", ".join(allowed) or "none are configured"
+        raise DALIError(f"UPLOAD {name}: this service fetches uploads only from its configured "
+                        f"hosts ({hosts}); send the table inline as param:partname instead of "
+                        f"{uri!r}")
+    try:
+        with urlopen(uri, timeout=30) as answer:  # noqa: S310 - scheme and host checked above
+            return answer.read(tap_settings["upload_max_bytes"] + 1)
+    except OSError as exc:
+        raise DALIError(f"UPLOAD {name}: could not fetch {uri}: {exc}") from None
+
+
+def read_upload_payloads(request, params: DALIParams, tap_settings: dict
+                         ) -> list[tuple[str, bytes]]:
+    """The uploaded tables of a request as (name, bytes), each checked for size, row count and
+    readability, so that sync and async uploads are refused alike and early."""
+    payloads = []
+    for name, uri in _parse_upload_spec(params.getall("UPLOAD")):
+        if uri.startswith("param:"):
+            storage = request.files.get(uri[len("param:"):])
+            if storage is None:
+                raise DALIError(f"UPLOAD {name}: no multipart part named "
+                                f"{uri[len('param:'):]!r} in the request")
+            payload = storage.read(tap_settings["upload_max_bytes"] + 1)
+        else:
+            payload = fetch_upload(name, uri, tap_settings)
+        if len(payload) > tap_settings["upload_max_bytes"]:
+            raise DALIError(f"UPLOAD {name}: larger than the limit of "
+                            f"{tap_settings['upload_max_bytes']} bytes", 413)
+        _read_table(name, payload, tap_settings["upload_max_rows"])
+        payloads.append((name, payload))
+    return payloads
+
+
+def load_upload(conn: psycopg.Connection, name: str, payload: bytes, max_rows: int) -> TableMeta:
+    """Create the temporary table of one upload in the query's transaction."""
+    return _load_into_temp_table(conn, name, _read_table(name, payload, max_rows))
+
+
+def uploads_from_request(request, params: DALIParams, tap_settings: dict
+                         ) -> Callable[[psycopg.Connection], tuple[TableMeta, ...]] | None:
+    """Read the uploaded tables of a request; return a loader that creates their temporary
+    tables on the query's connection (inside its transaction), or None without uploads."""
+    payloads = read_upload_payloads(request, params, tap_settings)
+    if not payloads:
+        return None
+    max_rows = tap_settings["upload_max_rows"]
+    return lambda conn: tuple(load_upload(conn, n, p, max_rows) for n, p in payloads)

@@ -1,0 +1,80 @@
+"""The ``/tap`` blueprint: thin views over ``sync``, ``vosi`` and the UWS job store."""
+
+from __future__ import annotations
+
+import psycopg
+from flask import Blueprint, Response, current_app, request
+
+from soxsvo.dali import DALIError, dali_error_response, request_params
+from soxsvo.db.metadata import table as find_table
+from soxsvo.tap import vosi
+from soxsvo.tap.sync import parse_tap_request, stream_query
+from soxsvo.web.database import checkout, connection
+
+blueprint = Blueprint("tap", __name__, url_prefix="/tap")
+XML = "text/xml"
+
+
+def _settings():
+    return current_app.config["SOXSVO"]
+
+
+@blueprint.errorhandler(DALIError)
+def _dali_error(error: DALIError) -> Response:
+    return dali_error_response(error)
+
+
+@blueprint.after_request
+def _allow_browsers(response: Response) -> Response:
+    # Aladin Lite and notebooks query from other origins; TAP is read-only and public data only.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Location, Content-Disposition"
+    return response
+
+
+@blueprint.route("/sync", methods=["GET", "POST"])
+def sync() -> Response:
+    """Run an ADQL query and stream its result (TAP 1.1 section 2.2.1)."""
+    settings = _settings()
+    tap_request = parse_tap_request(request_params(request), settings.tap)
+    from soxsvo.tap.uploads import uploads_from_request
+
+    loader = uploads_from_request(request, request_params(request), settings.tap)
+    conn, release = checkout()
+    return stream_query(conn, release, tap_request, settings.query["sync_timeout"], loader)
+
+
+@blueprint.get("/capabilities")
+def capabilities() -> Response:
+    """VOSI capabilities: TAP, its VOSI resources and DALI examples."""
+    return Response(vosi.capabilities_document(_settings().public_url, _settings()),
+                    mimetype=XML)
+
+
+@blueprint.get("/availability")
+def availability() -> Response:
+    """VOSI availability: true when the database answers."""
+    try:
+        with connection() as conn:
+            conn.execute("SELECT 1")
+        document = vosi.availability_document(True, "the service and its database are up")
+    except (psycopg.Error, OSError) as exc:
+        document = vosi.availability_document(False, f"database unavailable: {exc}")
+    return Response(document, mimetype=XML)
+
+
+@blueprint.get("/tables")
+def tables() -> Response:
+    """VOSI tableset; ``detail=min`` omits the columns."""
+    detail = (request.args.get("detail") or "").lower() != "min"
+    return Response(vosi.tableset_document(detail=detail), mimetype=XML)
+
+
+@blueprint.get("/tables/<name>")
+def one_table(name: str) -> Response:
+    """VOSI 1.1 single-table document."""
+    try:
+        meta = find_table(name)
+    except KeyError:
+        return Response(f"no table {name} in this service\n", status=404, mimetype="text/plain")
+    return Response(vosi.table_document(meta), mimetype=XML)
