@@ -139,3 +139,37 @@ def live_server(demo_app):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def served_demo(demo_archive: Settings):
+    """`soxsvo serve` (gunicorn and UWS job workers) over the demo archive: the real service,
+    for STILTS taplint, pyvo and astroquery. Yields its base URL."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, SOXSVO_DATA_DIR=str(demo_archive.data_path),
+               SOXSVO_DATABASE_URL=demo_archive.database_url, SOXSVO_PORT=str(port))
+    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, "soxsvo serve exited"
+        try:
+            if requests.get(f"{url}/health", timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "soxsvo serve did not answer in 60 s"
+            time.sleep(0.2)
+    yield url
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=60)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from soxsvo.db.metadata import PUBLISHED_SCHEMAS, TableMeta, published_tables
+from soxsvo.db.metadata import PUBLISHED_SCHEMAS, TableMeta, published_name, published_tables
 
 
 def _comment_table(conn: psycopg.Connection, meta: TableMeta) -> None:
@@ -19,6 +19,12 @@ def _comment_table(conn: psycopg.Connection, meta: TableMeta) -> None:
         )
 
 
+def _size(arraysize: str | None) -> int | None:
+    """TAP 1.0's ``size``: the length of a fixed-size array, NULL otherwise (taplint checks
+    it agrees with arraysize)."""
+    return int(arraysize) if arraysize and arraysize.isdigit() else None
+
+
 def _insert_table(conn: psycopg.Connection, meta: TableMeta, index: int) -> None:
     conn.execute(
         "INSERT INTO tap_schema.tables VALUES (%s, %s, %s, %s, %s, %s)",
@@ -26,11 +32,11 @@ def _insert_table(conn: psycopg.Connection, meta: TableMeta, index: int) -> None
     )
     conn.cursor().executemany(
         "INSERT INTO tap_schema.columns VALUES "
-        "(%s, %s, %s, %s, %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [
-            (meta.qualified_name, col.name, col.datatype, col.arraysize, col.xtype,
-             col.description, col.utype, col.unit, col.ucd, int(col.indexed),
-             int(col.principal), int(col.std), position)
+            (meta.qualified_name, published_name(col.name), col.datatype, col.arraysize,
+             col.xtype, _size(col.arraysize), col.description, col.utype, col.unit, col.ucd,
+             int(col.indexed), int(col.principal), int(col.std), position)
             for position, col in enumerate(meta.columns)
         ],
     )

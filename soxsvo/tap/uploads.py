@@ -64,7 +64,11 @@ def _read_table(name: str, payload: bytes, max_rows: int) -> Table:
     text_start = payload.lstrip()[:200].lower()
     try:
         if text_start.startswith(b"<?xml") or b"<votable" in text_start:
-            table = votable.parse_single_table(io.BytesIO(payload), verify="ignore").to_table()
+            parsed = votable.parse_single_table(io.BytesIO(payload), verify="ignore")
+            table = parsed.to_table()
+            for field in parsed.fields:  # to_table() drops DALI xtypes; keep them
+                if field.xtype and field.name in table.colnames:
+                    table[field.name].meta["xtype"] = field.xtype
         else:
             table = astropy_ascii.read(payload.decode("utf-8"), format="csv")
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's input
@@ -85,7 +89,8 @@ def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
             raise DALIError(f"UPLOAD {name}: column {col.name} has an unsupported type "
                             f"({col.dtype}); upload scalar numbers, strings or booleans")
         datatype, pgtype = _KIND_TO_TYPES[col.dtype.kind]
-        meta = ColumnMeta(name=col.name.lower(), datatype=datatype,
+        xtype = col.meta.get("xtype") if datatype == "char" else None
+        meta = ColumnMeta(name=col.name.lower(), datatype=datatype, xtype=xtype,
                           arraysize="*" if datatype == "char" else None,
                           unit=str(col.unit) if col.unit else None,
                           ucd=col.meta.get("ucd") if hasattr(col, "meta") else None)

@@ -51,6 +51,15 @@ def capabilities() -> Response:
                     mimetype=XML)
 
 
+@blueprint.get("/examples")
+def examples() -> Response:
+    """DALI examples: SOXS science queries, each runnable as written."""
+    from soxsvo.tap.examples import examples_document
+
+    return Response(examples_document(_settings().public_url),
+                    mimetype="application/xhtml+xml")
+
+
 @blueprint.get("/availability")
 def availability() -> Response:
     """VOSI availability: true when the database answers."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
 
-from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
+from soxsvo.db.metadata import ColumnMeta, TableMeta, published_name, published_tables
 
 XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 VS = 'xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1"'
@@ -102,7 +102,7 @@ def capabilities_document(base_url: str, settings) -> str:
         for name, path in (("capabilities", "capabilities"), ("availability", "availability"),
                            ("tables-1.1", "tables"))
     )
-    examples = ('<capability standardID="ivo://ivoa.net/std/DALI#examples-1.0">'
+    examples = ('<capability standardID="ivo://ivoa.net/std/DALI#examples">'
                 + _interface(f"{base_url}/tap/examples") + "</capability>")
     return (XML_HEAD
             + '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" '
@@ -125,7 +125,8 @@ def _column_xml(col: ColumnMeta) -> str:
     flags = "<flag>indexed</flag>" if col.indexed else ""
     flags += "<flag>primary</flag>" if col.principal else ""
     std = ' std="true"' if col.std else ""
-    return (f"<column{std}>{_element('name', col.name)}{_element('description', col.description)}"
+    return (f"<column{std}>{_element('name', published_name(col.name))}"
+            f"{_element('description', col.description)}"
             f"{_element('unit', col.unit)}{_element('ucd', col.ucd)}{_element('utype', col.utype)}"
             f'<dataType xsi:type="vs:VOTableType"{type_attrs}>{col.datatype}</dataType>'
             f"{flags}</column>")
