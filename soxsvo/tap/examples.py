@@ -53,12 +53,12 @@ EXAMPLES: tuple[Example, ...] = (
     Example("healpix-counts", "Transients per HEALPix cell (order 3)",
             "MOC-style counts with the ivo_healpix_index UDF.",
             "SELECT ivo_healpix_index(3, ra, dec) AS hpx3, COUNT(*) AS n\n"
-            "FROM marshall.transient GROUP BY ivo_healpix_index(3, ra, dec) ORDER BY n DESC"),
+            "FROM marshall.transient GROUP BY hpx3 ORDER BY n DESC"),
     Example("light-curve", "Light curve of one transient from every survey",
             "Photometry as flux density in microjansky with the original magnitudes.",
             "SELECT p.mjd, p.survey, p.band, p.flux_ujy, p.flux_err_ujy, p.upper_limit\n"
             "FROM marshall.photometry AS p JOIN marshall.alias AS a\n"
-            "ON a.transient_id = p.transient_id WHERE a.name = 'SN 2026aab' ORDER BY p.mjd"),
+            "ON a.transient_id = p.transient_id WHERE a.name = 'SN 2026aab' ORDER BY 1"),
     Example("observations-per-night", "SOXS observations per night",
             "The observing log: how many observation blocks each night executed.",
             "SELECT night, COUNT(*) AS n_obs, SUM(exptime) AS exptime_s\n"
@@ -72,7 +72,7 @@ EXAMPLES: tuple[Example, ...] = (
             "A join from the Marshall to ObsCore through the observation log.",
             "SELECT DISTINCT t.name, t.classification, t.redshift FROM marshall.transient AS t\n"
             "JOIN soxs.observation AS o ON o.transient_id = t.transient_id\n"
-            "WHERE t.classification IS NOT NULL ORDER BY t.name"),
+            "WHERE t.classification IS NOT NULL ORDER BY 1"),
     Example("region-footprints", "Spectra whose footprint touches a circle",
             "INTERSECTS on s_region gives the exact spherical answer.",
             "SELECT obs_publisher_did, target_name, s_ra, s_dec FROM ivoa.obscore\n"

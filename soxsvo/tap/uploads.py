@@ -35,6 +35,12 @@ _KIND_TO_TYPES = {  # numpy kind -> (VOTable datatype, PostgreSQL type)
 }
 
 
+# Keep the uploaded width, so a query's result columns carry the types the user sent.
+_NUMERIC_BY_DTYPE = {"i2": ("short", "smallint"), "i4": ("int", "integer"),
+                     "f4": ("float", "real"), "u1": ("short", "smallint"),
+                     "i1": ("short", "smallint")}
+
+
 def temp_table_name(name: str) -> str:
     """Name of the temporary table holding upload ``name``."""
     return f"tap_upload_{name.lower()}"
@@ -88,7 +94,8 @@ def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
         if col.ndim > 1 or col.dtype.kind not in _KIND_TO_TYPES:
             raise DALIError(f"UPLOAD {name}: column {col.name} has an unsupported type "
                             f"({col.dtype}); upload scalar numbers, strings or booleans")
-        datatype, pgtype = _KIND_TO_TYPES[col.dtype.kind]
+        datatype, pgtype = _NUMERIC_BY_DTYPE.get(col.dtype.str[1:],
+                                                 _KIND_TO_TYPES[col.dtype.kind])
         xtype = col.meta.get("xtype") if datatype == "char" else None
         meta = ColumnMeta(name=col.name.lower(), datatype=datatype, xtype=xtype,
                           arraysize="*" if datatype == "char" else None,
