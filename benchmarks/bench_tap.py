@@ -67,7 +67,8 @@ def big_result(url: str, query: str) -> None:
 def upload(url: str, table: str, rows: int) -> None:
     rng = np.random.default_rng(2)
     ra, dec = rng.uniform(0, 360, rows), np.degrees(np.arcsin(rng.uniform(-1, 1, rows)))
-    csv = "id,ra,dec\n" + "".join(f"{i},{a:.6f},{d:.6f}\n" for i, (a, d) in enumerate(zip(ra, dec, strict=True)))
+    lines = (f"{i},{a:.6f},{d:.6f}\n" for i, (a, d) in enumerate(zip(ra, dec, strict=True)))
+    csv = "id,ra,dec\n" + "".join(lines)
     query = (f"SELECT u.id, t.ra, t.dec FROM TAP_UPLOAD.mine AS u JOIN {table} AS t "
              "ON DISTANCE(POINT('', u.ra, u.dec), POINT('', t.ra, t.dec)) < 5.0/3600")
     t0 = time.perf_counter()

@@ -6,18 +6,10 @@ import datetime as dt
 import math
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-# soxsvo is used from the source tree (namespace package); make it importable
-# however pytest was started.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from soxsvo.db.metadata import ColumnMeta  # noqa: E402
+from soxsvo.db.metadata import ColumnMeta
 
 COLUMNS = (
     ColumnMeta("ra", "double", unit="deg", ucd="pos.eq.ra;meta.main",
