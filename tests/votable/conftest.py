@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
