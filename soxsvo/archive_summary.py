@@ -35,7 +35,8 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
     latest = cur.execute(
         "SELECT target_name, dataproduct_subtype AS subtype, t_min, snr, dp_id, "
         "to_char(obs_release_date, 'YYYY-MM-DD') AS release FROM ivoa.obscore "
-        "WHERE dataproduct_type = 'spectrum' ORDER BY t_min DESC, dp_id LIMIT %s", (newest,)
+        "WHERE dataproduct_type = 'spectrum' AND obs_release_date <= now() AT TIME ZONE 'UTC' "
+        "ORDER BY t_min DESC, dp_id LIMIT %s", (newest,)
     ).fetchall()
     summary = ArchiveSummary(
         transients=one("SELECT count(*) FROM marshall.transient"),
@@ -56,9 +57,12 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
 
 
 def product_file(conn: psycopg.Connection, dp_id: str) -> tuple[str, str, str] | None:
-    """Stored path, SHA-256 and original name of a product, or None if unknown."""
+    """Stored path, SHA-256 and original name of a released product, or None if unknown or
+    still proprietary (anonymous users cannot tell the two apart)."""
     row = conn.execute(
-        "SELECT file_path, sha256, original_name FROM soxs.product WHERE dp_id = %s", (dp_id,)
+        "SELECT p.file_path, p.sha256, p.original_name FROM soxs.product p "
+        "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
+        "WHERE p.dp_id = %s AND o.obs_release_date <= now() AT TIME ZONE 'UTC'", (dp_id,)
     ).fetchone()
     conn.rollback()
     return row

@@ -76,7 +76,9 @@ def _settle(tools, seconds: float = 0.5) -> None:
 def test_spectrum_goes_to_splat_as_spectrum_and_to_topcat_as_table(tools, live_server,
                                                                   demo_archive) -> None:
     with psycopg.connect(demo_archive.database_url) as conn:
-        dp_id = conn.execute("SELECT dp_id FROM soxs.product ORDER BY 1 LIMIT 1").fetchone()[0]
+        dp_id = conn.execute(
+            "SELECT dp_id FROM ivoa.obscore WHERE obs_release_date <= now() AT TIME ZONE 'UTC' "
+            "ORDER BY 1 LIMIT 1").fetchone()[0]
         path = Path(product_file(conn, dp_id)[0])
     url = f"{live_server}/files/{dp_id}"
     result = _run("spectrum", url, "--name", "SN 2026abc")

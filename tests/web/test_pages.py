@@ -22,7 +22,8 @@ def test_landing_page_lists_contents_and_services(client, demo_archive) -> None:
 def test_landing_page_escapes_what_it_shows(client, demo_archive) -> None:
     with psycopg.connect(demo_archive.database_url) as conn:
         did, old = conn.execute(
-            "SELECT obs_publisher_did, target_name FROM ivoa.obscore ORDER BY t_min DESC LIMIT 1"
+            "SELECT obs_publisher_did, target_name FROM ivoa.obscore "
+            "WHERE obs_release_date <= now() AT TIME ZONE 'UTC' ORDER BY t_min DESC LIMIT 1"
         ).fetchone()
         conn.execute("UPDATE ivoa.obscore SET target_name = '<script>alert(1)</script>' "
                      "WHERE obs_publisher_did = %s", (did,))
@@ -49,7 +50,8 @@ def test_file_download_is_byte_identical(client, demo_archive) -> None:
     with psycopg.connect(demo_archive.database_url) as conn:
         dp_id, sha256, access_url = conn.execute(
             "SELECT p.dp_id, p.sha256, o.access_url FROM soxs.product p JOIN ivoa.obscore o "
-            "ON o.obs_publisher_did = p.publisher_did LIMIT 1").fetchone()
+            "ON o.obs_publisher_did = p.publisher_did "
+            "WHERE o.obs_release_date <= now() AT TIME ZONE 'UTC' LIMIT 1").fetchone()
     assert access_url.endswith(f"/files/{dp_id}")
     answer = client.get(f"/files/{dp_id}")
     assert answer.status_code == 200
