@@ -27,8 +27,8 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> request
     while time.monotonic() < deadline:
         assert proc.poll() is None, "soxsvo serve exited early"
         try:
-            return requests.get(url, timeout=5)
-        except requests.ConnectionError:
+            return requests.get(url, timeout=10)
+        except requests.RequestException:
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
