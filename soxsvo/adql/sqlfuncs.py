@@ -373,51 +373,17 @@ BEGIN
     RETURN abs(total) * (180 / pi()) ^ 2;
 END $$;
 
--- HEALPix NESTED index of (lon, lat) at the given order (0..29).
+-- HEALPix NESTED index of (lon, lat) at the given order (0..29). In the NESTED scheme the
+-- cell of order k holding a point is its order-29 cell shifted right by 2 (29 - k) bits, so
+-- this reuses soxs.hpx29 (sql/008_coverage.sql) instead of a second ang2pix.
 CREATE OR REPLACE FUNCTION soxs_adql.healpix_index(
     hpx_order integer, lon double precision, lat double precision)
 RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-DECLARE
-    nside bigint := 1::bigint << hpx_order;
-    z double precision := sin(radians(lat));
-    za double precision := abs(sin(radians(lat)));
-    tt double precision := mod(cast(lon AS numeric), 360)::double precision / 90.0;
-    jp bigint; jm bigint; ifp bigint; ifm bigint; face bigint; ix bigint; iy bigint;
-    ntt bigint; tp double precision; tmp double precision;
-    result bigint := 0;
-    bit integer;
 BEGIN
     IF hpx_order < 0 OR hpx_order > 29 THEN
         RAISE EXCEPTION 'HEALPix order must be between 0 and 29';
     END IF;
-    IF tt < 0 THEN tt := tt + 4; END IF;
-    IF za <= 2.0 / 3.0 THEN
-        jp := floor(nside * (0.5 + tt - z * 0.75));
-        jm := floor(nside * (0.5 + tt + z * 0.75));
-        ifp := jp >> hpx_order;
-        ifm := jm >> hpx_order;
-        IF ifp = ifm THEN face := ifp | 4;
-        ELSIF ifp < ifm THEN face := ifp;
-        ELSE face := ifm + 8;
-        END IF;
-        ix := jm & (nside - 1);
-        iy := nside - (jp & (nside - 1)) - 1;
-    ELSE
-        ntt := least(3, floor(tt)::bigint);
-        tp := tt - ntt;
-        tmp := nside * sqrt(3 * (1 - za));
-        jp := least(nside - 1, floor(tp * tmp)::bigint);
-        jm := least(nside - 1, floor((1 - tp) * tmp)::bigint);
-        IF z >= 0 THEN
-            face := ntt; ix := nside - jm - 1; iy := nside - jp - 1;
-        ELSE
-            face := ntt + 8; ix := jp; iy := jm;
-        END IF;
-    END IF;
-    FOR bit IN 0 .. hpx_order - 1 LOOP
-        result := result | (((ix >> bit) & 1) << (2 * bit)) | (((iy >> bit) & 1) << (2 * bit + 1));
-    END LOOP;
-    RETURN (face << (2 * hpx_order)) + result;
+    RETURN soxs.hpx29(lon, lat) >> (2 * (29 - hpx_order));
 END $$;
 
 -- Centre [ra, dec] of a HEALPix NESTED cell.
