@@ -6,23 +6,18 @@ import json
 import math
 from datetime import date, datetime
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Response, current_app, request, url_for
 
-from soxsvo.dali import DALIError, dali_error_response
+from soxsvo.dali import DALIError, dal_blueprint
 from soxsvo.moc.coverage import KINDS, Orders, collections, coverage
 from soxsvo.moc.query import TARGETS, QueryResult, query_moc
 from soxsvo.moc.serialize import FORMATS, MOCInputError, moc_bytes, read_region
 from soxsvo.web.database import connection
 
-blueprint = Blueprint("moc", __name__, url_prefix="/moc")
+blueprint = dal_blueprint("moc", __name__, url_prefix="/moc")
 
 #: Form fields an uploaded region may come in, in order of preference.
 UPLOAD_FIELDS = ("moc", "skymap", "file", "upload")
-
-
-@blueprint.errorhandler(DALIError)
-def _dali_error(error: DALIError) -> Response:
-    return dali_error_response(error)
 
 
 def _params() -> dict[str, str]:

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import psycopg
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
 
-from soxsvo.dali import DALIError, dali_error_response, request_params
+from soxsvo.dali import dal_blueprint, request_params
 from soxsvo.db.metadata import table as find_table
 from soxsvo.tap import vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
 from soxsvo.web.database import checkout, connection
 
-blueprint = Blueprint("tap", __name__, url_prefix="/tap")
+blueprint = dal_blueprint("tap", __name__, url_prefix="/tap")
 XML = "text/xml"
 
 
 def _settings():
     return current_app.config["SOXSVO"]
-
-
-@blueprint.errorhandler(DALIError)
-def _dali_error(error: DALIError) -> Response:
-    return dali_error_response(error)
-
-
-@blueprint.after_request
-def _allow_browsers(response: Response) -> Response:
-    # Aladin Lite and notebooks query from other origins; TAP is read-only and public data only.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Location, Content-Disposition"
-    return response
 
 
 @blueprint.route("/sync", methods=["GET", "POST"])

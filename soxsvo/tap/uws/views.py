@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, current_app, redirect, request, send_file
+from flask import Response, current_app, redirect, request, send_file
 
-from soxsvo.dali import DALIError, DALIParams, dali_error_response, request_params
+from soxsvo.dali import DALIError, DALIParams, dal_blueprint, request_params
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
 from soxsvo.web.database import connection
 
-blueprint = Blueprint("uws", __name__, url_prefix="/tap/async")
+blueprint = dal_blueprint("uws", __name__, url_prefix="/tap/async")
 TEXT = "text/plain"
 #: Longest blocking GET (UWS 1.1 section 2.2.3.1 lets the service cap WAIT): a proxy or
 #: client read timeout should not cut the request, and the client simply asks again.
@@ -52,18 +52,6 @@ def _limits() -> dict:
 
 def _see_other(url: str) -> Response:
     return redirect(url, code=303)
-
-
-@blueprint.errorhandler(DALIError)
-def _dali_error(error: DALIError) -> Response:
-    return dali_error_response(error)
-
-
-@blueprint.after_request
-def _allow_browsers(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Location, Retry-After"
-    return response
 
 
 def _visible_job(conn, job_id: str) -> jobs.Job:
