@@ -35,7 +35,7 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
     latest = cur.execute(
         "SELECT target_name, dataproduct_subtype AS subtype, t_min, snr, dp_id, "
         "to_char(obs_release_date, 'YYYY-MM-DD') AS release FROM ivoa.obscore "
-        "WHERE dataproduct_type = 'spectrum' AND obs_release_date <= now() AT TIME ZONE 'UTC' "
+        "WHERE dataproduct_type = 'spectrum' AND soxs.is_released(obs_release_date) "
         "ORDER BY t_min DESC, dp_id LIMIT %s", (newest,)
     ).fetchall()
     summary = ArchiveSummary(
@@ -45,7 +45,7 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
         spectra=sum(n for _, n in by_subtype),
         public_spectra=conn.execute(
             "SELECT count(*) FROM ivoa.obscore WHERE dataproduct_type = 'spectrum' "
-            "AND obs_release_date <= now() AT TIME ZONE 'UTC'"
+            "AND soxs.is_released(obs_release_date)"
         ).fetchone()[0],
         spectra_by_subtype=by_subtype,
         first_night=nights[0].isoformat() if nights[0] else None,
@@ -62,7 +62,7 @@ def product_file(conn: psycopg.Connection, dp_id: str) -> tuple[str, str, str] |
     row = conn.execute(
         "SELECT p.file_path, p.sha256, p.original_name FROM soxs.product p "
         "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
-        "WHERE p.dp_id = %s AND o.obs_release_date <= now() AT TIME ZONE 'UTC'", (dp_id,)
+        "WHERE p.dp_id = %s AND soxs.is_released(o.obs_release_date)", (dp_id,)
     ).fetchone()
     conn.rollback()
     return row

@@ -52,7 +52,7 @@ def visible_products_sql(alias: str = "o") -> str:
     str
         A boolean SQL expression without parameters.
     """
-    return f"{alias}.obs_release_date <= now()"
+    return f"soxs.is_released({alias}.obs_release_date)"
 
 
 @dataclass(frozen=True)
