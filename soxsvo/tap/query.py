@@ -16,6 +16,7 @@ from soxsvo import adql
 from soxsvo.dali import DALIError
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.tap.uploads import upload_table_sql
+from soxsvo.votable import QueryStatus
 
 READER_ROLE = "soxsvo_reader"
 #: Rows fetched from the server-side cursor per round trip: big enough to amortise the round
@@ -24,10 +25,12 @@ BATCH_ROWS = 10_000
 
 
 @dataclass
-class QueryOutcome:
-    """What the writer learns while and after the rows stream: overflow is known only at the end."""
+class QueryOutcome(QueryStatus):
+    """The writers' query status (overflow, known only after the last row) plus the row count.
 
-    overflow: bool = False
+    Passed as ``overflow=`` to a writer, which reads it once the batches are consumed.
+    """
+
     rows: int = 0
 
 

@@ -99,7 +99,7 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
         try:
             yield from writer.stream(prepared.columns, all_batches(),
                                      resource_infos=_query_infos(prepared),
-                                     overflow=lambda: prepared.outcome.overflow)
+                                     overflow=prepared.outcome)
         finally:
             _rollback_and_release(conn, release)
 

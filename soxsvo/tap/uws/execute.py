@@ -89,7 +89,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     with partial.open("wb") as handle:
         for chunk in writer.stream(prepared.columns, batches,
                                    resource_infos=query_infos(query=prepared.adql_text),
-                                   overflow=lambda: prepared.outcome.overflow):
+                                   overflow=prepared.outcome):
             handle.write(chunk)
     qconn.rollback()
     return partial, writer, prepared.outcome
