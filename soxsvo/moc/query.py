@@ -17,10 +17,9 @@ import psycopg
 from mocpy import MOC
 from psycopg import sql
 
+from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
 from soxsvo.db.metadata import ColumnMeta, published_tables
 from soxsvo.moc.coverage import visible_products_sql
-
-READER_ROLE = "soxsvo_reader"
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ def query_sql(target: Target) -> sql.Composed:
 
 
 def query_moc(conn: psycopg.Connection, moc: MOC, target: str, maxrec: int,
-              timeout_s: float = 60.0) -> QueryResult:
+              timeout_s: float = 60.0, identity: Identity = ANONYMOUS) -> QueryResult:
     """Rows of ``target`` whose position lies inside ``moc``.
 
     Parameters
@@ -123,6 +122,8 @@ def query_moc(conn: psycopg.Connection, moc: MOC, target: str, maxrec: int,
         Most rows returned; ``overflow`` tells whether there were more.
     timeout_s : float
         Statement timeout.
+    identity : Identity
+        The caller; row-level security shows only the rows it may see.
 
     Returns
     -------
@@ -135,10 +136,8 @@ def query_moc(conn: psycopg.Connection, moc: MOC, target: str, maxrec: int,
     with conn.transaction():
         # The same guard rails as TAP: read-only role, read-only transaction, a time limit;
         # all LOCAL, so the pooled connection is clean afterwards.
-        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(READER_ROLE)))
+        begin_as_reader(conn, timeout_s, identity)
         conn.execute("SET LOCAL transaction_read_only = on")
-        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(
-            sql.Literal(int(timeout_s * 1000))))
         rows = conn.execute(query_sql(spec), {"lo": lo, "hi": hi,
                                               "limit": maxrec + 1}).fetchall() if lo else []
     overflow = len(rows) > maxrec

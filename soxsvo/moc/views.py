@@ -12,6 +12,7 @@ from soxsvo.dali import DALIError, dal_blueprint
 from soxsvo.moc.coverage import KINDS, Orders, collections, coverage
 from soxsvo.moc.query import TARGETS, QueryResult, query_moc
 from soxsvo.moc.serialize import FORMATS, MOCInputError, moc_bytes, read_region
+from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
 blueprint = dal_blueprint("moc", __name__, url_prefix="/moc")
@@ -122,7 +123,8 @@ def query() -> Response:
     # Resolved before the query runs, so an unknown format costs no database work.
     writer = None if fmt == "json" else _writer(fmt)
     with connection() as conn:
-        result = query_moc(conn, region, target, maxrec, _settings().query["sync_timeout"])
+        result = query_moc(conn, region, target, maxrec, _settings().query["sync_timeout"],
+                           current_identity())
     if writer is None:
         return Response(json_result(result, target), mimetype="application/json")
     chunks = writer.stream(result.columns, [result.rows] if result.rows else [],

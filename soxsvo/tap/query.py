@@ -10,7 +10,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
-from psycopg import sql
 
 from soxsvo import adql
 from soxsvo.dali import DALIError
@@ -18,7 +17,6 @@ from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.tap.uploads import upload_table_sql
 from soxsvo.votable import QueryStatus
 
-READER_ROLE = "soxsvo_reader"
 #: Rows fetched from the server-side cursor per round trip: big enough to amortise the round
 #: trip, small enough that memory stays flat whatever the result size.
 BATCH_ROWS = 10_000
@@ -62,19 +60,6 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
         raise DALIError(f"ADQL error: {exc}") from None
     return PreparedQuery(adql_text, translation.sql, dict(translation.params),
                          tuple(translation.columns))
-
-
-def begin_as_reader(conn: psycopg.Connection, timeout_s: float) -> None:
-    """Open the query's transaction as the reader role with a statement timeout.
-
-    The reader role may only read published tables and create temporary ones (uploads);
-    :func:`forbid_writes` then closes even that. Both settings are LOCAL: they end with the
-    transaction, so a pooled connection never
-    carries them into the next request.
-    """
-    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(READER_ROLE)))
-    conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(
-        sql.Literal(int(timeout_s * 1000))))
 
 
 def forbid_writes(conn: psycopg.Connection) -> None:

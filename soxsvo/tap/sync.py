@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import psycopg
 from flask import Response
 
+from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
 from soxsvo.dali import DALIError, DALIParams
 from soxsvo.tap.query import (
     PreparedQuery,
-    begin_as_reader,
     forbid_writes,
     prepare,
     query_error_message,
@@ -68,16 +68,17 @@ def _query_infos(query: PreparedQuery):
 
 
 def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: float,
-                 uploads_loader=None) -> Response:
+                 uploads_loader=None, identity: Identity = ANONYMOUS) -> Response:
     """Run ``tap`` on ``conn`` and return a streaming response.
 
     The first batch is fetched before the response starts, so errors of the query itself
     (bad SQL, timeout before the first row) still become DALI error documents with an HTTP
-    error status. ``release`` gives the connection back when the stream ends.
+    error status. ``release`` gives the connection back when the stream ends. Row-level
+    security shows ``identity`` only the rows it may see.
     """
     writer = resolve_writer(tap.response_format)
     try:
-        begin_as_reader(conn, timeout_s)
+        begin_as_reader(conn, timeout_s, identity)
         uploads = uploads_loader(conn) if uploads_loader else ()
         forbid_writes(conn)
         prepared = prepare(tap.query, uploads)

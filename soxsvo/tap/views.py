@@ -9,6 +9,7 @@ from soxsvo.dali import dal_blueprint, request_params
 from soxsvo.db.metadata import table as find_table
 from soxsvo.tap import vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
+from soxsvo.web.auth import current_identity
 from soxsvo.web.database import checkout, connection
 
 blueprint = dal_blueprint("tap", __name__, url_prefix="/tap")
@@ -28,7 +29,8 @@ def sync() -> Response:
 
     loader = uploads_from_request(request, request_params(request), settings.tap)
     conn, release = checkout()
-    return stream_query(conn, release, tap_request, settings.query["sync_timeout"], loader)
+    return stream_query(conn, release, tap_request, settings.query["sync_timeout"], loader,
+                        current_identity())
 
 
 @blueprint.get("/capabilities")

@@ -93,7 +93,7 @@ def test_queries_run_as_the_read_only_role(client) -> None:
     answer = client.get("/tap/sync", query_string={
         "LANG": "ADQL", "QUERY": "SELECT TOP 1 column_name FROM tap_schema.columns"})
     assert answer.status_code == 200
-    from soxsvo.tap.query import READER_ROLE
+    from soxsvo.access import READER_ROLE
 
     with (pytest.raises(psycopg.errors.InsufficientPrivilege),
           psycopg.connect(client.application.config["SOXSVO"].database_url) as conn):

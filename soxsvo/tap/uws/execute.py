@@ -16,10 +16,10 @@ from pathlib import Path
 
 import psycopg
 
+from soxsvo.access import begin_as_reader
 from soxsvo.config import Settings
 from soxsvo.dali import DALIError, DALIParams
 from soxsvo.tap.query import (
-    begin_as_reader,
     forbid_writes,
     prepare,
     query_error_message,
