@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from soxsvo.dali.errors import DALIError, dali_error_response
+from soxsvo.web.security import exempt_from_csrf
 
 
 def dal_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     """A blueprint whose DALIErrors become DALI error documents and whose answers carry CORS
-    headers, so that browser clients (Aladin Lite, notebooks) can call the service."""
+    headers, so that browser clients (Aladin Lite, notebooks) can call the service.
+
+    Programs, not HTML forms, call DAL services: the blueprint needs no CSRF token."""
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
 
     @blueprint.errorhandler(DALIError)
@@ -24,4 +27,4 @@ def dal_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
             "Location, Content-Disposition, Retry-After")
         return response
 
-    return blueprint
+    return exempt_from_csrf(blueprint)

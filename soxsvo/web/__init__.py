@@ -10,6 +10,7 @@ from flask import Flask
 
 from soxsvo.config import Settings, load_settings
 from soxsvo.web.database import init_pool
+from soxsvo.web.security import init_security
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Bound request sizes: uploads and forms larger than this are refused with 413.
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     init_pool(app, settings)
+    init_security(app, settings)
 
     from soxsvo.moc.views import blueprint as moc_blueprint
     from soxsvo.tap.uws.views import blueprint as uws_blueprint
