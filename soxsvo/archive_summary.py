@@ -24,7 +24,12 @@ class ArchiveSummary:
 
 
 def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummary:
-    """Count transients, photometry, observations and spectra; list the newest spectra."""
+    """Count transients, photometry, observations and spectra; list the newest spectra.
+
+    Run as the reader for a caller (:func:`soxsvo.access.begin_as_reader`), ``spectra`` counts
+    what that caller may see; as the archive's own role, all spectra. ``public_spectra`` and
+    the newest spectra listed are those the caller may see (public ones for the owner role).
+    """
     one = lambda query: conn.execute(query).fetchone()[0]  # noqa: E731
     by_subtype = conn.execute(
         "SELECT dataproduct_subtype, count(*) FROM ivoa.obscore "
@@ -35,7 +40,8 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
     latest = cur.execute(
         "SELECT target_name, dataproduct_subtype AS subtype, t_min, snr, dp_id, "
         "to_char(obs_release_date, 'YYYY-MM-DD') AS release FROM ivoa.obscore "
-        "WHERE dataproduct_type = 'spectrum' AND soxs.is_released(obs_release_date) "
+        "WHERE dataproduct_type = 'spectrum' "
+        "AND soxs.can_see(obs_release_date, data_rights, proposal_id) "
         "ORDER BY t_min DESC, dp_id LIMIT %s", (newest,)
     ).fetchall()
     summary = ArchiveSummary(
@@ -45,7 +51,7 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
         spectra=sum(n for _, n in by_subtype),
         public_spectra=conn.execute(
             "SELECT count(*) FROM ivoa.obscore WHERE dataproduct_type = 'spectrum' "
-            "AND soxs.is_released(obs_release_date)"
+            "AND soxs.is_public(obs_release_date, data_rights)"
         ).fetchone()[0],
         spectra_by_subtype=by_subtype,
         first_night=nights[0].isoformat() if nights[0] else None,
@@ -56,13 +62,18 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
     return summary
 
 
-def product_file(conn: psycopg.Connection, dp_id: str) -> tuple[str, str, str] | None:
-    """Stored path, SHA-256 and original name of a released product, or None if unknown or
-    still proprietary (anonymous users cannot tell the two apart)."""
+def product_file(conn: psycopg.Connection, dp_id: str) -> tuple[str, str, str, bool] | None:
+    """Stored path, SHA-256, original name and publicness of a product the caller may see, or
+    None if unknown or not visible (the caller cannot tell the two apart).
+
+    Call in a transaction opened with :func:`soxsvo.access.begin_as_reader`: row-level
+    security decides; ``soxs.can_see`` is repeated so that the owner role sees public only.
+    """
     row = conn.execute(
-        "SELECT p.file_path, p.sha256, p.original_name FROM soxs.product p "
+        "SELECT p.file_path, p.sha256, p.original_name, "
+        "soxs.is_public(o.obs_release_date, o.data_rights) FROM soxs.product p "
         "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
-        "WHERE p.dp_id = %s AND soxs.is_released(o.obs_release_date)", (dp_id,)
-    ).fetchone()
+        "WHERE p.dp_id = %s AND soxs.can_see(o.obs_release_date, o.data_rights, o.proposal_id)",
+        (dp_id,)).fetchone()
     conn.rollback()
     return row

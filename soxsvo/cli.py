@@ -290,5 +290,15 @@ def _samp_group() -> click.Group:
 main.add_command(_samp_group(), "samp")
 
 
+# -- user ------------------------------------------------------------------------------------
+def _user_group() -> click.Group:
+    from soxsvo.access.cli import user
+
+    return user
+
+
+main.add_command(_user_group(), "user")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

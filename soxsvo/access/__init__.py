@@ -51,13 +51,15 @@ def begin_as_reader(conn: psycopg.Connection, timeout_s: float,
     """Open a transaction as the read-only role, for ``identity``, with a statement timeout.
 
     All settings are LOCAL: they end with the transaction, so a pooled connection never carries
-    one caller's identity into the next request.
+    one caller's identity into the next request. The settings ``soxs.user``, ``soxs.roles``,
+    ``soxs.programmes`` (as given) and ``soxs.visible_programmes``, ``soxs.admin`` (derived)
+    feed ``soxs.can_see``, the one visibility rule of every row-level security policy.
     """
+    # The caller is named (soxs.set_caller derives its visible programmes) while the
+    # connection is still the archive's own role: the reader may not call it.
+    conn.execute("SELECT soxs.set_caller(%s, %s, %s)",
+                 (identity.user or "", ",".join(sorted(identity.roles)),
+                  ",".join(sorted(identity.programmes))))
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(READER_ROLE)))
     conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(
         sql.Literal(int(timeout_s * 1000))))
-    conn.execute(
-        "SELECT set_config('soxs.user', %s, true), set_config('soxs.roles', %s, true),"
-        " set_config('soxs.programmes', %s, true)",
-        (identity.user or "", ",".join(sorted(identity.roles)),
-         ",".join(sorted(identity.programmes))))

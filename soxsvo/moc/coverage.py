@@ -29,6 +29,8 @@ from astropy.time import Time
 from erfa import ErfaWarning
 from mocpy import MOC, STMOC, TimeMOC
 
+from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
+
 Kind = Literal["space", "time", "spacetime"]
 KINDS: tuple[str, ...] = ("space", "time", "spacetime")
 AnyMOC = MOC | TimeMOC | STMOC
@@ -38,9 +40,9 @@ _CLASSES: dict[str, type] = {"space": MOC, "time": TimeMOC, "spacetime": STMOC}
 def visible_products_sql(alias: str = "o") -> str:
     """The SQL condition selecting the ``ivoa.obscore`` rows the requester may see.
 
-    The one place that decides visibility for MOCs and MOC queries: anonymous users see
-    products whose proprietary period has ended. Access for logged-in users (and row-level
-    security) will change this function only.
+    ``soxs.can_see``, the rule of the row-level security policies, for the caller named in the
+    transaction (:func:`soxsvo.access.begin_as_reader`); on a connection that named nobody
+    (the archive's own role), public products only.
 
     Parameters
     ----------
@@ -52,7 +54,8 @@ def visible_products_sql(alias: str = "o") -> str:
     str
         A boolean SQL expression without parameters.
     """
-    return f"soxs.is_released({alias}.obs_release_date)"
+    return (f"soxs.can_see({alias}.obs_release_date, {alias}.data_rights, "
+            f"{alias}.proposal_id)")
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,11 @@ class CoverageResult:
     """A coverage MOC, its cache file and how it was brought up to date."""
 
     moc: AnyMOC
-    path: Path
+    #: None for a caller-specific MOC, which is never cached
+    path: Path | None
     count: int
-    #: "cached" (nothing new), "updated" (new cells unioned in) or "rebuilt"
+    #: "cached" (nothing new), "updated" (new cells unioned in), "rebuilt", or "private" (built
+    #: for a caller with rights beyond the public products)
     action: str
 
 
@@ -198,8 +203,14 @@ def _write_cache(path: Path, moc: AnyMOC, count: int, watermark: datetime) -> No
 
 
 def coverage(conn: psycopg.Connection, kind: str, cache_dir: Path, orders: Orders,
-             collection: str | None = None) -> CoverageResult:
-    """The current coverage MOC of the visible spectra, from the cache when possible.
+             collection: str | None = None, identity: Identity = ANONYMOUS,
+             timeout_s: float = 60.0) -> CoverageResult:
+    """The current coverage MOC of the spectra ``identity`` may see, from the cache when
+    possible.
+
+    The cached MOCs are the public ones (anonymous callers); a caller with more rights gets a
+    MOC built for it alone, never cached. On an idle connection the rows are read as the
+    reader role for ``identity`` (row-level security applies).
 
     Parameters
     ----------
@@ -213,6 +224,10 @@ def coverage(conn: psycopg.Connection, kind: str, cache_dir: Path, orders: Order
         Space and time orders.
     collection : str, optional
         Restrict to one ``obs_collection``; all collections by default.
+    identity : Identity
+        The caller.
+    timeout_s : float
+        Statement timeout of the reads.
 
     Returns
     -------
@@ -227,7 +242,11 @@ def coverage(conn: psycopg.Connection, kind: str, cache_dir: Path, orders: Order
             # One snapshot for the counts and the new rows: they must describe one moment.
             # (Inside a caller's transaction the count check still catches any skew.)
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            begin_as_reader(conn, timeout_s, identity)
         count = _count(conn, collection, None)
+        if not identity.is_anonymous:
+            moc = build_moc(kind, _rows(conn, kind, collection, None), orders)
+            return CoverageResult(moc, None, count, "private")
         now = conn.execute("SELECT now()").fetchone()[0]
         cached = _read_cache(path, kind)
         if cached is not None and cached[2] <= now:

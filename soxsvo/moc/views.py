@@ -57,9 +57,13 @@ def coverage_moc(kind: str) -> Response:
         if collection is not None and collection not in (known := collections(conn)):
             raise DALIError(f"unknown collection {collection!r}; known: {', '.join(known)}",
                             status=404)
+        # coverage() reads in a transaction of its own, as the reader for the caller.
+        conn.rollback()
         result = coverage(conn, kind, settings.data_path / "moc",
-                          Orders.from_settings(settings.moc), collection)
-    body = result.path.read_bytes() if fmt == "fits" else moc_bytes(result.moc, fmt)
+                          Orders.from_settings(settings.moc), collection, current_identity(),
+                          settings.query["sync_timeout"])
+    cached = fmt == "fits" and result.path is not None
+    body = result.path.read_bytes() if cached else moc_bytes(result.moc, fmt)
     mime, extension = FORMATS[fmt]
     name = f"soxs-{kind}-moc{'-' + collection if collection else ''}.{extension}"
     response = Response(body, mimetype=mime)

@@ -29,12 +29,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_pool(app, settings)
     init_security(app, settings)
 
+    # Imported here: the DAL layer imports soxsvo.web.security, which loads this package.
+    from soxsvo.web.identify import init_identity
+
+    init_identity(app)
+
     from soxsvo.moc.views import blueprint as moc_blueprint
     from soxsvo.tap.uws.views import blueprint as uws_blueprint
     from soxsvo.tap.views import blueprint as tap_blueprint
-    from soxsvo.web import files, pages, vendor
+    from soxsvo.web import files, login, pages, vendor
 
-    for blueprint in (pages.blueprint, files.blueprint, vendor.blueprint, tap_blueprint,
-                      uws_blueprint, moc_blueprint):
+    for blueprint in (pages.blueprint, files.blueprint, vendor.blueprint, login.blueprint,
+                      tap_blueprint, uws_blueprint, moc_blueprint):
         app.register_blueprint(blueprint)
     return app

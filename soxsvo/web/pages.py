@@ -5,7 +5,9 @@ from __future__ import annotations
 import psycopg
 from flask import Blueprint, current_app, jsonify, render_template
 
+from soxsvo.access import begin_as_reader
 from soxsvo.archive_summary import archive_summary
+from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
 blueprint = Blueprint("pages", __name__)
@@ -13,10 +15,11 @@ blueprint = Blueprint("pages", __name__)
 
 @blueprint.get("/")
 def landing():
-    """What the archive holds and where its services are."""
-    with connection() as conn:
-        summary = archive_summary(conn)
+    """What the archive holds (as far as the caller may see) and where its services are."""
     settings = current_app.config["SOXSVO"]
+    with connection() as conn:
+        begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
+        summary = archive_summary(conn)
     return render_template("landing.html", summary=summary, base_url=settings.public_url)
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import psycopg
 
-from soxsvo.access import begin_as_reader
+from soxsvo.access import ANONYMOUS, begin_as_reader
+from soxsvo.access.users import identity_for
 from soxsvo.config import Settings
 from soxsvo.dali import DALIError, DALIParams
 from soxsvo.tap.query import (
@@ -77,7 +78,10 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
                           (job.job_id,)).fetchone()
     if phase is None or phase[0] != "EXECUTING":
         raise _AbortedError
-    begin_as_reader(qconn, job.execution_duration)
+    # The job runs with its owner's rights as they are now (a right revoked since the job
+    # was created no longer applies); an anonymous or disabled owner sees public rows only.
+    owner = identity_for(qconn, job.owner) if job.owner is not None else None
+    begin_as_reader(qconn, job.execution_duration, owner or ANONYMOUS)
     uploads = tuple(load_upload_file(qconn, name, folder / "uploads" / filename,
                                      settings.tap["upload_max_rows"])
                     for name, filename in job.uploads)

@@ -13,6 +13,7 @@ from flask import Response, current_app, redirect, request, send_file
 from soxsvo.dali import DALIError, DALIParams, dal_blueprint, request_params
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
+from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
 blueprint = dal_blueprint("uws", __name__, url_prefix="/tap/async")
@@ -37,8 +38,8 @@ def _job_url(job_id: str) -> str:
 
 
 def _owner() -> str | None:
-    # Authentication is the web layer's (it sets REMOTE_USER); None is an anonymous client.
-    return request.environ.get("REMOTE_USER") or None
+    # Authentication is the web layer's (soxsvo.web.identify); None is an anonymous client.
+    return current_identity().user
 
 
 def _client() -> str:

@@ -1,0 +1,81 @@
+-- Who sees which product: one rule, in SQL, used by every row-level security policy, file and
+-- preview download, coverage MOC and count shown to users.
+--
+-- A product is visible when it is public (its proprietary period has ended, and the operator
+-- has not withheld it with data_rights = 'secure'), or the caller has a right to it: PI/co-I of
+-- its proposal_id, consortium member and the programme is a consortium one
+-- (soxs.programme.consortium), or archive admin.
+--
+-- data_rights is written at registration ('proprietary' until the release date, then the date
+-- alone governs): a stored 'proprietary' whose date has passed is public, as at ESO.
+--
+-- The caller is handed over per transaction by soxs.set_caller (soxsvo.access.begin_as_reader)
+-- as transaction-local settings; soxs.visible_programmes is derived there, once per
+-- transaction, so that the per-row test below needs no table lookup and stays inlinable.
+
+CREATE FUNCTION soxs.set_caller(login text, roles text, programmes text) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    AS $$
+DECLARE
+    role_list text[] := string_to_array(nullif(roles, ''), ',');
+    visible text;
+BEGIN
+    SELECT string_agg(p, ',') INTO visible FROM (
+        SELECT unnest(string_to_array(nullif(programmes, ''), ',')) AS p
+        UNION
+        SELECT proposal_id FROM soxs.programme
+        WHERE consortium AND 'consortium' = ANY (coalesce(role_list, '{}'))) AS rights;
+    PERFORM set_config('soxs.user', coalesce(login, ''), true),
+            set_config('soxs.roles', coalesce(roles, ''), true),
+            set_config('soxs.programmes', coalesce(programmes, ''), true),
+            set_config('soxs.visible_programmes', coalesce(visible, ''), true),
+            set_config('soxs.admin',
+                       CASE WHEN 'admin' = ANY (coalesce(role_list, '{}')) THEN 'on'
+                            ELSE 'off' END, true);
+END
+$$;
+-- Only the archive's own connections (before SET ROLE) name the caller.
+REVOKE EXECUTE ON FUNCTION soxs.set_caller(text, text, text) FROM PUBLIC;
+
+-- Public: released and not withheld. LANGUAGE sql, STABLE, no sub-selects: inlined by the
+-- planner, so indexes on the arguments still serve.
+CREATE FUNCTION soxs.is_public(release_date timestamp, data_rights text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT data_rights IS DISTINCT FROM 'secure' AND soxs.is_released(release_date) $$;
+
+-- The caller holds a right on the programme (or is admin).
+CREATE FUNCTION soxs.has_right(proposal_id text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(current_setting('soxs.admin', true) = 'on', false)
+        OR coalesce(proposal_id = ANY (string_to_array(
+               nullif(current_setting('soxs.visible_programmes', true), ''), ',')), false)
+    $$;
+
+-- THE rule.
+CREATE FUNCTION soxs.can_see(release_date timestamp, data_rights text, proposal_id text)
+    RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT soxs.is_public(release_date, data_rights) OR soxs.has_right(proposal_id) $$;
+
+GRANT EXECUTE ON FUNCTION soxs.is_public(timestamp, text), soxs.has_right(text),
+    soxs.can_see(timestamp, text, text) TO soxsvo_reader;
+
+DROP POLICY released_products ON ivoa.obscore;
+CREATE POLICY visible_products ON ivoa.obscore FOR SELECT TO soxsvo_reader
+    USING (soxs.can_see(obs_release_date, data_rights, proposal_id));
+
+-- Files and ancillary files (previews) are read by the download paths as the reader too: a
+-- product row is visible exactly when its ObsCore row is (whose own policy applies inside).
+GRANT SELECT ON soxs.product, soxs.ancillary TO soxsvo_reader;
+ALTER TABLE soxs.product ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible_products ON soxs.product FOR SELECT TO soxsvo_reader
+    USING (EXISTS (SELECT 1 FROM ivoa.obscore o WHERE o.obs_publisher_did = product.publisher_did));
+ALTER TABLE soxs.ancillary ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible_ancillary ON soxs.ancillary FOR SELECT TO soxsvo_reader
+    USING (EXISTS (SELECT 1 FROM ivoa.obscore o
+                   WHERE o.obs_publisher_did = ancillary.publisher_did));
+
+-- Consortium flags are read by soxs.set_caller, which runs as the archive's owner; programme
+-- rights per user stay in the private auth schema.
+CREATE INDEX obscore_proposal ON ivoa.obscore (proposal_id);
