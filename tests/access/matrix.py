@@ -1,0 +1,17 @@
+"""The leak matrix's programmes, callers and who sees what (see ``conftest.py``)."""
+
+PROGRAMME_A = "117.AAAA.001"
+PROGRAMME_O = "117.OOOO.001"
+CONSORTIUM_PROGRAMME = "116.2AZ7.001"
+ROLES = ("anonymous", "pia", "member", "admin")
+#: Which caller sees which product.
+SEES = {
+    "anonymous": {"public"},
+    "pia": {"public", "own_a"},
+    "member": {"public", "consortium"},
+    "admin": {"public", "own_a", "consortium", "other"},
+}
+PASSWORD = "correct horse battery"
+#: (ra, dec, t_min) of the proprietary products: alone in their MOC cells, newest spectra.
+PLACES = {"own_a": (11.0, 81.0, 99001.0), "consortium": (131.0, 71.0, 99002.0),
+          "other": (251.0, 61.0, 99003.0)}
