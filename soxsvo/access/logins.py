@@ -2,7 +2,7 @@
 
 Every attempt is recorded. After :data:`FREE_FAILURES` failures within :data:`WINDOW` (for one
 login since its last success, or from one address), each further attempt must wait twice as
-long as the one before after the latest failure (1 s, 2 s, 4 s ... up to :data:`MAX_WAIT_S`).
+long as the one before after the latest failure (4 s, 8 s, 16 s ... up to :data:`MAX_WAIT_S`).
 Waiting is asked of the client (429 with ``Retry-After``), not done by sleeping in the server,
 so that guessing cannot tie up the web workers either.
 """
@@ -45,12 +45,12 @@ def wait_seconds(conn: psycopg.Connection, login: str, remote: str) -> int:
         worst AS (
             SELECT count(*) AS n, max(at) AS latest FROM by_login
             UNION ALL SELECT count(*), max(at) FROM by_remote)
-        SELECT n, latest, extract(epoch FROM now() - latest)
+        SELECT n, latest, extract(epoch FROM clock_timestamp() - latest)
         FROM worst ORDER BY n DESC LIMIT 1
         """, {"login": login, "remote": remote}).fetchone()
     if failures < FREE_FAILURES or latest is None:
         return 0
-    needed = min(2 ** (failures - FREE_FAILURES), MAX_WAIT_S)
+    needed = min(2 ** (failures - FREE_FAILURES + 2), MAX_WAIT_S)
     return max(0, int(needed - float(waited) + 0.999))
 
 
@@ -75,8 +75,9 @@ def authenticate(conn: psycopg.Connection, login: str, password: str,
     stored = row[0] if row else None
     ok = verify_password(password, stored)
     conn.execute("DELETE FROM auth.login_attempt WHERE at < now() - interval '1 day'")
-    conn.execute("INSERT INTO auth.login_attempt (login, remote, success) VALUES (%s, %s, %s)",
-                 (login, remote, ok))
+    # clock_timestamp(): the time of the verdict, not of the transaction's start.
+    conn.execute("INSERT INTO auth.login_attempt (login, remote, at, success) "
+                 "VALUES (%s, %s, clock_timestamp(), %s)", (login, remote, ok))
     if ok and needs_rehash(stored):
         conn.execute("UPDATE auth.account SET password_hash = %s WHERE login = %s",
                      (hash_password(password), login))
