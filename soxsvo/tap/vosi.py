@@ -29,12 +29,26 @@ def _element(tag: str, text: str | None, **attributes: str) -> str:
     return f"<{tag}{attrs}>{escape(text)}</{tag}>"
 
 
+#: How a client may authenticate (IVOA SSO): HTTP Basic with the login and an API token as
+#: password, and the API token as ``Authorization: Bearer`` (the ``#token`` method of the SSO
+#: draft that succeeds SSO 2.0). Anonymous access needs none; all share one set of endpoints.
+SECURITY_METHODS = ("ivo://ivoa.net/sso#BasicAA", "ivo://ivoa.net/sso#token")
+
+
 def _interface(url: str, role: str | None = None, use: str = "full",
-               version: str | None = None) -> str:
+               version: str | None = None, security: str | None = None) -> str:
     attrs = ' role="std"' if role else ""
     attrs += f' version="{version}"' if version else ""
+    method = f"<securityMethod standardID={quoteattr(security)}/>" if security else ""
     return (f'<interface xsi:type="vs:ParamHTTP"{attrs}>'
-            f'<accessURL use="{use}">{escape(url)}</accessURL></interface>')
+            f'<accessURL use="{use}">{escape(url)}</accessURL>{method}</interface>')
+
+
+def _tap_interfaces(base_url: str) -> str:
+    """TAP 1.1 section 2: one interface per way of authenticating, anonymous first."""
+    return "".join(_interface(f"{base_url}/tap", role="std", use="base", version="1.1",
+                              security=method)
+                   for method in (None, *SECURITY_METHODS))
 
 
 def _language_features() -> str:
@@ -79,7 +93,7 @@ def capabilities_document(base_url: str, settings) -> str:
     retention = tap["retention_days"] * 86400
     tap_capability = (
         '<capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">'
-        + _interface(f"{base_url}/tap", role="std", use="base", version="1.1")
+        + _tap_interfaces(base_url)
         + '<dataModel ivo-id="ivo://ivoa.net/std/ObsCore#core-1.1">ObsCore-1.1</dataModel>'
         + "<language><name>ADQL</name>"
         + '<version ivo-id="ivo://ivoa.net/std/ADQL#v2.0">2.0</version>'
