@@ -11,7 +11,8 @@
 --
 -- The caller is handed over per transaction by soxs.set_caller (soxsvo.access.begin_as_reader)
 -- as transaction-local settings; soxs.visible_programmes is derived there, once per
--- transaction, so that the per-row test below needs no table lookup and stays inlinable.
+-- transaction, so that the per-row test below needs no table lookup. Every function here is
+-- LANGUAGE sql without sub-selects, so the planner inlines it and indexes still serve.
 
 CREATE FUNCTION soxs.set_caller(login text, roles text, programmes text) RETURNS void
     LANGUAGE plpgsql VOLATILE
@@ -43,27 +44,39 @@ CREATE FUNCTION soxs.is_public(release_date timestamp, data_rights text) RETURNS
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT data_rights IS DISTINCT FROM 'secure' AND soxs.is_released(release_date) $$;
 
--- The caller holds a right on the programme (or is admin).
-CREATE FUNCTION soxs.has_right(proposal_id text) RETURNS boolean
+-- What the caller named by soxs.set_caller holds.
+CREATE FUNCTION soxs.caller_programmes() RETURNS text[]
     LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-    SELECT coalesce(current_setting('soxs.admin', true) = 'on', false)
-        OR coalesce(proposal_id = ANY (string_to_array(
-               nullif(current_setting('soxs.visible_programmes', true), ''), ',')), false)
-    $$;
+    AS $$ SELECT coalesce(string_to_array(
+              nullif(current_setting('soxs.visible_programmes', true), ''), ','), '{}') $$;
+CREATE FUNCTION soxs.caller_is_admin() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(current_setting('soxs.admin', true) = 'on', false) $$;
 
--- THE rule.
+-- THE rule, given the caller's programmes and admin flag.
+CREATE FUNCTION soxs.can_see(release_date timestamp, data_rights text, proposal_id text,
+                             programmes text[], admin boolean) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT soxs.is_public(release_date, data_rights) OR admin
+                 OR coalesce(proposal_id = ANY (programmes), false) $$;
+
+-- The rule for the caller of this transaction: for single rows (downloads, counts).
 CREATE FUNCTION soxs.can_see(release_date timestamp, data_rights text, proposal_id text)
     RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ SELECT soxs.is_public(release_date, data_rights) OR soxs.has_right(proposal_id) $$;
+    AS $$ SELECT soxs.can_see(release_date, data_rights, proposal_id,
+                              soxs.caller_programmes(), soxs.caller_is_admin()) $$;
 
-GRANT EXECUTE ON FUNCTION soxs.is_public(timestamp, text), soxs.has_right(text),
+GRANT EXECUTE ON FUNCTION soxs.is_public(timestamp, text), soxs.caller_programmes(),
+    soxs.caller_is_admin(), soxs.can_see(timestamp, text, text, text[], boolean),
     soxs.can_see(timestamp, text, text) TO soxsvo_reader;
 
 DROP POLICY released_products ON ivoa.obscore;
+-- The caller's rights as sub-selects: evaluated once per query (InitPlans), not once per row,
+-- so that a scan costs a consortium member what it costs an anonymous user.
 CREATE POLICY visible_products ON ivoa.obscore FOR SELECT TO soxsvo_reader
-    USING (soxs.can_see(obs_release_date, data_rights, proposal_id));
+    USING (soxs.can_see(obs_release_date, data_rights, proposal_id,
+                        (SELECT soxs.caller_programmes()), (SELECT soxs.caller_is_admin())));
 
 -- Files and ancillary files (previews) are read by the download paths as the reader too: a
 -- product row is visible exactly when its ObsCore row is (whose own policy applies inside).

@@ -76,7 +76,7 @@ def create_token(conn: psycopg.Connection, login: str, name: str = "", days: int
 def check_token(conn: psycopg.Connection, text: str, login: str | None = None) -> str:
     """The login a token belongs to; ``login``, when given (HTTP Basic), must be its owner.
 
-    Records the time of use. Leaves the connection's transaction committed.
+    Records the time of use (to the minute). Leaves the connection's transaction committed.
 
     Raises
     ------
@@ -110,7 +110,9 @@ def check_token(conn: psycopg.Connection, text: str, login: str | None = None) -
     if not active:
         conn.rollback()
         raise TokenError("the user of this API token is disabled")
-    conn.execute("UPDATE auth.token SET last_used = now() WHERE token_id = %s", (token_id,))
+    # At most one write a minute per token: a busy script must not turn reads into writes.
+    conn.execute("UPDATE auth.token SET last_used = now() WHERE token_id = %s AND "
+                 "(last_used IS NULL OR last_used < now() - interval '1 minute')", (token_id,))
     conn.commit()
     return owner
 
