@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import dict_row
 
+from soxsvo.access import Identity
+
 PREFIX = "sxv_"
 TOKEN_RE = re.compile(r"^sxv_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 #: Longest lifetime a token may be given, in days.
@@ -73,10 +75,13 @@ def create_token(conn: psycopg.Connection, login: str, name: str = "", days: int
     return f"{PREFIX}{token_id}_{secret}"
 
 
-def check_token(conn: psycopg.Connection, text: str, login: str | None = None) -> str:
-    """The login a token belongs to; ``login``, when given (HTTP Basic), must be its owner.
+def identify_token(conn: psycopg.Connection, text: str,
+                   login: str | None = None) -> Identity:
+    """The identity (current roles and programmes) of a token's owner; ``login``, when given
+    (HTTP Basic), must be that owner.
 
-    Records the time of use (to the minute). Leaves the connection's transaction committed.
+    One statement in autocommit, which also records the time of use (to the minute): checking a
+    token costs a request one round trip to the database.
 
     Raises
     ------
@@ -88,33 +93,42 @@ def check_token(conn: psycopg.Connection, text: str, login: str | None = None) -
     if match is None:
         raise TokenError("malformed API token: expected sxv_<12 hex digits>_<43 characters>")
     token_id, secret = match.groups()
-    row = conn.execute(
-        "SELECT t.login, t.secret_hash, t.expires <= now() AS expired, t.revoked IS NOT NULL,"
-        " a.active FROM auth.token t JOIN auth.account a USING (login) WHERE t.token_id = %s",
-        (token_id,)).fetchone()
+    digest = _digest(secret)
+    was_autocommit = conn.autocommit
+    conn.autocommit = True
+    try:
+        row = conn.execute(_IDENTIFY, {"id": token_id, "digest": digest}).fetchone()
+    finally:
+        conn.autocommit = was_autocommit
     # Compare even when the id is unknown, so timing does not reveal which ids exist.
-    stored = row[1] if row else _digest("")
-    if not hmac.compare_digest(stored, _digest(secret)) or row is None:
-        conn.rollback()
+    if not hmac.compare_digest(row[1] if row else _digest(""), digest) or row is None:
         raise TokenError("unknown API token")
-    owner, _, expired, revoked, active = row
+    owner, _, expired, revoked, active, roles, programmes = row
     if login is not None and login != owner:
-        conn.rollback()
         raise TokenError(f"this API token does not belong to user {login!r}")
     if revoked:
-        conn.rollback()
         raise TokenError("this API token was revoked")
     if expired:
-        conn.rollback()
         raise TokenError("this API token has expired; create a new one on /account")
     if not active:
-        conn.rollback()
         raise TokenError("the user of this API token is disabled")
-    # At most one write a minute per token: a busy script must not turn reads into writes.
-    conn.execute("UPDATE auth.token SET last_used = now() WHERE token_id = %s AND "
-                 "(last_used IS NULL OR last_used < now() - interval '1 minute')", (token_id,))
-    conn.commit()
-    return owner
+    return Identity(user=owner, roles=frozenset(roles), programmes=frozenset(programmes))
+
+
+_IDENTIFY = """
+WITH touched AS (
+    -- Runs whatever the SELECT reads (a data-modifying WITH always does). At most one write a
+    -- minute per token: a busy script must not turn every read into a write.
+    UPDATE auth.token SET last_used = now()
+    WHERE token_id = %(id)s AND secret_hash = %(digest)s AND revoked IS NULL
+      AND expires > now() AND (last_used IS NULL OR last_used < now() - interval '1 minute')
+    RETURNING token_id)
+SELECT t.login, t.secret_hash, t.expires <= now(), t.revoked IS NOT NULL, a.active,
+       array(SELECT role FROM auth.role_grant r WHERE r.login = t.login),
+       array(SELECT proposal_id FROM auth.programme_right p WHERE p.login = t.login)
+FROM auth.token t JOIN auth.account a USING (login)
+WHERE t.token_id = %(id)s
+"""
 
 
 def revoke_token(conn: psycopg.Connection, token_id: str, login: str | None = None) -> bool:

@@ -16,7 +16,7 @@ import binascii
 
 from flask import Flask, Response, g, request, session
 
-from soxsvo.access.tokens import TokenError, check_token
+from soxsvo.access.tokens import TokenError, identify_token
 from soxsvo.access.users import identity_for
 from soxsvo.dali.blueprint import DAL_BLUEPRINTS
 from soxsvo.dali.errors import DALIError, dali_error_response
@@ -53,12 +53,7 @@ def _parse(header: str) -> tuple[str, str | None]:
 def _from_header(header: str):
     token, login = _parse(header)
     with connection() as conn:
-        owner = check_token(conn, token, login)
-        identity = identity_for(conn, owner)
-        conn.rollback()
-    if identity is None:
-        raise TokenError("the user of this API token is disabled")
-    return identity
+        return identify_token(conn, token, login)
 
 
 def unauthorized(reason: str) -> Response:
