@@ -49,6 +49,8 @@ def init_security(app: Flask, settings: Settings) -> None:
     app.config["SECRET_KEY"] = secret_key(settings)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # Behind https the session cookie (a login) must never travel in clear text.
+    app.config["SESSION_COOKIE_SECURE"] = settings.public_url.startswith("https://")
     csrf.init_app(app)
 
 
