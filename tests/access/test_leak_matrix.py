@@ -11,10 +11,11 @@ import re
 import astropy.units as u
 import pytest
 import pyvo
+import requests
 from astropy.table import Table
 from mocpy import MOC
 
-from .matrix import PLACES, PROGRAMME_A, ROLES
+from .matrix import PASSWORD, PLACES, PROGRAMME_A, ROLES
 
 KEYS = ("public", "own_a", "consortium", "other")
 
@@ -162,3 +163,23 @@ def _expected_spectra(archive, role: str) -> int:
             "WHERE o.dataproduct_type = 'spectrum' AND ((o.obs_release_date <= "
             f"now() AT TIME ZONE 'UTC' AND o.data_rights <> 'secure') OR {extra})"
         ).fetchone()[0]
+
+
+def test_a_browser_session_sees_what_the_token_sees(access_archive, access_server) -> None:
+    browser = requests.Session()
+    page = browser.get(f"{access_server}/login", timeout=30).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = browser.post(f"{access_server}/login", timeout=30, data={
+        "login": "pia", "password": PASSWORD, "next": "/", "csrf_token": csrf})
+    assert answer.status_code == 200 and answer.url == f"{access_server}/"
+    service = pyvo.dal.TAPService(f"{access_server}/tap", session=browser)
+    result = service.search("SELECT obs_publisher_did FROM ivoa.obscore "
+                            f"WHERE obs_publisher_did IN ({_did_list(access_archive)})")
+    assert _keys_of(access_archive, result["obs_publisher_did"]) == \
+        access_archive.visible("pia")
+    own = f"{access_server}/files/{access_archive.products['own_a'].dp_id}"
+    assert browser.get(own, timeout=30).status_code == 200
+    page = browser.get(f"{access_server}/account", timeout=30).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    browser.post(f"{access_server}/logout", data={"csrf_token": csrf}, timeout=30)
+    assert browser.get(own, timeout=30).status_code == 404
