@@ -151,8 +151,11 @@ def visible_images(conn: psycopg.Connection, timeout_s: float) -> list[tuple[str
 
     Which images are visible is decided by the reader transaction (row-level security); the
     stored paths of those products are then looked up as the archive (the reader role has no
-    access to ``soxs.product``), for exactly the identifiers the reader returned.
+    access to ``soxs.product``), for exactly the identifiers the reader returned. The
+    connection must not be in a transaction: the reader settings end with the first one.
     """
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise ValueError("visible_images needs a connection outside any transaction")
     with conn.transaction():
         begin_as_reader(conn, timeout_s, ANONYMOUS)
         ids = [r[0] for r in conn.execute(IMAGES_SQL).fetchall()]
