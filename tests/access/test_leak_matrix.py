@@ -183,3 +183,37 @@ def test_a_browser_session_sees_what_the_token_sees(access_archive, access_serve
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     browser.post(f"{access_server}/logout", data={"csrf_token": csrf}, timeout=30)
     assert browser.get(own, timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_archive_search_page(access_archive, access_server, role) -> None:
+    session = access_archive.session(role)
+    for key, (ra, dec, _) in PLACES.items():
+        page = session.get(f"{access_server}/archive", timeout=60,
+                           params={"pos": f"{ra} {dec}", "radius": "60"})
+        assert page.status_code == 200
+        assert (access_archive.products[key].dp_id in page.text) == \
+            (key in access_archive.visible(role)), key
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_catalogue_hips_tiles(access_archive, access_server, role) -> None:
+    import cdshealpix
+
+    from soxsvo.hips.layout import parse_properties, tile_path
+    from soxsvo.hips.reader import parse_tsv
+
+    session = access_archive.session(role)
+    base = f"{access_server}/hips/catalogue"
+    properties = parse_properties(session.get(f"{base}/properties", timeout=60).text)
+    listed = set()
+    for ra, dec, _ in PLACES.values():
+        for order in range(int(properties["hips_order_min"]),
+                           int(properties["hips_order"]) + 1):
+            ipix = int(cdshealpix.lonlat_to_healpix([ra] * u.deg, [dec] * u.deg, order)[0])
+            tile = session.get(f"{base}/{tile_path(order, ipix, 'tsv')}", timeout=60)
+            if tile.status_code == 200:
+                listed |= {row["dp_id"] for row in parse_tsv(tile.text)}
+    for key in PLACES:
+        assert (access_archive.products[key].dp_id in listed) == \
+            (key in access_archive.visible(role)), key
