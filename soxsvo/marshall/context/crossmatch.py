@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import psycopg
-from psycopg.rows import dict_row
 from astropy.cosmology import Planck18
+from psycopg.rows import dict_row
 
 _CANDIDATES = """
 SELECT t.transient_id, s.catalog, c.kind, s.source_id, s.ra, s.dec,

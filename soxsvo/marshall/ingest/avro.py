@@ -20,7 +20,15 @@ def schema_name(data: bytes) -> str | None:
         schema = fastavro.reader(io.BytesIO(data)).writer_schema
     except Exception:  # noqa: BLE001 - any damage to the header means "not this format"
         return None
-    return schema.get("name") if isinstance(schema, dict) else None
+    return full_name(schema)
+
+
+def full_name(schema: object) -> str:
+    """``namespace.name`` of a record schema (writers store either form)."""
+    if not isinstance(schema, dict):
+        return ""
+    name, namespace = schema.get("name", ""), schema.get("namespace")
+    return name if "." in name or not namespace else f"{namespace}.{name}"
 
 
 def records(data: bytes, origin: str, expected_prefix: str) -> Iterator[dict]:
@@ -33,8 +41,7 @@ def records(data: bytes, origin: str, expected_prefix: str) -> Iterator[dict]:
         raise AlertFormatError(origin, "not an Avro container file (no 'Obj\\x01' header)")
     try:
         reader = fastavro.reader(io.BytesIO(data))
-        name = reader.writer_schema.get("name", "") if isinstance(reader.writer_schema,
-                                                                   dict) else ""
+        name = full_name(reader.writer_schema)
         if not name.startswith(expected_prefix):
             raise AlertFormatError(origin, f"Avro schema {name!r} is not {expected_prefix}*")
         decoded = list(reader)
