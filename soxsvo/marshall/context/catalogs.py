@@ -8,12 +8,14 @@ in one transaction: readers see the old catalogue or the new one, never half of 
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import psycopg
+from astropy.io import fits
 from astropy.table import Table
 from psycopg import sql
 
@@ -24,8 +26,9 @@ _GUESSES = {
     "ra": ("ra", "raj2000", "ra_icrs", "radeg", "ra_deg", "_raj2000"),
     "dec": ("dec", "dej2000", "decj2000", "de_icrs", "dec_icrs", "decdeg", "dec_deg",
             "_dej2000"),
-    "id": ("source_id", "id", "objid", "objname", "name", "designation", "pgc", "main_id"),
-    "z": ("z", "redshift", "z_spec", "zspec", "z_best", "zhelio"),
+    "id": ("source_id", "id", "objid", "objname", "name", "designation", "glade_no", "pgc",
+           "main_id"),
+    "z": ("z", "redshift", "z_spec", "zspec", "z_best", "z_helio", "z_cmb"),
     "mag": ("mag", "phot_g_mean_mag", "gmag", "rmag", "kmag", "bmag", "w1mpro"),
 }
 
@@ -56,9 +59,17 @@ def _read(path: Path) -> Table:
     fmt = "fits" if any(s in suffix for s in (".fits", ".fit", ".fts")) else (
         "ascii.ecsv" if suffix.endswith(".ecsv") else "ascii.csv")
     try:
-        return Table.read(path, format=fmt)
+        if fmt == "fits":
+            # From memory: astropy leaves the file open when a damaged FITS fails to parse.
+            with fits.open(io.BytesIO(path.read_bytes())) as hdus:
+                table = Table.read(hdus, format="fits")
+        else:
+            table = Table.read(path, format=fmt)
     except Exception as exc:  # noqa: BLE001 - astropy raises many types for bad files
         raise CatalogError(f"{path}: not a readable {fmt} table ({exc})") from exc
+    if len(table) == 0:
+        raise CatalogError(f"{path}: the table holds no rows")
+    return table
 
 
 def _column(table: Table, role: str, given: str | None, path: Path,
