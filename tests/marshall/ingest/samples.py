@@ -89,10 +89,17 @@ def lsst_packet(shared: Path, *, object_id: int, source_id: int, ra: float, dec:
 
 
 # TNS public objects CSV: a date line, then the header as TNS publishes it.
-TNS_CSV = '''"2026-11-21 00:00:00"
-"objid","name_prefix","name","ra","declination","redshift","typeid","type","reporting_groupid","reporting_group","source_groupid","source_group","discoverydate","discoverymag","discmagfilter","filter","reporters","time_received","internal_names","Discovery_ADS_bibcode","Class_ADS_bibcodes","creationdate","lastmodified"
-"160001","SN","2026abc","{ra}","{dec}","0.034","3","SN Ia","48","ZTF","48","ZTF","2026-11-10 08:00:00.000","18.6","111","r","ZTF team","2026-11-10 09:00:00","ZTF26aaabcde, ATLAS26xyz","","","2026-11-10 09:00:00","2026-11-12 10:00:00"
-'''
+TNS_COLUMNS = (
+    "objid", "name_prefix", "name", "ra", "declination", "redshift", "typeid", "type",
+    "reporting_groupid", "reporting_group", "source_groupid", "source_group", "discoverydate",
+    "discoverymag", "discmagfilter", "filter", "reporters", "time_received", "internal_names",
+    "Discovery_ADS_bibcode", "Class_ADS_bibcodes", "creationdate", "lastmodified")
+TNS_ROW = (
+    "160001", "SN", "2026abc", "{ra}", "{dec}", "0.034", "3", "SN Ia", "48", "ZTF", "48", "ZTF",
+    "2026-11-10 08:00:00.000", "18.6", "111", "r", "ZTF team", "2026-11-10 09:00:00",
+    "ZTF26aaabcde, ATLAS26xyz", "", "", "2026-11-10 09:00:00", "2026-11-12 10:00:00")
+TNS_CSV = "\n".join(['"2026-11-21 00:00:00"', ",".join(f'"{c}"' for c in TNS_COLUMNS),
+                     ",".join(f'"{c}"' for c in TNS_ROW)]) + "\n"
 
 
 def tns_csv(ra: float, dec: float) -> bytes:
