@@ -120,6 +120,7 @@ def crossmatch_transients(conn: psycopg.Connection, transient_ids: Sequence[int]
         "UPDATE marshall.transient t SET context = coalesce(c.context, 'none') "
         "FROM unnest(%s::bigint[]) AS i(transient_id) "
         "LEFT JOIN unnest(%s::bigint[], %s::text[]) AS c(transient_id, context) "
-        "USING (transient_id) WHERE t.transient_id = i.transient_id",
-        (ids, list(contexts), list(contexts.values())))
+        "USING (transient_id) WHERE t.transient_id = i.transient_id "
+        "AND t.transient_id = ANY(%s)",  # lets the planner probe the primary key
+        (ids, list(contexts), list(contexts.values()), ids))
     return written

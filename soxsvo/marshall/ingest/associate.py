@@ -109,22 +109,16 @@ def _drop_known_alerts(conn: psycopg.Connection) -> int:
 
 
 def _join_known(conn: psycopg.Connection, radius_deg: float) -> None:
-    for column in ("object_name", "tns_name"):
-        conn.execute(
-            f"UPDATE ingest_stage s SET transient_id = t.transient_id FROM marshall.transient t"
-            f" WHERE s.transient_id IS NULL AND t.name = s.{column}")
+    # Correlated lookups, not joins: with a million names a hash join would read every one;
+    # these are a few thousand unique-index probes.
     conn.execute(
-        "UPDATE ingest_stage s SET transient_id = a.transient_id FROM marshall.alias a "
-        "WHERE s.transient_id IS NULL AND a.name = s.object_name")
-    conn.execute(
-        "UPDATE ingest_stage s SET transient_id = a.transient_id FROM marshall.alias a "
-        "WHERE s.transient_id IS NULL AND a.name = s.tns_name")
-    conn.execute(
-        "UPDATE ingest_stage s SET transient_id = m.transient_id FROM ("
-        "  SELECT DISTINCT ON (x.row_no) x.row_no, a.transient_id"
-        "  FROM ingest_stage_alias x JOIN marshall.alias a ON a.name = x.name"
-        "  ORDER BY x.row_no, a.transient_id) m "
-        "WHERE s.transient_id IS NULL AND m.row_no = s.row_no")
+        "UPDATE ingest_stage s SET transient_id = coalesce("
+        "  (SELECT a.transient_id FROM marshall.alias a WHERE a.name = s.object_name),"
+        "  (SELECT t.transient_id FROM marshall.transient t WHERE t.name = s.object_name),"
+        "  (SELECT a.transient_id FROM marshall.alias a WHERE a.name = s.tns_name),"
+        "  (SELECT t.transient_id FROM marshall.transient t WHERE t.name = s.tns_name),"
+        "  (SELECT min(a.transient_id) FROM ingest_stage_alias x"
+        "   JOIN marshall.alias a ON a.name = x.name WHERE x.row_no = s.row_no))")
     # Nearest transient within the radius: q3c_join finds the candidates through the index,
     # q3c_dist orders them (two objects 2" apart each keep their own detections).
     conn.execute(
@@ -140,7 +134,7 @@ WITH leaders AS (
     SELECT s.* FROM ingest_stage s
     WHERE s.transient_id IS NULL AND s.creates
       AND NOT EXISTS (SELECT 1 FROM ingest_stage p
-                      WHERE p.transient_id IS NULL AND p.creates AND p.row_no < s.row_no
+                      WHERE p.transient_id IS NULL AND p.creates AND p.row_no + 0 < s.row_no
                         AND q3c_join(s.ra, s.dec, p.ra, p.dec, %(r)s))
       AND NOT EXISTS (SELECT 1 FROM ingest_stage p
                       WHERE p.transient_id IS NULL AND p.creates AND p.row_no < s.row_no
@@ -247,6 +241,9 @@ def associate(conn: psycopg.Connection, detections: list[Detection],
         Association radius.
     """
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
+    # q3c's cost estimates make the planner JIT-compile these short statements, which costs
+    # far more (0.5-1 s per statement) than running them.
+    conn.execute("SET LOCAL jit = off")
     radius_deg = radius_arcsec / 3600.0
     _stage(conn, detections)
     result = AssociationResult(duplicates=_drop_known_alerts(conn))

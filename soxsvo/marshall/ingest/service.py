@@ -145,3 +145,39 @@ def ingest_paths(conn: psycopg.Connection, paths: Iterable[Path], config: Ingest
     if pending:
         ingest_items(conn, pending, config, summary)
     return summary
+
+
+def _ingest_share(conninfo: str, paths: list[str], config: IngestConfig,
+                  source: str | None) -> IngestSummary:
+    with psycopg.connect(conninfo) as conn:
+        return ingest_paths(conn, [Path(p) for p in paths], config, source)
+
+
+def ingest_paths_parallel(conninfo: str, paths: Iterable[Path], config: IngestConfig,
+                          source: str | None = None, workers: int = 2) -> IngestSummary:
+    """:func:`ingest_paths` with ``workers`` processes, each a consumer of a share of the files.
+
+    Each process reads its files and stores them through its own connection; association is
+    serialised by the ingest lock, so one process reads (CPU) while another stores. Files
+    are dealt out in contiguous runs, so one object's alerts mostly stay in one process.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = [str(p) for p in alert_files(paths)]
+    if workers <= 1 or len(files) < 2:
+        with psycopg.connect(conninfo) as conn:
+            return ingest_paths(conn, [Path(f) for f in files], config, source)
+    size = -(-len(files) // workers)
+    shares = [files[i:i + size] for i in range(0, len(files), size)]
+    total = IngestSummary()
+    with ProcessPoolExecutor(max_workers=len(shares)) as pool:
+        futures = [pool.submit(_ingest_share, conninfo, share, config, source)
+                   for share in shares]
+        for future in futures:
+            part = future.result()
+            for name in ("files", "alerts", "duplicates", "created", "unmatched_reports",
+                         "photometry", "events", "crossmatches"):
+                setattr(total, name, getattr(total, name) + getattr(part, name))
+            total.errors.extend(part.errors)
+            total.new_transient_ids.extend(part.new_transient_ids)
+    return total
