@@ -290,20 +290,29 @@ def alerts() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--source", type=click.Choice(["ztf", "lsst", "tns", "atlas", "gaia", "gcn"]),
               default=None, help="Format of every file (default: recognised per file).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Consumer processes, each reading and storing a share of the files.")
 @handles_errors
-def alerts_ingest(paths: tuple[Path, ...], source: str | None) -> None:
+def alerts_ingest(paths: tuple[Path, ...], source: str | None, workers: int) -> None:
     """Ingest alert files and folders; unreadable files are named and skipped (exit 2)."""
     from soxsvo.marshall.ingest import IngestConfig, ingest_paths
+    from soxsvo.marshall.ingest.service import ingest_paths_parallel
 
     settings = _settings()
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
     database = _started_database(settings)
-    with database.connect() as conn:
-        summary = ingest_paths(conn, paths, IngestConfig.from_settings(settings), source,
-                               report=lambda line: click.echo(f"soxsvo: rejected {line}",
-                                                              err=True))
+    config = IngestConfig.from_settings(settings)
+    if workers > 1:
+        summary = ingest_paths_parallel(database.conninfo, paths, config, source, workers)
+        for line in summary.errors:
+            click.echo(f"soxsvo: rejected {line}", err=True)
+    else:
+        with database.connect() as conn:
+            summary = ingest_paths(conn, paths, config, source,
+                                   report=lambda line: click.echo(f"soxsvo: rejected {line}",
+                                                                  err=True))
     click.echo(summary.line)
     sys.exit(summary.exit_code)
 

@@ -58,3 +58,19 @@ def test_wrong_source_and_missing_path(settings, shared_dir, tmp_path) -> None:
     assert result.exit_code == 2 and "not an Avro container file" in result.output
     missing = _run(settings, str(tmp_path / "nope"))
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
+
+
+def test_parallel_consumers_ingest_each_alert_once(settings, shared_dir, tmp_path,
+                                                   db_conn) -> None:
+    folder = tmp_path / "stream"
+    folder.mkdir()
+    # Eight alerts of four new objects, split over two consumer processes.
+    for i in range(8):
+        packet = samples.ztf_packet(shared_dir, object_id=f"ZTF26aapar{'abcd'[i % 4]}",
+                                    candid=7000 + i, ra=100.0 + (i % 4), dec=-20.0)
+        (folder / f"{i}.avro").write_bytes(packet)
+    result = _run(settings, "--workers", "2", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "8 alerts ingested (4 new transients" in result.output
+    counts = table_counts(db_conn)
+    assert (counts["transient"], counts["alert"]) == (4, 8)
