@@ -30,11 +30,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_security(app, settings)
 
     from soxsvo.moc.views import blueprint as moc_blueprint
+    from soxsvo.ssa.views import blueprint as ssa_blueprint
     from soxsvo.tap.uws.views import blueprint as uws_blueprint
     from soxsvo.tap.views import blueprint as tap_blueprint
     from soxsvo.web import files, pages, vendor
 
     for blueprint in (pages.blueprint, files.blueprint, vendor.blueprint, tap_blueprint,
-                      uws_blueprint, moc_blueprint):
+                      uws_blueprint, moc_blueprint, ssa_blueprint):
         app.register_blueprint(blueprint)
     return app
