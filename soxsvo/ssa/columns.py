@@ -11,8 +11,11 @@ from dataclasses import dataclass
 
 from soxsvo.db.metadata import ColumnMeta
 
-#: Flux density unit of SOXS spectra as VOUnit (the FITS files write ESO's ``**(-2)`` form).
-FLUX_VOUNIT = "erg.cm**-2.s**-1.Angstrom**-1"
+#: Flux density unit of the SDM VOTable spectra. The Phase 3 FITS files hold erg s-1 cm-2 A-1,
+#: which VOUnit deprecates (astropy then leaves the unit unrecognised); the VOTable states the
+#: same fluxes in SI: 1 erg s-1 cm-2 A-1 = 0.01 W m-2 nm-1.
+FLUX_VOUNIT = "W.m**-2.nm**-1"
+ERG_CM2_S_A_IN_FLUX_VOUNIT = 0.01
 FITS_MIME = "application/fits"
 SDM_VOTABLE_MIME = "application/x-votable+xml;content=spectrum"
 
@@ -88,7 +91,7 @@ COLUMNS: tuple[SsaColumn, ...] = (
          description="Right ascension of the slit centre (ICRS)"),
     _col("ssa_dec", "double", "o.s_dec", unit="deg", ucd="pos.eq.dec;meta.main",
          description="Declination of the slit centre (ICRS)"),
-    _col("ssa_aperture", "double", "o.s_fov", unit="deg", ucd="instr.fov",
+    _col("ssa_aperture", "double", "o.s_fov", unit="deg", ucd="phys.angSize;instr.fov",
          utype="ssa:Char.SpatialAxis.Coverage.Bounds.Extent",
          description="Angular extent of the aperture (slit length)"),
     _col("ssa_dateobs", "double", "(o.t_min + o.t_max) / 2", unit="d", ucd="time.epoch",
@@ -175,8 +178,6 @@ TABLE_PARAMS: tuple[TableParam, ...] = (
                "Wavelength calibration"),
     TableParam("ssa_fluxucd", "phot.flux.density;em.wl", "ssa:Char.FluxAxis.Ucd",
                "UCD of the flux axis in the spectra"),
-    TableParam("ssa_fluxunit", FLUX_VOUNIT, "ssa:Char.FluxAxis.Unit",
-               "Unit of the flux axis in the spectra"),
 )
 
 
@@ -200,7 +201,7 @@ INPUT_PARAMS: tuple[InputParam, ...] = (
                "followed by ;ICRS", unit="deg", ucd="pos.eq",
                utype="ssa:Char.SpatialAxis.Coverage.Location.Value"),
     InputParam("SIZE", "double", "Diameter of the search cone around POS (default 1 arcmin, "
-               "at most 180 degrees)", unit="deg", ucd="instr.fov",
+               "at most 180 degrees)", unit="deg", ucd="phys.angSize;instr.fov",
                utype="ssa:Char.SpatialAxis.Coverage.Bounds.Extent"),
     InputParam("BAND", "char", "Wavelength ranges the spectra must overlap, in metres: "
                "lo/hi, lo/, /hi or a single wavelength, comma-separated", unit="m",

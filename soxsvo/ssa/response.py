@@ -68,7 +68,8 @@ def _input_param(param: InputParam, maxrec_default: int) -> Param:
                 "REQUEST": "queryData", "FORMAT": "all", "RESPONSEFORMAT": "votable/td"}
     return Param(f"INPUT:{param.name}", defaults.get(param.name, ""), datatype=param.datatype,
                  unit=param.unit, ucd=param.ucd, utype=param.utype,
-                 description=param.description, options=param.options)
+                 description=param.description, options=param.options,
+                 id=f"INPUT_{param.name}")
 
 
 def metadata_document(base_url: str, maxrec_default: int,

@@ -15,7 +15,7 @@ import numpy as np
 
 from soxsvo.db.metadata import ColumnMeta
 from soxsvo.pipeline.spectrum import read_phase3_spectrum
-from soxsvo.ssa.columns import FLUX_VOUNIT
+from soxsvo.ssa.columns import ERG_CM2_S_A_IN_FLUX_VOUNIT, FLUX_VOUNIT
 from soxsvo.ssa.votable import Param, annotate
 from soxsvo.votable import Info, resolve_format
 
@@ -44,9 +44,6 @@ class SpectrumRecord:
     collection: str | None
     creation_date: str | None
 
-
-def _flux_unit(calibrated: bool) -> str:
-    return FLUX_VOUNIT if calibrated else "adu"
 
 
 def sdm_columns(flux_unit: str) -> tuple[ColumnMeta, ...]:
@@ -138,11 +135,13 @@ def sdm_votable(path: str, record: SpectrumRecord, acref: str,
     """The spectrum in ``path`` (a Phase 3 FITS) as an SDM 2.0 VOTable, BINARY2 by default."""
     spectrum = read_phase3_spectrum(path)
     calibrated = str(spectrum.fluxcal).upper() != "UNCALIBRATED"
-    columns = sdm_columns(_flux_unit(calibrated))
-    qual = spectrum.qual.astype(np.int32)
+    scale = ERG_CM2_S_A_IN_FLUX_VOUNIT if calibrated else 1.0
+    flux = (spectrum.flux.astype(np.float64) * scale).astype(np.float32)
+    err = (spectrum.err.astype(np.float64) * scale).astype(np.float32)
+    columns = sdm_columns(FLUX_VOUNIT if calibrated else "adu")
     writer = resolve_format(response_format or "votable")
-    chunks = writer.stream(columns, _batches(spectrum.wave, spectrum.flux.astype(np.float32),
-                                             spectrum.err.astype(np.float32), qual),
+    chunks = writer.stream(columns, _batches(spectrum.wave, flux, err,
+                                             spectrum.qual.astype(np.int32)),
                            resource_infos=[Info("SERVICE_PROTOCOL", "1.1", "SSAP")],
                            table_name="spectrum")
     return annotate(chunks, params=sdm_params(record, spectrum.nelem, acref),

@@ -34,10 +34,11 @@ class Param:
     ref: str | None = None
     description: str | None = None
     options: tuple[str, ...] = ()
+    id: str | None = None
 
     def xml(self) -> str:
         """The PARAM element."""
-        attrs = [("name", self.name), ("datatype", self.datatype),
+        attrs = [("ID", self.id), ("name", self.name), ("datatype", self.datatype),
                  ("arraysize", self.arraysize or ("*" if self.datatype == "char" else None)),
                  ("unit", self.unit), ("ucd", self.ucd), ("utype", self.utype),
                  ("ref", self.ref), ("value", self.value)]
