@@ -30,7 +30,7 @@ from astropy.time import Time
 FILL_SQL = """
 SELECT setseed(0.42);
 CREATE TEMPORARY TABLE bench ON COMMIT DROP AS
-SELECT i, (i % 3) AS arm, 360 * random() AS ra, degrees(asin(2 * random() - 1)) AS dec,
+SELECT i, mod(i, 3) AS arm, 360 * random() AS ra, degrees(asin(2 * random() - 1)) AS dec,
        60600 + 1000 * random() AS t0, 5 + 60 * random() AS snr
 FROM generate_series(1, %(n)s) AS i;
 INSERT INTO soxs.product (publisher_did, dp_id, prodcatg, arm, file_path, original_name,
@@ -74,7 +74,7 @@ def fill(spectra: int) -> None:
             with conn.transaction():
                 for statement in FILL_SQL.split(";\n"):
                     if statement.strip():
-                        conn.execute(statement, {"n": spectra})
+                        conn.execute(statement, {"n": spectra} if "%(n)s" in statement else None)
             conn.execute("ANALYZE ivoa.obscore")
             conn.execute("ANALYZE soxs.product")
             total = conn.execute("SELECT count(*) FROM ivoa.obscore "

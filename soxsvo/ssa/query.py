@@ -7,6 +7,7 @@ decides which spectra a caller sees, this module never filters by rights itself.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import psycopg
@@ -45,6 +46,17 @@ def _intervals(lo_col: str, hi_col: str, intervals: Sequence[Interval], params: 
     return "(" + " OR ".join(ors) + ")"
 
 
+def resolve_target_names(conn: psycopg.Connection, names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` and, for each, the Marshall name of the transient it names or is an alias of
+    (case-insensitive)."""
+    lowered = [n.lower() for n in names]
+    known = conn.execute(
+        "SELECT t.name FROM marshall.transient t WHERE lower(t.name) = ANY(%s) "
+        "UNION SELECT t.name FROM marshall.alias a JOIN marshall.transient t USING "
+        "(transient_id) WHERE lower(a.name) = ANY(%s)", (lowered, lowered)).fetchall()
+    return tuple(dict.fromkeys([*names, *(row[0] for row in known)]))
+
+
 def build_sql(query: SpectrumQuery) -> tuple[str, list]:
     """The SELECT of ``query`` and its parameters; at most ``maxrec + 1`` rows (the extra one
     tells overflow apart from an exact fit)."""
@@ -65,11 +77,11 @@ def build_sql(query: SpectrumQuery) -> tuple[str, list]:
     if query.time:
         where.append(_intervals("o.t_min", "o.t_max", query.time, params))
     if query.target_names:
-        names = [n.lower() for n in query.target_names]
-        where.append("(lower(o.target_name) = ANY(%s) OR o.target_name IN ("
-                     "SELECT tt.name FROM marshall.alias a JOIN marshall.transient tt "
-                     "USING (transient_id) WHERE lower(a.name) = ANY(%s)))")
-        params.extend([names, names])
+        # Exact equality only: lower() is not LEAKPROOF, and under row-level security a
+        # condition using it cannot use an index (see sql/031). Names are made case-insensitive
+        # through the Marshall (transient names and aliases) instead.
+        where.append("o.target_name = ANY(%s)")
+        params.append(list(query.target_names))
     if query.collections:
         where.append("lower(o.obs_collection) = ANY(%s)")
         params.append([c.lower() for c in query.collections])
@@ -116,6 +128,8 @@ def stream_spectra(conn: psycopg.Connection, query: SpectrumQuery, base_url: str
     ``status.overflow`` when MAXREC cut the result."""
     if query.maxrec == 0:
         return
+    if query.target_names:
+        query = replace(query, target_names=resolve_target_names(conn, query.target_names))
     text, params = build_sql(query)
     with conn.cursor(name="ssa_query") as cursor:
         cursor.execute(text, params)

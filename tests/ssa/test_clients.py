@@ -94,17 +94,24 @@ def test_every_ssa_document_passes_votlint(served_demo, released, votlint):
         assert votlint(document) == "", name
 
 
+def _ssa_capability(url: str):
+    root = ElementTree.fromstring(requests.get(url, timeout=30).content)
+    (capability,) = root.findall("capability[@standardID='ivo://ivoa.net/std/SSA']")
+    return capability
+
+
 def test_capabilities_announce_ssa_beside_tap(served_demo):
-    for path in ("/tap/capabilities", "/ssa/capabilities"):
-        root = ElementTree.fromstring(requests.get(served_demo + path, timeout=30).content)
-        (capability,) = root.findall("capability[@standardID='ivo://ivoa.net/std/SSA']")
-        xsi = "{http://www.w3.org/2001/XMLSchema-instance}type"
-        assert capability.get(xsi) == "ssa:SimpleSpectralAccess"
-        assert capability.find("interface/accessURL").text == f"{served_demo}/ssa"
-        assert capability.find("complianceLevel").text == "full"
-        query = capability.find("testQuery/queryDataCmd").text
-        answer = requests.get(f"{served_demo}/ssa?{query}", timeout=30)
-        assert answer.status_code == 200
-        assert len(Table.read(io.BytesIO(answer.content), format="votable")) == 1
+    xsi = "{http://www.w3.org/2001/XMLSchema-instance}type"
+    beside_tap = _ssa_capability(f"{served_demo}/tap/capabilities")
+    assert beside_tap.find("interface/accessURL").text == f"{served_demo}/ssa"
+    assert beside_tap.get(xsi) is None  # plain: taplint's schemas lack SSA's (docs/ssa.md)
+    capability = _ssa_capability(f"{served_demo}/ssa/capabilities")
+    assert capability.get(xsi) == "ssa:SimpleSpectralAccess"
+    assert capability.find("interface/accessURL").text == f"{served_demo}/ssa"
+    assert capability.find("complianceLevel").text == "full"
+    query = capability.find("testQuery/queryDataCmd").text
+    answer = requests.get(f"{served_demo}/ssa?{query}", timeout=30)
+    assert answer.status_code == 200
+    assert len(Table.read(io.BytesIO(answer.content), format="votable")) == 1
     availability = requests.get(f"{served_demo}/ssa/availability", timeout=30)
     assert b"<vosi:available>true</vosi:available>" in availability.content
