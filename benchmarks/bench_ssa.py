@@ -23,6 +23,7 @@ import statistics
 import threading
 import time
 
+import astropy.units as u
 import numpy as np
 import requests
 from astropy.time import Time
@@ -102,7 +103,7 @@ def _queries(rng: np.random.Generator, n: int) -> dict[str, list[dict]]:
 
     def night() -> str:
         start = Time(60600 + rng.uniform(0, 1000), format="mjd")
-        return f"{start.isot}/{(start + 1).isot}"
+        return f"{start.isot}/{(start + 1 * u.day).isot}"
 
     base = {"REQUEST": "queryData", "FORMAT": "fits"}
     return {
@@ -135,8 +136,8 @@ def _released_pubdids(url: str) -> list[str]:
     from astropy.io.votable import parse_single_table
 
     answer = requests.get(f"{url}/ssa", params={"REQUEST": "queryData", "FORMAT": "fits",
-                                                "COLLECTION": "SOXS", "MAXREC": "200",
-                                                "RESPONSEFORMAT": "votable/td"})
+                                                "MAXREC": "200000",
+                                                "RESPONSEFORMAT": "votable"})
     table = parse_single_table(io.BytesIO(answer.content)).to_table()
     return [str(d) for d in table["ssa_pubdid"] if "BENCH" not in str(d)]
 
