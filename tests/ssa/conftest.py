@@ -1,5 +1,5 @@
 """Fixtures of the SSA tests: the demo archive's spectra as the archive (owner) sees them, and
-helpers to read SSA answers."""
+``votlint`` over documents (helpers to read answers are in ``helpers.py``)."""
 
 from __future__ import annotations
 
