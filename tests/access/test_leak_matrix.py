@@ -217,3 +217,34 @@ def test_catalogue_hips_tiles(access_archive, access_server, role) -> None:
     for key in PLACES:
         assert (access_archive.products[key].dp_id in listed) == \
             (key in access_archive.visible(role)), key
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_ssa_query_and_get_data(access_archive, access_server, role) -> None:
+    import io
+
+    from astropy.io import votable
+
+    session = access_archive.session(role)
+    for key, product in access_archive.products.items():
+        visible = key in access_archive.visible(role)
+        found = session.get(f"{access_server}/ssa", timeout=60, params={
+            "REQUEST": "queryData", "PUBDID": product.did})
+        assert found.status_code == 200, found.text[:300]
+        rows = votable.parse_single_table(io.BytesIO(found.content), verify="ignore").array
+        assert len(rows) == (1 if visible else 0), key
+        data = session.get(f"{access_server}/ssa", timeout=60, params={
+            "REQUEST": "getData", "PUBDID": product.did, "FORMAT": "fits"})
+        assert data.status_code == (200 if visible else 404), key
+        assert data.content.startswith(b"SIMPLE") == visible
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_rest_api_alerts_needs_a_consortium_token(access_archive, access_server,
+                                                 role) -> None:
+    # An empty body is bad input: authorised callers get past authentication to a 400.
+    answer = access_archive.session(role).post(f"{access_server}/api/alerts", data=b"",
+                                               timeout=60)
+    expected = {"anonymous": 401, "pia": 403, "member": 400, "admin": 400}[role]
+    assert answer.status_code == expected, answer.text[:300]
+    assert answer.headers["Content-Type"] == "application/problem+json"
