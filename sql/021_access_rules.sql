@@ -80,7 +80,11 @@ CREATE POLICY visible_products ON ivoa.obscore FOR SELECT TO soxsvo_reader
 
 -- Files and ancillary files (previews) are read by the download paths as the reader too: a
 -- product row is visible exactly when its ObsCore row is (whose own policy applies inside).
-GRANT SELECT ON soxs.product, soxs.ancillary TO soxsvo_reader;
+-- Only the columns the reader paths need (sql/030 grants the same set, without registered_at,
+-- which the coverage MOCs' "new since" query reads).
+GRANT SELECT (publisher_did, dp_id, file_path, original_name, sha256, file_size, registered_at)
+    ON soxs.product TO soxsvo_reader;
+GRANT SELECT ON soxs.ancillary TO soxsvo_reader;
 ALTER TABLE soxs.product ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible_products ON soxs.product FOR SELECT TO soxsvo_reader
     USING (EXISTS (SELECT 1 FROM ivoa.obscore o WHERE o.obs_publisher_did = product.publisher_did));
