@@ -70,7 +70,7 @@ def service_descriptor(descriptor: CutoutDescriptor, soda_url: str) -> str:
     """The ``adhoc:service`` RESOURCE of one product's SODA cutout (DataLink 1.1 section 4)."""
     return "".join((
         f'<RESOURCE type="meta" utype="adhoc:service" ID="{escape(descriptor.ref)}" '
-        'name="soda-cutout">',
+        f'name="{escape(descriptor.ref)}">',
         "<DESCRIPTION>SODA 1.0 cutout of a SOXS spectrum by wavelength</DESCRIPTION>",
         f'<PARAM name="standardID" datatype="char" arraysize="*" value="{SODA_SYNC_ID}"/>',
         f'<PARAM name="accessURL" datatype="char" arraysize="*" ucd="meta.ref.url" '

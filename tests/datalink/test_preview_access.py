@@ -22,7 +22,7 @@ def _png_size(body: bytes) -> tuple[int, int]:
 def test_preview_is_a_png_of_the_configured_size(datalink_server) -> None:
     links = DatalinkResults.from_result_url(
         f"{datalink_server.url}/datalink/links?ID={quote(datalink_server.extra_did, safe='')}")
-    preview = next(links.bysemantics("#preview"))
+    preview = next(links.bysemantics("#preview", include_narrower=False))
     assert preview.content_type == "image/png"
     first = requests.get(preview.getdataurl(), timeout=120)
     assert first.status_code == 200 and first.headers["Content-Type"] == "image/png"
