@@ -240,7 +240,8 @@ def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
         "procsoft": mapped["procsoft"], "version": previous[1] + 1 if previous else 1,
     })
     _insert_row(conn, "ivoa.obscore", row)
-    _record_provenance(conn, did, headers, associated)
+    _record_provenance(conn, did, headers)
+    _record_associated(conn, did, headers, associated)
     if previous:
         conn.execute(
             "UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
@@ -253,8 +254,7 @@ def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
     return Registration(did, dp_id, True, previous[0] if previous else None)
 
 
-def _record_provenance(conn: psycopg.Connection, did: str, headers: ProductHeaders,
-                       associated: list[Associated]) -> None:
+def _record_provenance(conn: psycopg.Connection, did: str, headers: ProductHeaders) -> None:
     for arcfile in dict.fromkeys(headers.indexed("PROV")):
         known = conn.execute(
             "SELECT 1 FROM soxs.raw_frame WHERE arcfile = %s", (arcfile,)
@@ -263,6 +263,10 @@ def _record_provenance(conn: psycopg.Connection, did: str, headers: ProductHeade
             "INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) VALUES (%s, %s, %s)",
             (did, arcfile, known),
         )
+
+
+def _record_associated(conn: psycopg.Connection, did: str, headers: ProductHeaders,
+                       associated: list[Associated]) -> None:
     for entry in {entry.name: entry for entry in associated}.values():
         conn.execute(
             "INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, sha256, "

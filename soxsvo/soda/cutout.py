@@ -22,7 +22,7 @@ from soxsvo.soda.band import Band
 _NM = 1e-9
 
 
-class EmptyCutout(ValueError):
+class EmptyCutoutError(ValueError):
     """The band does not overlap the spectrum (or keeps fewer than two pixels)."""
 
 
@@ -52,10 +52,10 @@ def _selection(wave_nm: np.ndarray, band: Band) -> slice:
     inside = np.flatnonzero((wave_nm * _NM >= band.lo) & (wave_nm * _NM <= band.hi))
     span = f"{wave_nm[0] * _NM:g}-{wave_nm[-1] * _NM:g} m"
     if inside.size == 0:
-        raise EmptyCutout(f"BAND {band.describe()} does not overlap the spectrum, which "
+        raise EmptyCutoutError(f"BAND {band.describe()} does not overlap the spectrum, which "
                           f"covers {span}")
     if inside.size < 2:
-        raise EmptyCutout(f"BAND {band.describe()} keeps only one pixel of the spectrum "
+        raise EmptyCutoutError(f"BAND {band.describe()} keeps only one pixel of the spectrum "
                           f"({span}); a cutout needs at least two")
     return slice(int(inside[0]), int(inside[-1]) + 1)
 
@@ -84,7 +84,7 @@ def cut_spectrum(path: str, band: Band) -> Cutout:
 
     Raises
     ------
-    EmptyCutout
+    EmptyCutoutError
         When the band misses the spectrum, or keeps a single pixel.
     """
     with warnings.catch_warnings():

@@ -7,7 +7,7 @@ from flask import Response, current_app, request
 from soxsvo.dali import DALIError, dal_blueprint, request_params
 from soxsvo.datalink.products import find_product, reading
 from soxsvo.soda.band import Band, BandError, parse_band
-from soxsvo.soda.cutout import EmptyCutout, cut_spectrum
+from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
 from soxsvo.soda.sdm import cutout_votable
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
@@ -66,7 +66,7 @@ def sync() -> Response:
                         "to you)", status=404)
     try:
         cutout = cut_spectrum(product.file_path, band)
-    except EmptyCutout as exc:
+    except EmptyCutoutError as exc:
         raise DALIError(f"UsageFault: {exc}") from None
     stem = f"{product.dp_id}_{cutout.wave_nm[0]:.1f}-{cutout.wave_nm[-1]:.1f}nm"
     if kind == "fits":

@@ -10,11 +10,11 @@ import pytest
 import pyvo
 import requests
 from pyvo.dal import DALServiceError
-from pyvo.dal.exceptions import DALOverflowWarning
 from pyvo.dal.adhoc import DatalinkResults, DatalinkService
+from pyvo.dal.exceptions import DALOverflowWarning
 
 from .conftest import CALIBRATIONS, one_row
-from .helpers import dali_error, votlint
+from .helpers import by_semantics, dali_error, votlint
 
 DATALINK_MIME = "application/x-votable+xml;content=datalink"
 
@@ -37,9 +37,9 @@ def test_obscore_rows_link_to_datalink_and_pyvo_follows_them(datalink_server) ->
     for links in rows.iter_datalinks():
         semantics = {link.semantics for link in links}
         assert {"#this", "#preview", "#progenitor", "#counterpart", "#cutout"} <= semantics
-        this = next(links.bysemantics("#this", include_narrower=False))
+        this = next(by_semantics(links, "#this"))
         assert this.content_type == "application/fits"
-        counterparts = list(links.bysemantics("#counterpart", include_narrower=False))
+        counterparts = list(by_semantics(links, "#counterpart"))
         # The same observation's NIR arm and merged spectrum.
         assert sorted(c.description.split(" ")[0] for c in counterparts) == ["NIR", "merged"]
         seen += 1
@@ -53,7 +53,7 @@ def test_this_is_the_archived_file_byte_for_byte(datalink_server) -> None:
                         "soxs.is_released(o.obs_release_date) ORDER BY p.dp_id LIMIT 1")
     links = DatalinkResults.from_result_url(
         f"{datalink_server.url}/datalink/links?ID={quote(did, safe='')}")
-    this = next(links.bysemantics("#this", include_narrower=False))
+    this = next(by_semantics(links, "#this"))
     body = requests.get(this.getdataurl(), timeout=60).content
     assert hashlib.sha256(body).hexdigest() == hashlib.sha256(Path(path).read_bytes()).hexdigest()
     assert this.content_length == len(body)
@@ -62,7 +62,7 @@ def test_this_is_the_archived_file_byte_for_byte(datalink_server) -> None:
 def test_auxiliary_calibration_and_progenitor_links(datalink_server) -> None:
     links = DatalinkResults.from_result_url(
         f"{datalink_server.url}/datalink/links?ID={quote(datalink_server.extra_did, safe='')}")
-    auxiliary = list(links.bysemantics("#auxiliary", include_narrower=False))
+    auxiliary = list(by_semantics(links, "#auxiliary"))
     held = {link.description.split(": ")[-1]: link for link in auxiliary
             if not link.error_message}
     assert set(held) == set(datalink_server.delivered)
@@ -74,7 +74,7 @@ def test_auxiliary_calibration_and_progenitor_links(datalink_server) -> None:
     assert len(missing) == 1 and datalink_server.missing in missing[0].error_message
     assert "telluric-corrected" in missing[0].description
 
-    calibrations = {link.description: link for link in links.bysemantics("#calibration", include_narrower=False)}
+    calibrations = {link.description: link for link in by_semantics(links, "#calibration")}
     eso_name, other_name = CALIBRATIONS[0][0], CALIBRATIONS[1][0]
     eso = next(link for text, link in calibrations.items() if eso_name in text)
     assert eso.access_url.endswith("/" + eso_name[:-5])
@@ -82,7 +82,7 @@ def test_auxiliary_calibration_and_progenitor_links(datalink_server) -> None:
     with pytest.raises(DALServiceError, match="neither"):
         other.getdataurl()  # pyvo turns the row's error_message into an exception
 
-    progenitor = next(links.bysemantics("#progenitor", include_narrower=False))
+    progenitor = next(by_semantics(links, "#progenitor"))
     assert progenitor.access_url.endswith("/SOXS.2024-01-01T01:00:00.000")
 
 
@@ -102,7 +102,7 @@ def test_several_ids_unknown_id_and_maxrec(datalink_server) -> None:
     error_rows = [link for link in links if link.id == unknown]
     assert len(error_rows) == 1 and "NotFoundFault" in error_rows[0].error_message
     # Each product's cutout row points at its own service descriptor.
-    cutouts = {link.id: link.service_def for link in links.bysemantics("#cutout", include_narrower=False)}
+    cutouts = {link.id: link.service_def for link in by_semantics(links, "#cutout")}
     assert set(cutouts) == {did_a, did_b} and len(set(cutouts.values())) == 2
 
     limited = _links(datalink_server.url, did_a, did_b, MAXREC="3")
@@ -129,6 +129,6 @@ def test_capabilities_and_availability(datalink_server) -> None:
     assert f"{datalink_server.url}/soda/sync" in capabilities.text
     service = DatalinkService(f"{datalink_server.url}/datalink/links")
     found = service.run_sync(datalink_server.extra_did)
-    assert next(found.bysemantics("#this", include_narrower=False)).content_type == "application/fits"
+    assert next(by_semantics(found, "#this")).content_type == "application/fits"
     availability = requests.get(f"{datalink_server.url}/datalink/availability", timeout=60)
     assert "<vosi:available>true</vosi:available>" in availability.text

@@ -9,7 +9,7 @@ import requests
 from pyvo.dal.adhoc import DatalinkResults
 
 from .conftest import one_row
-from .helpers import dali_error
+from .helpers import by_semantics, dali_error
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -22,7 +22,7 @@ def _png_size(body: bytes) -> tuple[int, int]:
 def test_preview_is_a_png_of_the_configured_size(datalink_server) -> None:
     links = DatalinkResults.from_result_url(
         f"{datalink_server.url}/datalink/links?ID={quote(datalink_server.extra_did, safe='')}")
-    preview = next(links.bysemantics("#preview", include_narrower=False))
+    preview = next(by_semantics(links, "#preview"))
     assert preview.content_type == "image/png"
     first = requests.get(preview.getdataurl(), timeout=120)
     assert first.status_code == 200 and first.headers["Content-Type"] == "image/png"

@@ -14,7 +14,7 @@ from pyvo.dal.adhoc import DatalinkResults
 
 from soxsvo.pipeline.validate import validate_product
 
-from .helpers import dali_error, votlint
+from .helpers import by_semantics, dali_error, votlint
 
 
 def _links(server, did: str) -> DatalinkResults:
@@ -52,7 +52,7 @@ def test_cutout_through_pyvo_process(datalink_server) -> None:
     stream = links.get_first_proc().process(BAND=[500e-9, 600e-9])
     hdus = _check_cutout(stream.read(), 500.0, 600.0)
     original = fits.open(io.BytesIO(requests.get(
-        next(links.bysemantics("#this", include_narrower=False)).getdataurl(), timeout=60).content))
+        next(by_semantics(links, "#this")).getdataurl(), timeout=60).content))
     # The pixels kept are the archived ones, unchanged.
     wave0 = np.asarray(original[1].data["WAVE"][0])
     start = int(np.searchsorted(wave0, hdus[1].data["WAVE"][0][0]))
@@ -63,7 +63,7 @@ def test_cutout_through_pyvo_process(datalink_server) -> None:
 
 def test_cutout_through_pyvo_soda_record(datalink_server) -> None:
     links = _links(datalink_server, datalink_server.extra_did)
-    record = next(links.bysemantics("#this", include_narrower=False))
+    record = next(by_semantics(links, "#this"))
     stream = record.processed(band=[0.7, 0.75] * u.micron)
     _check_cutout(stream.read(), 700.0, 750.0)
 
