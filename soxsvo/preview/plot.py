@@ -10,6 +10,7 @@ import io
 import math
 import warnings
 
+import astropy.units as u
 import numpy as np
 from astropy.io import fits
 from astropy.time import Time
@@ -17,7 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 #: Bump when the look of previews changes: cached PNGs of an older version are redrawn.
-PREVIEW_VERSION = 1
+PREVIEW_VERSION = 2
 
 #: Strong telluric absorption in the SOXS range (nm, vacuum): O2 B and A bands and the H2O
 #: bands between the near-infrared windows.
@@ -42,6 +43,16 @@ def _columns(path: str) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray, np.nd
                 return np.asarray(row[names[name]], dtype=np.float64).ravel()
 
             return header, column("WAVE"), column("FLUX"), column("ERR"), column("QUAL")
+
+
+def _unit_label(text: str | None) -> str:
+    """A FITS unit string as people write it (``erg / (Angstrom s cm2)``)."""
+    if not text:
+        return "erg / (Angstrom s cm2)"
+    try:
+        return u.Unit(text, format="fits", parse_strict="silent").to_string()
+    except ValueError:
+        return text
 
 
 def _title(header: dict) -> str:
@@ -92,7 +103,7 @@ def render_preview(path: str, width: int = 900, height: int = 500) -> bytes:
         axes.set_ylim(bottom, top * 1.15 if top > 0 else 1.0)
     axes.set_xlim(lo, hi)
     axes.set_xlabel("wavelength [nm]")
-    axes.set_ylabel(f"flux [{header.get('FLUX_UNIT') or 'erg cm-2 s-1 A-1'}]")
+    axes.set_ylabel(f"flux [{_unit_label(header.get('FLUX_UNIT'))}]")
     axes.set_title(_title(header), fontsize=10)
     axes.legend(loc="upper right", fontsize=8, frameon=False)
     figure.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.11)
