@@ -71,3 +71,23 @@ def test_proprietary_products_files_are_hidden(settings, db_conn, tmp_path) -> N
     links = client.get("/datalink/links", query_string={"ID": registration.publisher_did})
     assert b"NotFoundFault" in links.data and b"X_SKYSUB" not in links.data
     assert b"M.SOXS" not in links.data
+
+
+def test_migration_rewrites_old_access_urls_as_registration_writes_them(settings, db_conn,
+                                                                        tmp_path) -> None:
+    from soxsvo.db.migrations import SQL_DIR
+    from soxsvo.pipeline.obscore_map import DATALINK_MIME, datalink_url
+
+    registration = register_product(db_conn, _product(tmp_path / "in"),
+                                     ArchiveConfig.from_settings(settings))
+    did, dp_id = registration.publisher_did, registration.dp_id
+    # As rows registered before migration 040 were.
+    db_conn.execute("UPDATE ivoa.obscore SET access_url = %s, access_format = "
+                    "'application/fits' WHERE obs_publisher_did = %s",
+                    (f"https://archive.example/soxs/files/{dp_id}", did))
+    migration = (SQL_DIR / "040_datalink.sql").read_text()
+    db_conn.execute(migration[migration.index("UPDATE ivoa.obscore"):])
+    url, mime = db_conn.execute("SELECT access_url, access_format FROM ivoa.obscore "
+                                "WHERE obs_publisher_did = %s", (did,)).fetchone()
+    assert url == datalink_url("https://archive.example/soxs", did)
+    assert mime == DATALINK_MIME
