@@ -13,12 +13,13 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import astropy.units as u
 import numpy as np
 from astropy.io import fits
 
 from soxsvo.soda.band import Band
 
-#: WAVE is stored in nm in SOXS products; BAND is in metres.
+#: Phase 3 WAVELMIN/WAVELMAX/SPEC_BIN are in nm; BAND is in metres.
 _NM = 1e-9
 
 
@@ -46,6 +47,17 @@ def _median_snr(flux: np.ndarray, err: np.ndarray, qual: np.ndarray | None) -> f
     if qual is not None:
         good &= qual == 0
     return float(np.median(flux[good] / err[good])) if good.any() else 0.0
+
+
+def _wave_in_nm(table: fits.BinTableHDU) -> tuple[np.ndarray, float]:
+    """The WAVE column in nm, and the factor from nm back to the column's own unit."""
+    column = table.columns["WAVE"]
+    try:
+        to_nm = u.Unit(column.unit or "nm", format="fits").to(u.nm) if column.unit else 1.0
+    except ValueError:
+        to_nm = 1.0  # an unreadable unit: the validator only admits nm and Angstrom anyway
+    wave = np.asarray(table.data[0]["WAVE"], dtype=np.float64).ravel()
+    return wave * to_nm, 1.0 / to_nm
 
 
 def _selection(wave_nm: np.ndarray, band: Band) -> slice:
@@ -92,14 +104,14 @@ def cut_spectrum(path: str, band: Band) -> Cutout:
         with fits.open(path, memmap=False) as original:
             primary = original[0].header.copy()
             table = original[1]
-            wave = np.asarray(table.data[0]["WAVE"], dtype=np.float64).ravel()
-            keep = _selection(wave, band)
+            wave_nm, from_nm = _wave_in_nm(table)
+            keep = _selection(wave_nm, band)
             cut = _cut_table(table, keep)
     row = cut.data[0]
-    wave_nm = np.asarray(row["WAVE"], dtype=np.float64)
+    wave_nm = wave_nm[keep]
     names = set(cut.columns.names)
     qual = np.asarray(row["QUAL"]) if "QUAL" in names else None
-    _update(primary, cut.header, wave_nm, _median_snr(
+    _update(primary, cut.header, wave_nm, from_nm, _median_snr(
         np.asarray(row["FLUX"], dtype=np.float64), np.asarray(row["ERR"], dtype=np.float64),
         qual), band)
     for key in ("CHECKSUM", "DATASUM"):
@@ -108,8 +120,8 @@ def cut_spectrum(path: str, band: Band) -> Cutout:
     return Cutout(hdus, keep.start, keep.stop, wave_nm)
 
 
-def _update(primary: fits.Header, extension: fits.Header, wave_nm: np.ndarray, snr: float,
-            band: Band) -> None:
+def _update(primary: fits.Header, extension: fits.Header, wave_nm: np.ndarray, from_nm: float,
+            snr: float, band: Band) -> None:
     lo, hi = float(wave_nm[0]), float(wave_nm[-1])
     primary["WAVELMIN"] = lo
     primary["WAVELMAX"] = hi
@@ -118,8 +130,9 @@ def _update(primary: fits.Header, extension: fits.Header, wave_nm: np.ndarray, s
     if "SNR" in primary:
         primary["SNR"] = snr
     extension["NELEM"] = wave_nm.size
-    extension["TDMIN1"] = lo
-    extension["TDMAX1"] = hi
+    # TDMIN1/TDMAX1 are in the WAVE column's own unit.
+    extension["TDMIN1"] = lo * from_nm
+    extension["TDMAX1"] = hi * from_nm
     extension["SPEC_VAL"] = (lo + hi) / 2.0
     extension["SPEC_BW"] = hi - lo
     primary.add_history(f"SODA cutout: BAND {band.describe()} kept {wave_nm.size} pixels, "
