@@ -25,7 +25,7 @@ _ESO_ARCHIVE_NAME = re.compile(r"^(M\.)?[A-Z][A-Z0-9_]*\.\d{4}-\d\d-\d\dT\d\d:\d
                                r"(\.fits)?$")
 
 _SUBTYPE_LABEL = {"uvvis": "UV-VIS arm spectrum", "nir": "NIR arm spectrum",
-                  "merged": "merged UV-VIS+NIR spectrum"}
+                  "merged": "merged UV-VIS+NIR spectrum", "acquisition": "acquisition image"}
 
 _ANCILLARY_LABEL = {"ANCILLARY.2DSPECTRUM": "rectified 2D spectrum (wavelength x slit)",
                     "ANCILLARY.SKYSPECTRUM": "sky spectrum",
@@ -99,19 +99,19 @@ def _auth(product: Product) -> dict:
 
 
 def _own_links(given: str, product: Product, sources: LinkSources) -> list[Link]:
-    label = _SUBTYPE_LABEL.get(product.subtype or "", "spectrum")
+    label = _SUBTYPE_LABEL.get(product.subtype or "", product.dataproduct_type)
     note = " (superseded by a newer version)" if product.superseded else ""
     auth = _auth(product)
-    return [
-        Link(given, "#this", access_url=sources.file(product.dp_id),
-             description=f"{label} of {product.target_name}, Phase 3 FITS{note}",
-             content_type=FITS_MIME, content_length=product.file_size,
-             content_qualifier="#spectrum", **auth),
-        Link(given, "#preview", access_url=f"{sources.base_url}/preview/"
-             f"{quote(product.dp_id, safe=':')}.png",
-             description="plot of flux and error against wavelength (PNG)",
-             content_type=PNG_MIME, **auth),
-    ]
+    links = [Link(given, "#this", access_url=sources.file(product.dp_id),
+                  description=f"{label} of {product.target_name}, Phase 3 FITS{note}",
+                  content_type=FITS_MIME, content_length=product.file_size,
+                  content_qualifier=f"#{product.dataproduct_type}", **auth)]
+    if product.is_spectrum:
+        links.append(Link(given, "#preview", access_url=f"{sources.base_url}/preview/"
+                          f"{quote(product.dp_id, safe=':')}.png",
+                          description="plot of flux and error against wavelength (PNG)",
+                          content_type=PNG_MIME, **auth))
+    return links
 
 
 def _progenitors(conn, given: str, product: Product, sources: LinkSources) -> list[Link]:
@@ -174,24 +174,24 @@ def _auxiliary(conn, given: str, product: Product, sources: LinkSources) -> list
 
 def _counterparts(conn, given: str, product: Product, sources: LinkSources) -> list[Link]:
     rows = conn.execute(
-        "SELECT o.dp_id, o.dataproduct_subtype, p.file_size, "
+        "SELECT o.dp_id, o.dataproduct_subtype, o.dataproduct_type, p.file_size, "
         "soxs.is_released(o.obs_release_date) FROM ivoa.obscore o "
         "JOIN soxs.product p ON p.publisher_did = o.obs_publisher_did "
         "WHERE o.obs_id = %s AND o.obs_publisher_did <> %s AND NOT o.superseded "
         "ORDER BY o.dataproduct_subtype, o.dp_id",
         (product.obs_id, product.publisher_did)).fetchall()
     return [Link(given, "#counterpart", access_url=sources.file(dp_id),
-                 description=f"{_SUBTYPE_LABEL.get(subtype or '', 'spectrum')} of the same "
+                 description=f"{_SUBTYPE_LABEL.get(subtype or '', kind)} of the same "
                  f"observation ({dp_id})", content_type=FITS_MIME, content_length=size,
-                 content_qualifier="#spectrum",
+                 content_qualifier=f"#{kind}",
                  link_auth="false" if released else "true",
                  link_authorized=None if released else True)
-            for dp_id, subtype, size, released in rows]
+            for dp_id, subtype, kind, size, released in rows]
 
 
 def product_links(conn: psycopg.Connection, given: str, product: Product,
                   sources: LinkSources, descriptor_ref: str) -> tuple[list[Link],
-                                                                       CutoutDescriptor]:
+                                                                       CutoutDescriptor | None]:
     """Every link of one visible product and its SODA cutout descriptor.
 
     Parameters
@@ -205,11 +205,13 @@ def product_links(conn: psycopg.Connection, given: str, product: Product,
     sources : LinkSources
         URLs of this service and of the ESO archive.
     descriptor_ref : str
-        XML ID of the product's cutout service descriptor.
+        XML ID of the product's cutout service descriptor (spectra only: None for others).
     """
     links = _own_links(given, product, sources)
     for find in (_progenitors, _calibrations, _auxiliary, _counterparts):
         links.extend(find(conn, given, product, sources))
+    if not product.is_spectrum:
+        return links, None
     links.append(Link(given, "#cutout", service_def=descriptor_ref,
                       description="SODA cutout of this spectrum by wavelength (BAND, metres), "
                       "as Phase 3 FITS or VOTable", content_type=FITS_MIME,
@@ -238,5 +240,6 @@ def links_for(conn: psycopg.Connection, ids: Sequence[str],
         rows, descriptor = product_links(conn, given, product, sources,
                                          f"soda-{len(descriptors) + 1}")
         links.extend(rows)
-        descriptors.append(descriptor)
+        if descriptor is not None:
+            descriptors.append(descriptor)
     return links, descriptors

@@ -25,6 +25,7 @@ class Product:
     publisher_did: str
     dp_id: str
     obs_id: str
+    dataproduct_type: str
     subtype: str | None
     file_path: str
     sha256: str
@@ -39,9 +40,14 @@ class Product:
     released: bool
     superseded: bool
 
+    @property
+    def is_spectrum(self) -> bool:
+        """Previews and SODA cutouts exist for spectra only."""
+        return self.dataproduct_type == "spectrum"
+
 
 _PRODUCT_SQL = """
-SELECT o.obs_publisher_did AS publisher_did, o.dp_id, o.obs_id,
+SELECT o.obs_publisher_did AS publisher_did, o.dp_id, o.obs_id, o.dataproduct_type,
        o.dataproduct_subtype AS subtype, p.file_path, p.sha256, p.file_size, o.em_min,
        o.em_max, o.em_xel, o.target_name, o.t_min, o.snr, o.obs_release_date AS release_date,
        soxs.is_released(o.obs_release_date) AS released, o.superseded

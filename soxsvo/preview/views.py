@@ -23,7 +23,7 @@ def preview(dp_id: str):
     with connection() as conn, reading(conn, settings.query["sync_timeout"],
                                        current_identity()):
         product = find_product(conn, dp_id)
-    if product is None or product.dp_id != dp_id:
+    if product is None or product.dp_id != dp_id or not product.is_spectrum:
         abort(404, description=f"no spectrum {dp_id} (unknown, or not released to you)")
     width, height = settings.preview["width"], settings.preview["height"]
     path = cached_preview(settings.data_path / "previews", product.file_path, product.sha256,

@@ -61,6 +61,8 @@ def sync() -> Response:
     with connection() as conn, reading(conn, settings.query["sync_timeout"],
                                        current_identity()):
         product = find_product(conn, ids[0])
+    if product is not None and not product.is_spectrum:
+        raise DALIError(f"UsageFault: {ids[0]} is an image; this service cuts spectra only")
     if product is None:
         raise DALIError(f"NotFoundFault: {ids[0]}: no such spectrum (unknown, or not released "
                         "to you)", status=404)

@@ -30,15 +30,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_security(app, settings)
 
     from soxsvo.datalink.views import blueprint as datalink_blueprint
+    from soxsvo.hips.views import blueprint as hips_blueprint
     from soxsvo.moc.views import blueprint as moc_blueprint
     from soxsvo.preview.views import blueprint as preview_blueprint
     from soxsvo.soda.views import blueprint as soda_blueprint
     from soxsvo.tap.uws.views import blueprint as uws_blueprint
     from soxsvo.tap.views import blueprint as tap_blueprint
-    from soxsvo.web import ancillary, files, pages, vendor
+    from soxsvo.web import ancillary, archive, files, pages, vendor
 
-    for blueprint in (pages.blueprint, files.blueprint, vendor.blueprint, tap_blueprint,
-                      uws_blueprint, moc_blueprint, datalink_blueprint, soda_blueprint,
-                      preview_blueprint, ancillary.blueprint):
+    for blueprint in (pages.blueprint, archive.blueprint, files.blueprint, vendor.blueprint,
+                      tap_blueprint, uws_blueprint, moc_blueprint, hips_blueprint,
+                      datalink_blueprint, soda_blueprint, preview_blueprint,
+                      ancillary.blueprint):
         app.register_blueprint(blueprint)
     return app

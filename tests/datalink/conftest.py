@@ -105,7 +105,7 @@ def _build(pg_cluster, data_dir: Path, base_url: str) -> tuple[Settings, str, st
     config = ArchiveConfig.from_settings(settings)
     with psycopg.connect(settings.database_url) as conn:
         build_demo_archive(conn, config, n_transients=DEMO_TRANSIENTS, seed=DEMO_SEED,
-                           workdir=data_dir / "work")
+                           workdir=data_dir / "work", images=2)
         path, delivered, missing = _write_extra_product(data_dir / "incoming")
         registration = register_product(conn, path, config)
     return settings, registration.dp_id, registration.publisher_did, delivered, missing

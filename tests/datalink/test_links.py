@@ -40,8 +40,9 @@ def test_obscore_rows_link_to_datalink_and_pyvo_follows_them(datalink_server) ->
         this = next(by_semantics(links, "#this"))
         assert this.content_type == "application/fits"
         counterparts = list(by_semantics(links, "#counterpart"))
-        # The same observation's NIR arm and merged spectrum.
-        assert sorted(c.description.split(" ")[0] for c in counterparts) == ["NIR", "merged"]
+        # The same observation's NIR arm and merged spectrum (and acquisition image, if any).
+        kinds = sorted(c.description.split(" ")[0] for c in counterparts)
+        assert kinds in (["NIR", "merged"], ["NIR", "acquisition", "merged"])
         seen += 1
     assert seen == 3
 
@@ -132,3 +133,22 @@ def test_capabilities_and_availability(datalink_server) -> None:
     assert next(by_semantics(found, "#this")).content_type == "application/fits"
     availability = requests.get(f"{datalink_server.url}/datalink/availability", timeout=60)
     assert "<vosi:available>true</vosi:available>" in availability.text
+
+
+def test_image_products_have_no_preview_nor_cutout(datalink_server) -> None:
+    did, dp_id = one_row(datalink_server.settings,
+                         "SELECT obs_publisher_did, dp_id FROM ivoa.obscore WHERE "
+                         "dataproduct_type = 'image' AND soxs.is_released(obs_release_date) "
+                         "ORDER BY dp_id LIMIT 1")
+    answer = _links(datalink_server.url, did)
+    assert votlint(answer.content) == ""
+    links = DatalinkResults.from_result_url(answer.url)
+    semantics = {link.semantics for link in links}
+    assert "#this" in semantics and "#progenitor" in semantics
+    assert not semantics & {"#preview", "#cutout"} and not list(links.iter_adhocservices())
+    assert "spectrum" in " ".join(c.description for c in by_semantics(links, "#counterpart"))
+    assert requests.get(f"{datalink_server.url}/preview/{dp_id}.png",
+                        timeout=60).status_code == 404
+    cutout = requests.get(f"{datalink_server.url}/soda/sync", timeout=60,
+                          params={"ID": did, "BAND": "5e-7 6e-7"})
+    assert cutout.status_code == 400 and "cuts spectra only" in dali_error(cutout.content)
