@@ -78,20 +78,9 @@ CREATE POLICY visible_products ON ivoa.obscore FOR SELECT TO soxsvo_reader
     USING (soxs.can_see(obs_release_date, data_rights, proposal_id,
                         (SELECT soxs.caller_programmes()), (SELECT soxs.caller_is_admin())));
 
--- Files and ancillary files (previews) are read by the download paths as the reader too: a
--- product row is visible exactly when its ObsCore row is (whose own policy applies inside).
--- Only the columns the reader paths need (sql/030 grants the same set, without registered_at,
--- which the coverage MOCs' "new since" query reads).
-GRANT SELECT (publisher_did, dp_id, file_path, original_name, sha256, file_size, registered_at)
-    ON soxs.product TO soxsvo_reader;
-GRANT SELECT ON soxs.ancillary TO soxsvo_reader;
-ALTER TABLE soxs.product ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible_products ON soxs.product FOR SELECT TO soxsvo_reader
-    USING (EXISTS (SELECT 1 FROM ivoa.obscore o WHERE o.obs_publisher_did = product.publisher_did));
-ALTER TABLE soxs.ancillary ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible_ancillary ON soxs.ancillary FOR SELECT TO soxsvo_reader
-    USING (EXISTS (SELECT 1 FROM ivoa.obscore o
-                   WHERE o.obs_publisher_did = ancillary.publisher_did));
+-- soxs.product, soxs.ancillary and soxs.calibration get their reader policies in sql/030 and
+-- sql/040: a row is visible exactly when its ObsCore row is, so the rule above decides file,
+-- preview, DataLink and SODA downloads too.
 
 -- Consortium flags are read by soxs.set_caller, which runs as the archive's owner; programme
 -- rights per user stay in the private auth schema.
