@@ -248,3 +248,27 @@ def test_rest_api_alerts_needs_a_consortium_token(access_archive, access_server,
     expected = {"anonymous": 401, "pia": 403, "member": 400, "admin": 400}[role]
     assert answer.status_code == expected, answer.text[:300]
     assert answer.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_datalink_soda_and_preview(access_archive, access_server, role) -> None:
+    import psycopg
+
+    session = access_archive.session(role)
+    with psycopg.connect(access_archive.settings.database_url) as conn:
+        bands = dict(conn.execute("SELECT dp_id, ARRAY[em_min, em_max] FROM ivoa.obscore"))
+    for key, product in access_archive.products.items():
+        visible = key in access_archive.visible(role)
+        links = session.get(f"{access_server}/datalink/links", params={"ID": product.did},
+                            timeout=60)
+        assert links.status_code == 200
+        assert (f"/files/{product.dp_id}" in links.text) == visible, key
+        assert ("NotFoundFault" in links.text) == (not visible), key
+        lo, hi = bands[product.dp_id]
+        middle = (lo + hi) / 2
+        cutout = session.get(f"{access_server}/soda/sync", timeout=120, params={
+            "ID": product.did, "BAND": f"{lo} {middle}"})
+        assert cutout.status_code == (200 if visible else 404), (key, cutout.text[:300])
+        preview = session.get(f"{access_server}/preview/{product.dp_id}.png", timeout=120)
+        assert preview.status_code == (200 if visible else 404), key
+        assert preview.content.startswith(b"\x89PNG") == visible
