@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -52,8 +52,14 @@ def actor() -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """Datetimes as ISO 8601 strings, recursively through dicts and lists."""
-    if isinstance(value, datetime | date):
+    """Datetimes as ISO 8601 strings, recursively through dicts and lists.
+
+    Time-zone-less timestamps in the database (ObsCore's) are UTC: they get an explicit offset
+    so that clients read RFC 3339 date-times.
+    """
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
