@@ -3,9 +3,9 @@ document, openapi-core for every real request and response below)."""
 
 from __future__ import annotations
 
-import pytest
 import json
 
+import pytest
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate

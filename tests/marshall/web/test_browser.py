@@ -123,5 +123,10 @@ def test_triage_classify_comment_and_plots(browser_page, served, mconn, tmp_path
 
         outside = [url for url in page.requests if not url.startswith(served)]
         assert outside == [], f"pages called outside services: {outside}"
+        # The sky view is loaded from this server, and only when asked for.
+        assert not any(url.endswith("/vendor/aladin.js") for url in page.requests)
+        with page.expect_response(f"{served}/vendor/aladin.js") as aladin:
+            page.click("#show-sky")
+        assert aladin.value.status == 200
 
     _with_screenshot(page, tmp_path, steps)
