@@ -80,6 +80,7 @@ CREATE INDEX history_transient ON marshall.history (transient_id, at);
 -- List pages sort on these.
 CREATE INDEX transient_discovery ON marshall.transient (discovery_mjd);
 CREATE INDEX transient_current_mag ON marshall.transient (current_mag);
+CREATE INDEX alias_survey ON marshall.alias (survey);
 CREATE INDEX alias_lower_name ON marshall.alias (lower(name) text_pattern_ops);
 CREATE INDEX transient_lower_name ON marshall.transient (lower(name) text_pattern_ops);
 

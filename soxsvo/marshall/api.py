@@ -101,7 +101,8 @@ def list_transients(name: str):
                                 max_page_size=config.max_page_size)
     with reading() as conn:
         page = list_page(conn, name, query, datetime.now(UTC))
-    return jsonify(list=name, total=page.total, page=query.page, page_size=query.page_size,
+    return jsonify(list=name, total=page.total, total_exact=page.exact, page=query.page,
+                   page_size=query.page_size,
                    pages=page.pages, transients=jsonable(page.rows))
 
 

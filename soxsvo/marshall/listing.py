@@ -20,7 +20,8 @@ from soxsvo.marshall.magnitude import current_mag_sql
 from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.workflow import WorkflowError
 
-#: Sort keys → SQL (ties broken by transient_id so pages never overlap).
+#: Sort keys → SQL (ties broken by transient_id so pages never overlap). PostgreSQL's default
+#: null placement is kept (last ascending, first descending) so that the indexes serve.
 SORTS = {
     "discovery": "t.discovery_mjd",
     "mag": "t.current_mag",
@@ -30,6 +31,8 @@ SORTS = {
     "dec": "t.dec",
 }
 MAX_QUERY_CHARS = 100
+#: Filtered lists count their matches up to this many ("more than" beyond).
+COUNT_CAP = 5000
 
 
 @dataclass(frozen=True)
@@ -154,17 +157,32 @@ class ListQuery:
 
 @dataclass
 class ListPage:
-    """One page of a list: its rows, the number of matching rows and the query."""
+    """One page of a list: its rows, the number of matching rows and the query.
+
+    ``total`` is exact when ``exact``; otherwise at least that many rows match (a filtered
+    count stops at :data:`COUNT_CAP`).
+    """
 
     list: str
     rows: list[dict[str, Any]]
     total: int
     query: ListQuery
+    exact: bool = True
 
     @property
     def pages(self) -> int:
         """Number of pages (at least 1)."""
         return max(1, -(-self.total // self.query.page_size))
+
+
+def surveys(conn: psycopg.Connection) -> list[str]:
+    """Surveys that named any transient (a skip scan of the alias survey index)."""
+    return [s for (s,) in conn.execute(
+        "WITH RECURSIVE s(survey) AS ("
+        " (SELECT survey FROM marshall.alias ORDER BY survey LIMIT 1) UNION ALL"
+        " SELECT (SELECT a.survey FROM marshall.alias a WHERE a.survey > s.survey"
+        "         ORDER BY a.survey LIMIT 1) FROM s WHERE s.survey IS NOT NULL)"
+        " SELECT survey FROM s WHERE survey IS NOT NULL").fetchall()]
 
 
 def list_counts(conn: psycopg.Connection) -> dict[str, int]:
@@ -189,8 +207,7 @@ def list_page(conn: psycopg.Connection, name: str, query: ListQuery,
     conds, params = query.where(now or datetime.now(UTC))
     where = " AND ".join(["w.list = %s", *conds])
     params = [name, *params]
-    total = conn.execute("SELECT count(*) FROM marshall.transient t JOIN marshall.workflow w "
-                         f"USING (transient_id) WHERE {where}", params).fetchone()[0]
+    total, exact = _count(conn, name, where, params, bool(conds))
     direction = "ASC" if query.order == "asc" else "DESC"
     cursor = conn.cursor(row_factory=dict_row)
     rows = cursor.execute(
@@ -198,7 +215,22 @@ def list_page(conn: psycopg.Connection, name: str, query: ListQuery,
         f"t.classification, t.redshift, {current_mag_sql('t')} AS current_mag, "
         "t.current_mag_mjd, w.list, w.priority, w.snoozed_until "
         "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
-        f"WHERE {where} ORDER BY {SORTS[query.sort]} {direction} NULLS LAST, "
+        f"WHERE {where} ORDER BY {SORTS[query.sort]} {direction}, "
         f"t.transient_id {direction} LIMIT %s OFFSET %s",
         [*params, query.page_size, (query.page - 1) * query.page_size]).fetchall()
-    return ListPage(name, rows, total, query)
+    return ListPage(name, rows, total, query, exact)
+
+
+def _count(conn: psycopg.Connection, name: str, where: str, params: list,
+           filtered: bool) -> tuple[int, bool]:
+    # Unfiltered, the workflow table alone answers (an index-only scan). Filtered, counting
+    # every match of a broad filter over 100,000 objects would cost more than the page itself:
+    # count up to COUNT_CAP and say "more than" beyond it.
+    if not filtered:
+        return conn.execute("SELECT count(*) FROM marshall.workflow WHERE list = %s",
+                            (name,)).fetchone()[0], True
+    counted = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM marshall.transient t JOIN marshall.workflow w "
+        f"USING (transient_id) WHERE {where} LIMIT %s) AS capped",
+        [*params, COUNT_CAP + 1]).fetchone()[0]
+    return min(counted, COUNT_CAP), counted <= COUNT_CAP

@@ -174,8 +174,11 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [{"name": "list", "in": "path", "required": True,
                             "schema": _ref("ListName")}, *_LIST_PARAMS],
             "responses": {"200": _json(_obj(
-                ["list", "total", "page", "page_size", "pages", "transients"],
-                list=_ref("ListName"), total={"type": "integer"}, page={"type": "integer"},
+                ["list", "total", "total_exact", "page", "page_size", "pages", "transients"],
+                list=_ref("ListName"), total={"type": "integer"},
+                total_exact={"type": "boolean", "description": "false: at least total match "
+                             "(filtered counts stop at 5,000)"},
+                page={"type": "integer"},
                 page_size={"type": "integer"}, pages={"type": "integer"},
                 transients={"type": "array", "items": _ref("TransientRow")})),
                 "404": _problem("no such list"), "422": _problem("bad filter"), **_ERRORS}}},

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from soxsvo.marshall import workflow
 from soxsvo.marshall.detail import transient_detail
-from soxsvo.marshall.listing import SORTS, ListQuery, list_counts, list_page
+from soxsvo.marshall.listing import SORTS, ListQuery, list_counts, list_page, surveys
 from soxsvo.marshall.lists import LISTS, PRIORITIES
 from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.thumbnails import BAND_COLOURS, thumbnails
@@ -51,11 +51,10 @@ def list_view(name: str):
         page = list_page(conn, name, query, now)
         counts = list_counts(conn)
         thumbs = thumbnails(conn, [row["transient_id"] for row in page.rows])
-        surveys = [s for (s,) in conn.execute(
-            "SELECT DISTINCT survey FROM marshall.alias ORDER BY survey").fetchall()]
+        survey_names = surveys(conn)
     return render_template(
         "marshall/list.html", page=page, counts=counts, lists=LISTS, current=name,
-        thumbs=thumbs, sorts=SORTS, priorities=PRIORITIES, surveys=surveys,
+        thumbs=thumbs, sorts=SORTS, priorities=PRIORITIES, surveys=survey_names,
         taxonomy=config.taxonomy, targets=sorted(config.moves[name], key=list(LISTS).index),
         now_mjd=mjd_of(now), args=request.args)
 
