@@ -26,7 +26,7 @@ CREATE TABLE marshall.workflow (
     -- how often the resurrection rule brought it back (capped by configuration)
     resurrections  integer NOT NULL DEFAULT 0
 );
-CREATE INDEX workflow_list ON marshall.workflow (list, priority);
+CREATE INDEX workflow_list ON marshall.workflow (list, priority, transient_id);
 CREATE INDEX workflow_snoozed ON marshall.workflow (snoozed_until) WHERE snoozed_until IS NOT NULL;
 
 INSERT INTO marshall.workflow (transient_id) SELECT transient_id FROM marshall.transient;
@@ -81,20 +81,26 @@ CREATE INDEX history_transient ON marshall.history (transient_id, at);
 CREATE INDEX transient_discovery ON marshall.transient (discovery_mjd);
 CREATE INDEX transient_current_mag ON marshall.transient (current_mag);
 CREATE INDEX alias_survey ON marshall.alias (survey);
-CREATE INDEX alias_lower_name ON marshall.alias (lower(name) text_pattern_ops);
-CREATE INDEX transient_lower_name ON marshall.transient (lower(name) text_pattern_ops);
+-- Name search ("contains", case-insensitive) on primary names and aliases: trigram indexes.
+-- pg_trgm ships with PostgreSQL (contrib) and is a trusted extension.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX alias_name_trgm ON marshall.alias USING gin (lower(name) gin_trgm_ops);
+CREATE INDEX transient_name_trgm ON marshall.transient USING gin (lower(name) gin_trgm_ops);
 
+-- The policies wrap is_member() in a scalar subquery: evaluated once per query (an InitPlan)
+-- instead of once per row, and invisible to the row estimates, so that list pages keep their
+-- index plans (inlined, it was estimated to keep 1% of the rows and turned sorts into scans).
 GRANT SELECT ON marshall.workflow, marshall.classification, marshall.comment,
     marshall.history TO soxsvo_reader;
 ALTER TABLE marshall.workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_workflow ON marshall.workflow FOR SELECT TO soxsvo_reader
-    USING (marshall.is_member());
+    USING ((SELECT marshall.is_member()));
 ALTER TABLE marshall.classification ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_classification ON marshall.classification FOR SELECT TO soxsvo_reader
-    USING (marshall.is_member());
+    USING ((SELECT marshall.is_member()));
 ALTER TABLE marshall.comment ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_comment ON marshall.comment FOR SELECT TO soxsvo_reader
-    USING (marshall.is_member());
+    USING ((SELECT marshall.is_member()));
 ALTER TABLE marshall.history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_history ON marshall.history FOR SELECT TO soxsvo_reader
-    USING (marshall.is_member());
+    USING ((SELECT marshall.is_member()));

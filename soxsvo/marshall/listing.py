@@ -32,7 +32,7 @@ SORTS = {
 }
 MAX_QUERY_CHARS = 100
 #: Filtered lists count their matches up to this many ("more than" beyond).
-COUNT_CAP = 5000
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -122,8 +122,10 @@ class ListQuery:
         if self.q:
             pattern = "%" + self.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
                 "_", "\\_") + "%"
-            conds.append("(lower(t.name) LIKE %s OR EXISTS (SELECT 1 FROM marshall.alias a "
-                         "WHERE a.transient_id = t.transient_id AND lower(a.name) LIKE %s))")
+            # Two index lookups (trigram indexes) rather than an OR the planner cannot index.
+            conds.append("t.transient_id IN (SELECT transient_id FROM marshall.transient "
+                         "WHERE lower(name) LIKE %s UNION SELECT transient_id FROM "
+                         "marshall.alias WHERE lower(name) LIKE %s)")
             params += [pattern, pattern]
         for value, sql in ((self.mag_min, "t.current_mag >= %s"),
                            (self.mag_max, "t.current_mag <= %s")):
@@ -138,9 +140,10 @@ class ListQuery:
             conds.append("t.discovery_mjd <= %s")
             params.append(now_mjd - self.age_min)
         if self.survey:
-            conds.append("(t.discovery_survey = %s OR EXISTS (SELECT 1 FROM marshall.alias a "
-                         "WHERE a.transient_id = t.transient_id AND a.survey = %s))")
-            params += [self.survey, self.survey]
+            # Every survey that reported an object named it: its aliases say which surveys.
+            conds.append("EXISTS (SELECT 1 FROM marshall.alias a "
+                         "WHERE a.transient_id = t.transient_id AND a.survey = %s)")
+            params.append(self.survey)
         if self.classification == "unclassified":
             conds.append("t.classification IS NULL")
         elif self.classification:

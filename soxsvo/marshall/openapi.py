@@ -177,7 +177,7 @@ def openapi_document() -> dict[str, Any]:
                 ["list", "total", "total_exact", "page", "page_size", "pages", "transients"],
                 list=_ref("ListName"), total={"type": "integer"},
                 total_exact={"type": "boolean", "description": "false: at least total match "
-                             "(filtered counts stop at 5,000)"},
+                             "(filtered counts stop at 1,000)"},
                 page={"type": "integer"},
                 page_size={"type": "integer"}, pages={"type": "integer"},
                 transients={"type": "array", "items": _ref("TransientRow")})),

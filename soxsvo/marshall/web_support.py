@@ -32,6 +32,8 @@ def reading() -> Iterator[psycopg.Connection]:
     timeout = current_app.config["SOXSVO"].query["sync_timeout"]
     with connection() as conn:
         begin_as_reader(conn, timeout, current_identity())
+        # Page queries are short: JIT compilation would cost more than it saves.
+        conn.execute("SET LOCAL jit = off")
         try:
             yield conn
         finally:
