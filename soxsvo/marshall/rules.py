@@ -63,10 +63,10 @@ def _resurrect(conn, config, now, report) -> None:
     for transient_id, reference, mag in rows:
         if mag is None or mag > reference - config.resurrect_brightening_mag:
             continue
-        move(conn, config, transient_id, config.resurrect_to, RULES_ACTOR, now=now,
-             enforce=False, action="rule:resurrect",
-             detail={"reference_mag": round(reference, 3), "current_mag": round(mag, 3)})
-        with conn.transaction():
+        with conn.transaction():  # the move and its count together
+            move(conn, config, transient_id, config.resurrect_to, RULES_ACTOR, now=now,
+                 enforce=False, action="rule:resurrect",
+                 detail={"reference_mag": round(reference, 3), "current_mag": round(mag, 3)})
             conn.execute("UPDATE marshall.workflow SET resurrections = resurrections + 1 "
                          "WHERE transient_id = %s", (transient_id,))
         report.resurrected.append(transient_id)
