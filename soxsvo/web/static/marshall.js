@@ -64,16 +64,25 @@
   }
 
   function sky() {
+    // This archive's own HiPS: acquisition-camera images and the catalogue of spectra and
+    // transients (/hips); no survey is requested from outside servers.
     var div = document.getElementById("aladin");
-    var script = document.createElement("script");
-    script.src = "/vendor/aladin.js";
-    script.onload = function () {
-      A.init.then(function () {
-        A.aladin("#aladin", { target: div.dataset.ra + " " + div.dataset.dec, fov: 0.1,
-                              survey: "P/DSS2/color", showReticle: true });
+    var base = window.location.origin + "/hips/";
+    // The npm build of Aladin Lite is an ES module whose default export is the A namespace.
+    import("/vendor/aladin.js").then(function (module) {
+      var A = module.default;
+      return A.init.then(function () {
+        var aladin = A.aladin("#aladin", {
+          target: div.dataset.ra + " " + div.dataset.dec, fov: 0.1, showReticle: true,
+          survey: base + "image", showLayersControl: false, showFullscreenControl: false,
+          log: false  // Aladin Lite reports each start-up to CDS unless told not to
+        });
+        aladin.addCatalog(A.catalogHiPS(base + "catalogue", { name: "SOXS", sourceSize: 10 }));
+        div.setAttribute("data-ready", "1");
       });
-    };
-    document.head.appendChild(script);
+    }).catch(function (error) {
+      div.textContent = "The sky view could not start: " + error;
+    });
   }
 
   lightCurve();

@@ -42,6 +42,10 @@ def browser_page(served, tmp_path):
         requests: list[str] = []
         page.on("request", lambda request: requests.append(request.url))
         page.requests = requests
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: console.append(f"error: {error}"))
+        page.console_log = console
         try:
             yield page
         except BaseException:
@@ -59,7 +63,7 @@ def _with_screenshot(page, tmp_path: Path, steps) -> None:
         page.screenshot(path=str(shot), full_page=True)
         (tmp_path / "failure.html").write_text(page.content())
         raise AssertionError(f"{exc}\nscreenshot: {shot}\npage: {tmp_path / 'failure.html'}"
-                             ) from exc
+                             "\nconsole:\n" + "\n".join(page.console_log[-20:])) from exc
 
 
 def _transient_with_spectra(mconn) -> tuple[int, str]:
@@ -128,5 +132,11 @@ def test_triage_classify_comment_and_plots(browser_page, served, mconn, tmp_path
         with page.expect_response(f"{served}/vendor/aladin.js") as aladin:
             page.click("#show-sky")
         assert aladin.value.status == 200
+        page.wait_for_selector("#aladin[data-ready]")
+        page.wait_for_timeout(2000)
+        assert any(url.startswith(f"{served}/hips/") for url in page.requests)
+        outside = [url for url in page.requests if not url.startswith(served)
+                   and not url.startswith(("data:", "blob:"))]
+        assert outside == [], f"the sky view called outside services: {outside}"
 
     _with_screenshot(page, tmp_path, steps)
