@@ -77,9 +77,7 @@ CREATE TABLE marshall.history (
 );
 CREATE INDEX history_transient ON marshall.history (transient_id, at);
 
--- List pages sort on these.
-CREATE INDEX transient_discovery ON marshall.transient (discovery_mjd);
-CREATE INDEX transient_current_mag ON marshall.transient (current_mag);
+-- List pages sort on discovery_mjd and current_mag (indexed by sql/060) and filter on these.
 CREATE INDEX alias_survey ON marshall.alias (survey);
 -- Name search ("contains", case-insensitive) on primary names and aliases: trigram indexes.
 -- pg_trgm ships with PostgreSQL (contrib) and is a trusted extension.
