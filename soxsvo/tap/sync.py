@@ -11,6 +11,7 @@ from flask import Response
 
 from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
 from soxsvo.dali import DALIError, DALIParams
+from soxsvo.tap.fair_use import take_sync_slot
 from soxsvo.tap.query import (
     PreparedQuery,
     forbid_writes,
@@ -68,17 +69,21 @@ def _query_infos(query: PreparedQuery):
 
 
 def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: float,
-                 uploads_loader=None, identity: Identity = ANONYMOUS) -> Response:
+                 uploads_loader=None, identity: Identity = ANONYMOUS,
+                 sync_slot: tuple[str, int] | None = None) -> Response:
     """Run ``tap`` on ``conn`` and return a streaming response.
 
     The first batch is fetched before the response starts, so errors of the query itself
     (bad SQL, timeout before the first row) still become DALI error documents with an HTTP
     error status. ``release`` gives the connection back when the stream ends. Row-level
-    security shows ``identity`` only the rows it may see.
+    security shows ``identity`` only the rows it may see. ``sync_slot`` (client, limit)
+    caps the client's concurrent queries (429 beyond it, see :mod:`soxsvo.tap.fair_use`).
     """
     writer = resolve_writer(tap.response_format)
     try:
         begin_as_reader(conn, timeout_s, identity)
+        if sync_slot is not None:
+            take_sync_slot(conn, *sync_slot)
         uploads = uploads_loader(conn) if uploads_loader else ()
         forbid_writes(conn)
         prepared = prepare(tap.query, uploads)

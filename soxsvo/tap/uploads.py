@@ -96,7 +96,10 @@ def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
                             f"({col.dtype}); upload scalar numbers, strings or booleans")
         datatype, pgtype = _NUMERIC_BY_DTYPE.get(col.dtype.str[1:],
                                                  _KIND_TO_TYPES[col.dtype.kind])
+        # Timestamps keep their xtype; an uploaded STC-S region stays plain text (published
+        # adql:REGION columns are stored as DALI arrays, uploaded ones are not).
         xtype = col.meta.get("xtype") if datatype == "char" else None
+        xtype = xtype if xtype == "timestamp" else None
         meta = ColumnMeta(name=col.name.lower(), datatype=datatype, xtype=xtype,
                           arraysize="*" if datatype == "char" else None,
                           unit=str(col.unit) if col.unit else None,
