@@ -26,6 +26,7 @@ Two steps.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -39,7 +40,8 @@ FILL_SQL = """
 INSERT INTO marshall.transient (name, ra, dec, discovery_mjd, discovery_survey, classification,
                                 redshift, current_mag, current_mag_mjd)
 SELECT 'BENCH ' || i, random() * 360, degrees(asin(2 * random() - 1)), 60000 + random() * 1000,
-       (ARRAY['ZTF', 'ATLAS', 'Gaia'])[1 + i %% 3], (ARRAY['SN Ia', 'SN II', 'TDE', NULL])[1 + i %% 4],
+       (ARRAY['ZTF', 'ATLAS', 'Gaia'])[1 + i %% 3],
+       (ARRAY['SN Ia', 'SN II', 'TDE', NULL])[1 + i %% 4],
        random() * 0.2, 15 + random() * 6, 60000 + random() * 1000
 FROM generate_series(1, %(rows)s) AS i
 """
@@ -87,10 +89,8 @@ class RSSSampler:
 
         total = 0
         for proc in [self.root, *self.root.children(recursive=True)]:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 total += proc.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         return total
 
     def _loop(self) -> None:
@@ -134,7 +134,8 @@ def run(url: str, pid: int, table: str, sizes: list[int], interval: float) -> No
         with RSSSampler(pid, interval) as sampler:
             idle = sampler.rss()
             seconds, size, tail = fetch(url, table, rows)
-        status = "OK" if b'value="OK"' in tail else "no OK status!"
+        complete = tail.rstrip().endswith(b"</VOTABLE>") and b'value="ERROR"' not in tail
+        status = "complete" if complete else "INCOMPLETE!"
         print(f"{rows:>9} {seconds:8.2f} {size / mib:7.1f} {idle / mib:9.1f} "
               f"{sampler.peak / mib:9.1f} {(sampler.peak - idle) / mib:7.1f}  {status}")
 

@@ -183,11 +183,16 @@ class BinaryEncoder:
         n = len(rows)
         if n == 0:
             return b""
+        if not isinstance(rows, Sequence):  # an Arrow record batch (soxsvo.tap.columnar)
+            from soxsvo.votable.columnar import encode_record_batch
+
+            return encode_record_batch(self.specs, self._dtype, self._run_ends, self.binary2,
+                                       rows)
         rec = np.empty(n, dtype=self._dtype)
         var_pieces: list[list[bytes]] = []
         null_flags = np.zeros((n, len(self.specs)), bool) if self.binary2 else None
         # One C-level transpose of the batch instead of a pass per column.
-        for i, (spec, values) in enumerate(zip(self.specs, zip(*rows), strict=True)):
+        for i, (spec, values) in enumerate(zip(self.specs, zip(*rows, strict=True), strict=True)):
             name = f"c{i}"
             if spec.is_string:
                 pieces, counts, mask = encode_strings(spec, values)
