@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
@@ -13,6 +14,9 @@ from astropy.time import Time
 
 #: Slit length of SOXS (arcsec): the spatial extent a 1D spectrum covers.
 SLIT_LENGTH_ARCSEC = 12.0
+
+#: ObsCore access_format of rows whose access_url is a DataLink links document.
+DATALINK_MIME = "application/x-votable+xml;content=datalink"
 
 _SUBTYPE_BY_ARM = {"UVVIS": "uvvis", "VIS": "uvvis", "NIR": "nir", "MERGED": "merged"}
 
@@ -84,6 +88,11 @@ def spectrum_region(ra: float, dec: float, size_deg: float) -> list[float]:
     return [coord for lon, lat in corners for coord in ((lon % 360.0), lat)]
 
 
+def datalink_url(base_url: str, publisher_did: str) -> str:
+    """ObsCore ``access_url`` of a product: its DataLink links document (ObsCore 1.1 §4.7)."""
+    return f"{base_url}/datalink/links?ID={quote(publisher_did, safe='')}"
+
+
 def release_date(mjd_end: float, proprietary_months: int) -> datetime:
     """End of the proprietary period: ``proprietary_months`` (of 30.44 days) after the data."""
     taken = Time(mjd_end, format="mjd").to_datetime()
@@ -95,13 +104,16 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
     """The ObsCore column values of a product, keyed by column name."""
     ra, dec = float(headers.get("RA")), float(headers.get("DEC"))
     galactic = SkyCoord(ra=ra, dec=dec, unit="deg", frame="icrs").galactic
-    wmin, wmax = float(headers.get("WAVELMIN")), float(headers.get("WAVELMAX"))
+    image = headers.get("PRODCATG") == "SCIENCE.IMAGE"
+    # An image has no wavelength keywords: its band comes from the filter (image_map).
+    wmin, wmax = (0.0, 0.0) if image else (float(headers.get("WAVELMIN")),
+                                           float(headers.get("WAVELMAX")))
     spec_res = headers.get("SPEC_RES")
     slit_deg = SLIT_LENGTH_ARCSEC / 3600.0
     arm = product_arm(headers)
     now = datetime.now(UTC).replace(tzinfo=None)
     creation = headers.get("DATE")
-    return {
+    row = {
         "dataproduct_type": "spectrum",
         "dataproduct_subtype": _SUBTYPE_BY_ARM.get(arm or ""),
         # Phase 3 PRODLVL is ObsCore's calib_level; absent, flux-calibrated products are 3.
@@ -120,7 +132,7 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
         "proposal_id": headers.get("PROG_ID"),
         "bib_reference": headers.get("REFERENC") or None,
         "access_url": access_url,
-        "access_format": "application/fits",
+        "access_format": DATALINK_MIME,
         "access_estsize": max(1, math.ceil(size_bytes / 1000)),
         "target_name": headers.get("OBJECT"),
         "target_class": None,
@@ -164,3 +176,8 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
         "release_description": None,
         "prodcatg": headers.get("PRODCATG"),
     }
+    if image:
+        from soxsvo.pipeline.image_map import image_columns
+
+        row.update(image_columns(headers))
+    return row

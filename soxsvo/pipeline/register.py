@@ -12,15 +12,15 @@ import os
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
 
-from soxsvo.pipeline import obscore_map
+from soxsvo.pipeline import ancillary, obscore_map
+from soxsvo.pipeline.ancillary import Associated
 from soxsvo.pipeline.obscore_map import ProductHeaders
 
 
@@ -216,7 +216,7 @@ def _insert_row(conn: psycopg.Connection, table: str, row: dict) -> None:
 
 
 def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
-                mapped) -> Registration:
+                mapped, associated) -> Registration:
     obs_id = mapped["obs_id"]
     months = _ensure_programme(conn, mapped["prog_id"], config.proprietary_months)
     _ensure_observation(conn, mapped)
@@ -226,7 +226,7 @@ def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
     row = dict(mapped["row"])
     row.update({
         "obs_publisher_did": did, "publisher_id": did.split("?")[0], "dp_id": dp_id,
-        "access_url": f"{config.base_url}/files/{quote(dp_id, safe=':')}",
+        "access_url": obscore_map.datalink_url(config.base_url, did),
         "access_estsize": max(1, math.ceil(size / 1000)), "obs_collection": config.collection,
         "obs_release_date": released,
         "data_rights": "public" if released <= datetime.now(UTC).replace(tzinfo=None)
@@ -241,6 +241,7 @@ def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
     })
     _insert_row(conn, "ivoa.obscore", row)
     _record_provenance(conn, did, headers)
+    _record_associated(conn, did, headers, associated)
     if previous:
         conn.execute(
             "UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
@@ -262,15 +263,46 @@ def _record_provenance(conn: psycopg.Connection, did: str, headers: ProductHeade
             "INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) VALUES (%s, %s, %s)",
             (did, arcfile, known),
         )
-    names, categories = headers.indexed("ASSON"), headers.indexed("ASSOC")
-    md5s = headers.indexed("ASSOM")
-    for index, name in enumerate(names):
+
+
+def _record_associated(conn: psycopg.Connection, did: str, headers: ProductHeaders,
+                       associated: list[Associated]) -> None:
+    for entry in {entry.name: entry for entry in associated}.values():
         conn.execute(
-            "INSERT INTO soxs.ancillary (publisher_did, name, category, md5) "
-            "VALUES (%s, %s, %s, %s)",
-            (did, name, categories[index] if index < len(categories) else "ANCILLARY",
-             md5s[index] if index < len(md5s) else None),
+            "INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, sha256, "
+            "file_size) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (did, entry.name, entry.category, entry.md5, entry.file_path, entry.sha256,
+             entry.file_size),
         )
+    for name, category in ancillary.calibrations(headers):
+        conn.execute(
+            "INSERT INTO soxs.calibration (publisher_did, name, category) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING", (did, name, category))
+
+
+def _store_associated(product: Path, headers: ProductHeaders, store: Path,
+                      created: list[Path]) -> list[Associated]:
+    """Copy the associated files delivered beside ``product`` into the store.
+
+    Paths this call newly created are appended to ``created`` (removed again if the
+    registration fails). A delivered file whose MD5 differs from its ``ASSOMi`` is refused: it
+    is not the file the product names.
+    """
+    stored = []
+    for entry in ancillary.associated_entries(headers):
+        source = ancillary.source_of(entry, product)
+        if source is None:
+            stored.append(entry)
+            continue
+        sha256, md5, size = file_checksums(source)
+        if entry.md5 and entry.md5 != md5:
+            raise RegistrationError(f"{product.name}: associated file {entry.name} has MD5 "
+                                    f"{md5}, not the {entry.md5} the product names")
+        target = ancillary.ancillary_store_path(store, sha256, entry.name)
+        if _copy_into_store(source, target, sha256):
+            created.append(target)
+        stored.append(replace(entry, file_path=str(target), sha256=sha256, file_size=size))
+    return stored
 
 
 #: Key of the transaction-level advisory lock every registration holds: it serialises the
@@ -365,6 +397,7 @@ def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
     """
     target = stored_path(config.store, prepared.sha256)
     copied = False
+    created: list[Path] = []
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_REGISTRATION_LOCK,))
@@ -372,12 +405,17 @@ def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
             if existing:
                 return existing
             copied = _copy_into_store(prepared.path, target, prepared.sha256)
+            associated = _store_associated(prepared.path, prepared.headers, config.store,
+                                           created)
             return _write_rows(conn, prepared.headers, config, sha256=prepared.sha256,
                                md5=prepared.md5, size=prepared.size, target=target,
-                               source=prepared.path, mapped=prepared.mapped)
+                               source=prepared.path, mapped=prepared.mapped,
+                               associated=associated)
     except BaseException as exc:
         if copied:
             target.unlink(missing_ok=True)
+        for path in created:
+            path.unlink(missing_ok=True)
         if isinstance(exc, RegistrationError):
             raise
         if isinstance(exc, psycopg.OperationalError):

@@ -72,6 +72,8 @@ def write_soxspipe(folder: Path, arm: str, *, seed: int = 0) -> dict:
         prim[f"HIERARCH ESO PRO REC1 RAW{i} NAME"] = name
         prim[f"HIERARCH ESO PRO REC1 RAW{i} CATG"] = f"OBJECT_{arm}"
     prim["HIERARCH ESO QC SNR MEDIAN"] = 22.0
+    prim["HIERARCH ESO PRO REC1 CAL1 NAME"] = f"MASTER_FLAT_{arm}.fits"
+    prim["HIERARCH ESO PRO REC1 CAL1 CATG"] = f"MASTER_FLAT_{arm}"
     sof = f"{arm.lower()}_stare_obj"
     table = fits.BinTableHDU.from_columns([
         fits.Column("WAVE", "D", unit="nm", array=wave),
@@ -167,4 +169,16 @@ def test_cli_package_then_register(tmp_path, reduced, settings, db_conninfo):
                 assert register_product(conn, path, ArchiveConfig.from_settings(settings)).created
         subtypes = {r[0] for r in conn.execute(
             "SELECT dataproduct_subtype FROM ivoa.obscore").fetchall()}
+        # soxspipe's master calibrations and the delivered 2D spectrum reach the archive.
+        calibrations = conn.execute(
+            "SELECT c.name FROM soxs.calibration c JOIN ivoa.obscore o "
+            "ON o.obs_publisher_did = c.publisher_did WHERE o.dataproduct_subtype = 'uvvis'"
+        ).fetchall()
+        stored = conn.execute(
+            "SELECT a.category, a.file_path FROM soxs.ancillary a JOIN ivoa.obscore o "
+            "ON o.obs_publisher_did = a.publisher_did WHERE o.dataproduct_subtype = 'uvvis'"
+        ).fetchall()
     assert subtypes == {"uvvis", "nir", "merged"}
+    assert calibrations == [("MASTER_FLAT_VIS.fits",)]
+    assert [category for category, _ in stored] == ["ANCILLARY.2DSPECTRUM"]
+    assert Path(stored[0][1]).is_file()
