@@ -361,6 +361,16 @@ def _samp_group() -> click.Group:
 main.add_command(_samp_group(), "samp")
 
 
+# -- marshall --------------------------------------------------------------------------------
+def _marshall_group() -> click.Group:
+    from soxsvo.marshall.cli import marshall
+
+    return marshall
+
+
+main.add_command(_marshall_group(), "marshall")
+
+
 # -- user ------------------------------------------------------------------------------------
 def _user_group() -> click.Group:
     from soxsvo.access.cli import user

@@ -16,11 +16,9 @@ CREATE TABLE soxs.calibration (
     PRIMARY KEY (publisher_did, name)
 );
 
+-- soxs.product's row-level security (visible with its ObsCore row) is sql/030's; DataLink
+-- reads all of its columns.
 GRANT SELECT ON soxs.product, soxs.ancillary, soxs.calibration TO soxsvo_reader;
-
-ALTER TABLE soxs.product ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible_products ON soxs.product FOR SELECT TO soxsvo_reader
-    USING (EXISTS (SELECT 1 FROM ivoa.obscore o WHERE o.obs_publisher_did = product.publisher_did));
 
 ALTER TABLE soxs.ancillary ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible_ancillary ON soxs.ancillary FOR SELECT TO soxsvo_reader

@@ -11,6 +11,7 @@ import time
 from flask import Response, current_app, redirect, request, send_file
 
 from soxsvo.dali import DALIError, DALIParams, dal_blueprint, request_params
+from soxsvo.tap.fair_use import client_key
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
 from soxsvo.web.auth import current_identity
@@ -38,12 +39,16 @@ def _job_url(job_id: str) -> str:
 
 
 def _owner() -> str | None:
-    # Authentication is the web layer's (soxsvo.web.identify); None is an anonymous client.
+    # Authentication is soxsvo's own (soxsvo.web.identify): a job runs with its owner's
+    # rights, so a front server's REMOTE_USER (gunicorn fills it from an unchecked Basic
+    # header) must never name the owner. None is an anonymous client.
     return current_identity().user
 
 
 def _client() -> str:
-    return _owner() or request.remote_addr or "unknown"
+    # The same key as /tap/sync's fair use: the user when authenticated, else the address.
+    owner = _owner()
+    return f"user:{owner}" if owner else client_key()
 
 
 def _limits() -> dict:
