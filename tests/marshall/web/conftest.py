@@ -2,9 +2,9 @@
 
 A demo archive (12 transients with photometry and registered spectra) is built once into a
 template database; each test gets its own copy, so workflow changes never leak between tests.
-Until the access layer's login lands here, tests choose the caller with the test-only header
-``X-Test-User: name:role,role`` (read by a ``before_request`` hook added only in these
-fixtures), which sets ``flask.g.identity`` as the access layer would.
+Tests choose the caller with the test-only header ``X-Test-User: name:role,role``: a
+``before_request`` hook added only in these fixtures creates that account and lets the request
+authenticate for real (API token or session, see :func:`install_test_identity`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from flask import g, request
+from flask import request, session
 
-from soxsvo.access import Identity
 from soxsvo.config import load_settings
 
 MARSHALL_TEMPLATE = "marshall_demo"
@@ -54,13 +53,44 @@ def marshall_settings(pg_cluster, marshall_template) -> Iterator:
 
 
 def install_test_identity(app) -> None:
-    """Let requests name their caller with ``X-Test-User: user:role,role`` (tests only)."""
-    @app.before_request
-    def _identity_from_test_header():
+    """Let requests name their caller with ``X-Test-User: user:role,role`` (tests only).
+
+    The account is created (its roles set to exactly those named) and the request then
+    authenticates for real through the access layer: with an API token of that account when it
+    carries the placeholder ``Authorization: Bearer test-token`` (a script), else through the
+    session cookie (a logged-in browser). A request without the header is anonymous.
+    """
+    from soxsvo.access import tokens, users
+    from soxsvo.web.database import connection
+    from soxsvo.web.identify import SESSION_LOGIN
+
+    minted: dict[str, str] = {}
+
+    def _as_named_user():
         header = request.headers.get("X-Test-User")
-        if header:
-            user, _, roles = header.partition(":")
-            g.identity = Identity(user=user, roles=frozenset(r for r in roles.split(",") if r))
+        if not header:
+            session.pop(SESSION_LOGIN, None)
+            return
+        user, _, roles = header.partition(":")
+        wanted = [r for r in roles.split(",") if r]
+        with connection() as conn:
+            if users.identity_for(conn, user) is None:
+                conn.rollback()
+                users.add_user(conn, user)
+            conn.execute("DELETE FROM auth.role_grant WHERE login = %s AND NOT role = ANY(%s)",
+                         (user, wanted))
+            conn.commit()
+            for role in wanted:
+                users.grant(conn, user, role=role)
+            if user not in minted:
+                minted[user] = tokens.create_token(conn, user, "marshall tests")
+        if request.headers.get("Authorization") == "Bearer test-token":
+            request.environ["HTTP_AUTHORIZATION"] = f"Bearer {minted[user]}"
+        else:
+            session[SESSION_LOGIN] = user
+
+    # First of all hooks: the access layer's own then identifies the caller.
+    app.before_request_funcs.setdefault(None, []).insert(0, _as_named_user)
 
 
 @pytest.fixture
