@@ -55,14 +55,3 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
     conn.rollback()
     return summary
 
-
-def product_file(conn: psycopg.Connection, dp_id: str) -> tuple[str, str, str] | None:
-    """Stored path, SHA-256 and original name of a released product, or None if unknown or
-    still proprietary (anonymous users cannot tell the two apart)."""
-    row = conn.execute(
-        "SELECT p.file_path, p.sha256, p.original_name FROM soxs.product p "
-        "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
-        "WHERE p.dp_id = %s AND soxs.is_released(o.obs_release_date)", (dp_id,)
-    ).fetchone()
-    conn.rollback()
-    return row

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, current_app, send_file
 
-from soxsvo.archive_summary import product_file
+from soxsvo.datalink.products import find_product, reading
+from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
 blueprint = Blueprint("files", __name__)
@@ -12,14 +13,22 @@ blueprint = Blueprint("files", __name__)
 
 @blueprint.get("/files/<dp_id>")
 def download(dp_id: str):
-    """The product file, byte for byte as archived, with its checksum as ETag."""
-    with connection() as conn:
-        found = product_file(conn, dp_id)
-    if found is None:
+    """The product file, byte for byte as archived, with its checksum as ETag.
+
+    Found by the same lookup as DataLink, SODA and previews, so the caller gets exactly the
+    products row-level security lets them see.
+    """
+    settings = current_app.config["SOXSVO"]
+    with connection() as conn, reading(conn, settings.query["sync_timeout"],
+                                       current_identity()):
+        product = find_product(conn, dp_id)
+    if product is None or product.dp_id != dp_id:
         abort(404, description=f"no product {dp_id}")
-    path, sha256, name = found
-    response = send_file(path, mimetype="application/fits", as_attachment=True,
-                         download_name=f"{dp_id}.fits", etag=sha256, conditional=True,
+    response = send_file(product.file_path, mimetype="application/fits", as_attachment=True,
+                         download_name=f"{dp_id}.fits", etag=product.sha256, conditional=True,
                          max_age=86400)
-    response.headers["X-Original-Name"] = name
+    response.headers["X-Original-Name"] = product.original_name
+    if not product.released:    # seen by an authorised caller: not for shared caches
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        response.headers["Vary"] = "Cookie, Authorization"
     return response

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
 
-from soxsvo.archive_summary import product_file
 from soxsvo.cli import main
 from soxsvo.samp import choose_mtype, messages
 
@@ -79,7 +78,8 @@ def test_spectrum_goes_to_splat_as_spectrum_and_to_topcat_as_table(tools, live_s
         dp_id = conn.execute(
             "SELECT dp_id FROM ivoa.obscore WHERE obs_release_date <= now() AT TIME ZONE 'UTC' "
             "ORDER BY 1 LIMIT 1").fetchone()[0]
-        path = Path(product_file(conn, dp_id)[0])
+        path = Path(conn.execute("SELECT file_path FROM soxs.product WHERE dp_id = %s",
+                                 (dp_id,)).fetchone()[0])
     url = f"{live_server}/files/{dp_id}"
     result = _run("spectrum", url, "--name", "SN 2026abc")
     assert result.exit_code == 0, result.output

@@ -15,8 +15,6 @@ from astropy.io.votable import parse_single_table
 from playwright.sync_api import sync_playwright
 from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
 
-from soxsvo.archive_summary import product_file
-
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -121,7 +119,8 @@ def test_archive_page_sends_table_spectrum_and_position(web_hub, live_server, de
             dp_id = re.search(r"/files/(.+)$", params["url"]).group(1)
             assert dp_id in expected
             with psycopg.connect(demo_archive.database_url) as conn:
-                stored = Path(product_file(conn, dp_id)[0])
+                stored = Path(conn.execute("SELECT file_path FROM soxs.product "
+                                           "WHERE dp_id = %s", (dp_id,)).fetchone()[0])
             with urllib.request.urlopen(params["url"]) as response:
                 assert response.read() == stored.read_bytes()
 
