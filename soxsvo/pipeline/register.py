@@ -1,17 +1,20 @@
 """Register a Phase 3 product: validate, store by checksum, write its rows in one transaction.
 
 This is the one path by which products enter the archive: ``soxsvo ingest``, the directory
-watcher and the demo generator all call :func:`register_product`.
+watcher and the demo generator all call :func:`prepare_product` (checksums, validation,
+header mapping: no database, may run in a worker process) and then :func:`commit_batch`
+(store copies and rows). ``register_product`` does both for one file.
+
+A batch is one database transaction with one savepoint per product: a product that fails
+rolls back to its savepoint (and its store copies are removed) while the others go on, and
+nothing is reported as registered before the commit. One commit for many products saves
+the commit's flush to disk per product, the largest fixed cost of a registration.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-import shutil
-import tempfile
-import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,29 +24,25 @@ import psycopg
 from psycopg import sql
 
 from soxsvo.pipeline import obscore_map
-from soxsvo.pipeline.obscore_map import ProductHeaders
+from soxsvo.pipeline.prepare import (
+    PreparedAncillary,
+    PreparedProduct,
+    RegistrationError,
+    map_headers,
+    prepare_product,
+)
+from soxsvo.pipeline.store import (
+    REGISTRATION_LOCK,
+    Journal,
+    StoreError,
+    copy_into_store,
+    file_checksums,
+    stored_path,
+)
 
-
-class RegistrationError(Exception):
-    """The product was not registered; the message says why. Nothing was written.
-
-    Parameters
-    ----------
-    message : str
-        Why, in one or a few lines.
-    report : dict, optional
-        The validator's report (``ValidationReport.to_dict()``) when the product is invalid.
-    retryable : bool
-        True when the product itself may be fine and the failure came from its surroundings
-        (database unreachable, store full): a watcher keeps such a file for a later attempt
-        instead of rejecting it.
-    """
-
-    def __init__(self, message: str, *, report: dict | None = None,
-                 retryable: bool = False) -> None:
-        super().__init__(message)
-        self.report = report
-        self.retryable = retryable
+__all__ = ["ArchiveConfig", "PreparedProduct", "Registration", "RegistrationError",
+           "commit_batch", "commit_prepared", "file_checksums", "map_headers",
+           "prepare_product", "register_product", "stored_path"]
 
 
 @dataclass(frozen=True)
@@ -87,79 +86,6 @@ class Registration:
         return f"registered {self.publisher_did}{extra}"
 
 
-def file_checksums(path: Path) -> tuple[str, str, int]:
-    """SHA-256 and MD5 hex digests and the size of a file, read once."""
-    sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), md5.hexdigest(), size
-
-
-def stored_path(store: Path, sha256: str) -> Path:
-    """Content-addressed location of a product in the archive store."""
-    return store / sha256[:2] / f"{sha256}.fits"
-
-
-def _copy_into_store(source: Path, target: Path, sha256: str) -> bool:
-    """Copy atomically (temp file + rename), checking the bytes are those validated.
-
-    Returns False if the file was already there. The source is hashed while it is copied:
-    a file rewritten since it was checksummed must not enter the store under the old
-    checksum. Every failure removes the temporary file and raises :class:`RegistrationError`.
-    """
-    if target.exists():
-        return False
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        os.close(handle)
-    except OSError as exc:
-        raise RegistrationError(f"cannot write into the archive store: {exc}",
-                                retryable=True) from None
-    try:
-        shutil.copyfile(source, temp)
-        if file_checksums(Path(temp))[0] != sha256:
-            raise RegistrationError(f"{source.name} changed while it was being ingested")
-        os.replace(temp, target)
-    except FileNotFoundError:
-        Path(temp).unlink(missing_ok=True)
-        raise RegistrationError(f"{source}: disappeared while it was being ingested") from None
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        # ENOSPC, EDQUOT, EIO: the store's fault, not the product's; the file may be retried.
-        raise RegistrationError(f"cannot copy {source.name} into the archive store: "
-                                f"{exc.strerror or exc}", retryable=True) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def _new_dp_id(conn: psycopg.Connection) -> str:
-    """An ESO-style archive name ``ADP.<UTC timestamp>`` not used yet (milliseconds bumped
-    when two products register in the same millisecond)."""
-    stamp = datetime.now(UTC).replace(tzinfo=None)
-    while True:
-        dp_id = "ADP." + stamp.isoformat(timespec="milliseconds")
-        if conn.execute("SELECT 1 FROM soxs.product WHERE dp_id = %s", (dp_id,)).fetchone() is None:
-            return dp_id
-        stamp += timedelta(milliseconds=1)
-
-
-def _ensure_programme(conn: psycopg.Connection, proposal_id: str, months: int) -> int:
-    conn.execute(
-        "INSERT INTO soxs.programme (proposal_id, proprietary_months) VALUES (%s, %s) "
-        "ON CONFLICT (proposal_id) DO NOTHING",
-        (proposal_id, months),
-    )
-    return conn.execute(
-        "SELECT proprietary_months FROM soxs.programme WHERE proposal_id = %s", (proposal_id,)
-    ).fetchone()[0]
-
-
 def _ensure_observation(conn: psycopg.Connection, mapped: dict) -> None:
     conn.execute(
         "INSERT INTO soxs.observation (obs_id, ob_id, proposal_id, night, arm, target_name, ra, "
@@ -167,42 +93,6 @@ def _ensure_observation(conn: psycopg.Connection, mapped: dict) -> None:
         "ON CONFLICT (obs_id) DO NOTHING",
         mapped["observation"],
     )
-
-
-def map_headers(headers: ProductHeaders) -> dict:
-    """Everything registration derives from the headers alone (ObsCore row with placeholder
-    identifiers, observation row, arm): the astropy-heavy part, done before the transaction.
-
-    Raises
-    ------
-    RegistrationError
-        When a value the archive needs is missing or of the wrong type.
-    """
-    try:
-        obs_id = obscore_map.observation_id(headers)
-        obids = headers.indexed("OBID")
-        mjd_obs, mjd_end = float(headers.get("MJD-OBS")), float(headers.get("MJD-END"))
-        row = obscore_map.obscore_row(headers, dp_id="", publisher_did="?", size_bytes=0,
-                                      access_url="", collection="", released=datetime.now())
-        observation = (obs_id, obids[0] if obids else 0, headers.get("PROG_ID"),
-                       obscore_map.night_of(mjd_obs), headers.get("OBJECT"),
-                       float(headers.get("RA")) % 360.0, float(headers.get("DEC")),
-                       mjd_obs, mjd_end, float(headers.get("TEXPTIME")))
-    except (TypeError, ValueError, KeyError) as exc:
-        raise RegistrationError(f"headers do not map onto the archive: {exc}") from None
-    return {"obs_id": obs_id, "row": row, "observation": observation, "mjd_end": mjd_end,
-            "prog_id": headers.get("PROG_ID"), "arm": obscore_map.product_arm(headers),
-            "procsoft": headers.get("PROCSOFT", "")}
-
-
-def _current_version(conn, obs_id: str, subtype: str | None, prodcatg: str):
-    return conn.execute(
-        "SELECT p.publisher_did, p.version FROM soxs.product p "
-        "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
-        "WHERE o.obs_id = %s AND o.dataproduct_subtype IS NOT DISTINCT FROM %s "
-        "AND o.prodcatg = %s AND p.status = 'current' FOR UPDATE OF p",
-        (obs_id, subtype, prodcatg),
-    ).fetchone()
 
 
 def _insert_row(conn: psycopg.Connection, table: str, row: dict) -> None:
@@ -215,129 +105,53 @@ def _insert_row(conn: psycopg.Connection, table: str, row: dict) -> None:
     conn.execute(statement, list(row.values()))
 
 
-def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
-                mapped) -> Registration:
-    obs_id = mapped["obs_id"]
-    months = _ensure_programme(conn, mapped["prog_id"], config.proprietary_months)
-    _ensure_observation(conn, mapped)
-    dp_id = _new_dp_id(conn)
-    did = f"ivo://{config.authority}/ID?{dp_id}"
-    released = obscore_map.release_date(mapped["mjd_end"], months)
-    row = dict(mapped["row"])
-    row.update({
-        "obs_publisher_did": did, "publisher_id": did.split("?")[0], "dp_id": dp_id,
-        "access_url": f"{config.base_url}/files/{quote(dp_id, safe=':')}",
-        "access_estsize": max(1, math.ceil(size / 1000)), "obs_collection": config.collection,
-        "obs_release_date": released,
-        "data_rights": "public" if released <= datetime.now(UTC).replace(tzinfo=None)
-        else "proprietary",
-    })
-    previous = _current_version(conn, obs_id, row["dataproduct_subtype"], row["prodcatg"])
-    _insert_row(conn, "soxs.product", {
-        "publisher_did": did, "dp_id": dp_id, "obs_id": obs_id, "prodcatg": row["prodcatg"],
-        "arm": mapped["arm"], "file_path": str(target),
-        "original_name": source.name, "sha256": sha256, "md5": md5, "file_size": size,
-        "procsoft": mapped["procsoft"], "version": previous[1] + 1 if previous else 1,
-    })
-    _insert_row(conn, "ivoa.obscore", row)
-    _record_provenance(conn, did, headers)
-    if previous:
-        conn.execute(
-            "UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
-            "WHERE publisher_did = %s", (did, previous[0]),
-        )
-        conn.execute(
-            "UPDATE ivoa.obscore SET superseded = true, last_mod_date = now() "
-            "WHERE obs_publisher_did = %s", (previous[0],),
-        )
-    return Registration(did, dp_id, True, previous[0] if previous else None)
 
 
-def _record_provenance(conn: psycopg.Connection, did: str, headers: ProductHeaders) -> None:
-    for arcfile in dict.fromkeys(headers.indexed("PROV")):
-        known = conn.execute(
-            "SELECT 1 FROM soxs.raw_frame WHERE arcfile = %s", (arcfile,)
-        ).fetchone() is not None
-        conn.execute(
-            "INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) VALUES (%s, %s, %s)",
-            (did, arcfile, known),
-        )
-    names, categories = headers.indexed("ASSON"), headers.indexed("ASSOC")
-    md5s = headers.indexed("ASSOM")
-    for index, name in enumerate(names):
-        conn.execute(
-            "INSERT INTO soxs.ancillary (publisher_did, name, category, md5) "
-            "VALUES (%s, %s, %s, %s)",
-            (did, name, categories[index] if index < len(categories) else "ANCILLARY",
-             md5s[index] if index < len(md5s) else None),
-        )
+class _Batch:
+    """State shared by the products of one transaction: ADP names handed out, programmes
+    seen, store files copied (to remove again if the transaction does not commit)."""
 
+    def __init__(self, conn: psycopg.Connection, config: ArchiveConfig, journal: Journal):
+        self.conn, self.config, self.journal = conn, config, journal
+        self.months: dict[str, int] = {}
+        self.copied: list[Path] = []
+        self._last_stamp: datetime | None = None
 
-#: Key of the transaction-level advisory lock every registration holds: it serialises the
-#: choice of ADP names, the duplicate check and version superseding between processes
-#: (``soxsvo ingest`` and ``soxsvo watch`` may run at once); each holds it for milliseconds.
-_REGISTRATION_LOCK = 0x50C5_0003
+    def new_dp_id(self) -> str:
+        """An ESO-style archive name ``ADP.<UTC timestamp>`` not used yet (milliseconds
+        bumped when two products register in the same millisecond). Looked up once per
+        batch: the registration lock keeps other processes from taking names meanwhile."""
+        stamp = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        stamp = stamp.replace(microsecond=datetime.now(UTC).microsecond // 1000 * 1000)
+        if self._last_stamp is None:
+            latest = self.conn.execute(
+                "SELECT max(dp_id) FROM soxs.product WHERE dp_id >= %s",
+                ("ADP." + stamp.isoformat(timespec="milliseconds"),)).fetchone()[0]
+            if latest:
+                stamp = max(stamp, datetime.fromisoformat(latest[4:]) + timedelta(milliseconds=1))
+        else:
+            stamp = max(stamp, self._last_stamp + timedelta(milliseconds=1))
+        self._last_stamp = stamp
+        return "ADP." + stamp.isoformat(timespec="milliseconds")
 
+    def programme_months(self, proposal_id: str) -> int:
+        """Proprietary months of a programme, created with the default if new."""
+        if proposal_id not in self.months:
+            self.conn.execute(
+                "INSERT INTO soxs.programme (proposal_id, proprietary_months) VALUES (%s, %s) "
+                "ON CONFLICT (proposal_id) DO NOTHING",
+                (proposal_id, self.config.proprietary_months))
+            self.months[proposal_id] = self.conn.execute(
+                "SELECT proprietary_months FROM soxs.programme WHERE proposal_id = %s",
+                (proposal_id,)).fetchone()[0]
+        return self.months[proposal_id]
 
-@dataclass(frozen=True)
-class PreparedProduct:
-    """A product checked and read, ready for :func:`commit_prepared` (picklable, so that the
-    expensive part can run in a worker process)."""
-
-    path: Path
-    sha256: str
-    md5: str
-    size: int
-    headers: ProductHeaders
-    mapped: dict
-
-
-def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
-    """Checksum, validate and read a product without touching the database or the store.
-
-    Parameters
-    ----------
-    path : Path
-        A Phase 3 product (FITS).
-    validate : bool
-        Check the Phase 3 rules (default).
-
-    Returns
-    -------
-    PreparedProduct
-        Checksums, size and the headers registration needs.
-
-    Raises
-    ------
-    RegistrationError
-        When the file is missing, unreadable or invalid (``report`` holds the validator's
-        report then).
-    """
-    path = Path(path)
-    try:
-        sha256, md5, size = file_checksums(path)
-    except FileNotFoundError:
-        raise RegistrationError(f"{path}: no such file (removed before it was ingested?)") \
-            from None
-    except OSError as exc:
-        raise RegistrationError(f"{path}: cannot read: {exc}") from None
-    if validate:
-        from soxsvo.pipeline.validate import validate_product
-
-        report = validate_product(path)
-        if not report.ok:
-            raise RegistrationError(
-                f"{path.name} is not a valid Phase 3 product:\n{report.to_text()}",
-                report=report.to_dict())
-    try:
-        with warnings.catch_warnings():
-            # Truncation and non-standard cards are the validator's business; here a file
-            # that cannot be read at all is simply refused.
-            warnings.simplefilter("ignore")
-            headers = obscore_map.read_headers(path)
-    except Exception as exc:  # astropy raises many types for damaged files
-        raise RegistrationError(f"{path}: cannot read its headers: {exc}") from None
-    return PreparedProduct(path, sha256, md5, size, headers, map_headers(headers))
+    def store(self, source: Path, sha256: str, suffix: str, copied: list[Path]) -> Path:
+        """Copy ``source`` into the store (recorded in ``copied`` when this call wrote it)."""
+        target = stored_path(self.config.store, sha256, suffix)
+        if copy_into_store(source, target, sha256, self.journal):
+            copied.append(target)
+        return target
 
 
 def _existing(conn: psycopg.Connection, sha256: str) -> Registration | None:
@@ -347,15 +161,158 @@ def _existing(conn: psycopg.Connection, sha256: str) -> Registration | None:
     return Registration(row[0], row[1], created=False) if row else None
 
 
+def _current_version(conn, obs_id: str, subtype: str | None, prodcatg: str):
+    return conn.execute(
+        "SELECT p.publisher_did, p.version FROM soxs.product p "
+        "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
+        "WHERE o.obs_id = %s AND o.dataproduct_subtype IS NOT DISTINCT FROM %s "
+        "AND o.prodcatg = %s AND p.status = 'current' FOR UPDATE OF p",
+        (obs_id, subtype, prodcatg),
+    ).fetchone()
+
+
+def _record_provenance(conn: psycopg.Connection, did: str, prepared: PreparedProduct) -> None:
+    """PROVi rows (``known`` says whether the raw frame is in the archive)."""
+    if prepared.provenance:
+        conn.execute(
+            "INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) "
+            "SELECT %s, a, EXISTS (SELECT 1 FROM soxs.raw_frame r WHERE r.arcfile = a) "
+            "FROM unnest(%s::text[]) AS a",
+            (did, list(prepared.provenance)))
+
+
+def _record_ancillaries(batch: _Batch, did: str, ancillaries: Sequence[PreparedAncillary],
+                        copied: list[Path]) -> None:
+    """Copy each associated file into the store and write its ``soxs.ancillary`` row."""
+    rows = []
+    for anc in ancillaries:
+        target = None
+        if anc.path is not None:
+            target = batch.store(anc.path, anc.sha256, Path(anc.name).suffix or ".bin", copied)
+        rows.append((anc.name, anc.category, anc.md5, str(target) if target else None,
+                     anc.content_type, anc.sha256, anc.size))
+    if rows:
+        batch.conn.execute(
+            "INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, "
+            "content_type, sha256, file_size) "
+            "SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+            "%s::text[], %s::text[], %s::bigint[])",
+            (did, *map(list, zip(*rows, strict=True))))
+
+
+def _write_rows(batch: _Batch, prepared: PreparedProduct, copied: list[Path]) -> Registration:
+    conn, config, mapped = batch.conn, batch.config, prepared.mapped
+    existing = _existing(conn, prepared.sha256)
+    if existing:
+        return existing
+    target = batch.store(prepared.path, prepared.sha256, ".fits", copied)
+    months = batch.programme_months(mapped["prog_id"])
+    _ensure_observation(conn, mapped)
+    dp_id = batch.new_dp_id()
+    did = f"ivo://{config.authority}/ID?{dp_id}"
+    released = obscore_map.release_date(mapped["mjd_end"], months)
+    row = dict(mapped["row"])
+    row.update({
+        "obs_publisher_did": did, "publisher_id": did.split("?")[0], "dp_id": dp_id,
+        "access_url": f"{config.base_url}/files/{quote(dp_id, safe=':')}",
+        "access_estsize": max(1, math.ceil(prepared.size / 1000)),
+        "obs_collection": config.collection, "obs_release_date": released,
+        "data_rights": "public" if released <= datetime.now(UTC).replace(tzinfo=None)
+        else "proprietary",
+    })
+    previous = _current_version(conn, mapped["obs_id"], row["dataproduct_subtype"],
+                                row["prodcatg"])
+    _insert_row(conn, "soxs.product", {
+        "publisher_did": did, "dp_id": dp_id, "obs_id": mapped["obs_id"],
+        "prodcatg": row["prodcatg"], "arm": mapped["arm"], "file_path": str(target),
+        "original_name": prepared.path.name, "sha256": prepared.sha256, "md5": prepared.md5,
+        "file_size": prepared.size, "procsoft": mapped["procsoft"],
+        "version": previous[1] + 1 if previous else 1,
+    })
+    _insert_row(conn, "ivoa.obscore", row)
+    _record_provenance(conn, did, prepared)
+    _record_ancillaries(batch, did, prepared.ancillaries, copied)
+    if previous:
+        conn.execute(
+            "UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
+            "WHERE publisher_did = %s", (did, previous[0]))
+        conn.execute(
+            "UPDATE ivoa.obscore SET superseded = true, last_mod_date = now() "
+            "WHERE obs_publisher_did = %s", (previous[0],))
+    return Registration(did, dp_id, True, previous[0] if previous else None)
+
+
+def _as_registration_error(exc: BaseException, path: Path) -> RegistrationError | None:
+    """The user-facing error for a failure while writing ``path`` (None: not ours)."""
+    if isinstance(exc, RegistrationError):
+        return exc
+    if isinstance(exc, StoreError):
+        return RegistrationError(str(exc), retryable=exc.retryable)
+    if isinstance(exc, psycopg.OperationalError):
+        return RegistrationError(f"{path.name}: database connection lost, nothing registered: "
+                                 f"{str(exc).strip()}", retryable=True)
+    if isinstance(exc, psycopg.errors.DataError | psycopg.errors.IntegrityError
+                  | ValueError | TypeError | KeyError):
+        return RegistrationError(f"{path.name}: headers do not map onto the archive: "
+                                 f"{str(exc).strip()}")
+    return None
+
+
+def _unlink_all(paths: Sequence[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def commit_batch(conn: psycopg.Connection, products: Sequence[PreparedProduct],
+                 config: ArchiveConfig) -> list[Registration | RegistrationError]:
+    """Copy prepared products into the store and write their rows: one transaction, one
+    savepoint per product.
+
+    The transaction holds the registration lock, so that two registrations of the same file
+    (or of two versions of one product) cannot interleave. A product that fails is rolled back
+    to its savepoint and the files it copied are removed; if the transaction itself fails
+    (database lost, commit refused) every file it copied is removed and every product of the
+    batch is reported as not registered. A process killed before the commit leaves its
+    journal, which :func:`soxsvo.pipeline.store.sweep_inflight` uses to remove the copies.
+
+    Returns
+    -------
+    list
+        Per product, in order: its :class:`Registration` (``created`` False when the same
+        bytes were registered before) or the :class:`RegistrationError` saying why not.
+    """
+    results: list[Registration | RegistrationError] = []
+    with Journal(config.store) as journal:
+        batch = _Batch(conn, config, journal)
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (REGISTRATION_LOCK,))
+                for prepared in products:
+                    copied: list[Path] = []
+                    try:
+                        with conn.transaction():
+                            results.append(_write_rows(batch, prepared, copied))
+                        batch.copied.extend(copied)
+                    except psycopg.OperationalError:
+                        batch.copied.extend(copied)
+                        raise
+                    except BaseException as exc:
+                        _unlink_all(copied)
+                        error = _as_registration_error(exc, prepared.path)
+                        if error is None:
+                            raise
+                        results.append(error)
+        except BaseException as exc:
+            _unlink_all(batch.copied)
+            if not isinstance(exc, psycopg.OperationalError):
+                raise
+            return [_as_registration_error(exc, p.path) for p in products]
+    return results
+
+
 def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
                     config: ArchiveConfig) -> Registration:
-    """Copy a prepared product into the store and write its rows in one transaction.
-
-    The whole step holds :data:`_REGISTRATION_LOCK`, so that two registrations of the same
-    file (or of two versions of one product) cannot interleave. If the transaction fails, the
-    file this call copied into the store is removed again: there is never a row without its
-    file nor a stored file without its row (a process killed between copy and commit can leave
-    an unreferenced stored file; registering the product again reuses it).
+    """Register one prepared product in its own transaction (see :func:`commit_batch`).
 
     Raises
     ------
@@ -363,40 +320,20 @@ def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
         File gone or changed, store full, database lost (``retryable`` for the latter two),
         or headers that cannot be mapped onto ObsCore.
     """
-    target = stored_path(config.store, prepared.sha256)
-    copied = False
-    try:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_REGISTRATION_LOCK,))
-            existing = _existing(conn, prepared.sha256)
-            if existing:
-                return existing
-            copied = _copy_into_store(prepared.path, target, prepared.sha256)
-            return _write_rows(conn, prepared.headers, config, sha256=prepared.sha256,
-                               md5=prepared.md5, size=prepared.size, target=target,
-                               source=prepared.path, mapped=prepared.mapped)
-    except BaseException as exc:
-        if copied:
-            target.unlink(missing_ok=True)
-        if isinstance(exc, RegistrationError):
-            raise
-        if isinstance(exc, psycopg.OperationalError):
-            raise RegistrationError(f"{prepared.path.name}: database connection lost, nothing "
-                                    f"registered: {str(exc).strip()}", retryable=True) from None
-        if isinstance(exc, psycopg.errors.DataError | psycopg.errors.IntegrityError
-                      | ValueError | TypeError | KeyError):
-            raise RegistrationError(f"{prepared.path.name}: headers do not map onto the "
-                                    f"archive: {str(exc).strip()}") from None
-        raise
+    result = commit_batch(conn, [prepared], config)[0]
+    if isinstance(result, RegistrationError):
+        raise result
+    return result
 
 
 def register_product(conn: psycopg.Connection, path: Path, config: ArchiveConfig, *,
                      validate: bool = True) -> Registration:
-    """Validate ``path``, copy it into the archive store and register it.
+    """Validate ``path``, copy it (and its associated files) into the archive store and
+    register it.
 
     The file is never modified or removed. The database rows are written in one transaction;
-    if it fails, a file this call copied into the store is removed again, so that there is
-    never a row without its file nor a stored file without its row.
+    if it fails, the files this call copied into the store are removed again, so that there
+    is never a row without its file nor a stored file without its row.
 
     Parameters
     ----------

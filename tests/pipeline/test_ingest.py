@@ -97,14 +97,14 @@ def test_unknown_provenance_accepted_and_flagged(tmp_path, db_conninfo, config):
 def test_missing_and_disappearing_files(tmp_path, db_conninfo, config, monkeypatch):
     keep = write_tiny(tmp_path, 1)
     gone = write_tiny(tmp_path, 2)
-    real = register._copy_into_store
+    real = register.copy_into_store
 
-    def vanish(source, target, sha256):
+    def vanish(source, target, sha256, journal):
         if source == gone:
             gone.unlink()  # after validation, before the copy: the file disappears mid-ingest
-        return real(source, target, sha256)
+        return real(source, target, sha256, journal)
 
-    monkeypatch.setattr(register, "_copy_into_store", vanish)
+    monkeypatch.setattr(register, "copy_into_store", vanish)
     summary = run(db_conninfo, [tmp_path / "never.fits", gone, keep], config, workers=1)
     lines = [o.line for o in summary.outcomes]
     assert "no such file" in lines[0] and "disappeared" in lines[1]
@@ -134,15 +134,15 @@ def test_database_lost_mid_transaction(tmp_path, db_conninfo, config, monkeypatc
     real = register._record_provenance
     calls = []
 
-    def kill_backend(conn, did, headers):
+    def kill_backend(conn, did, prepared):
         if not calls:
             calls.append(did)
             with psycopg.connect(db_conninfo, autocommit=True) as killer:
                 killer.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
-        return real(conn, did, headers)
+        return real(conn, did, prepared)
 
     monkeypatch.setattr(register, "_record_provenance", kill_backend)
-    summary = run(db_conninfo, [first, second], config, workers=1)
+    summary = run(db_conninfo, [first, second], config, workers=1, batch_size=1)
     lost, after = summary.outcomes
     assert lost.status == "rejected" and "database connection lost" in lost.line
     assert after.status == "registered"  # reconnected for the next file
