@@ -13,6 +13,7 @@ the commit's flush to disk per product, the largest fixed cost of a registration
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,43 +87,87 @@ class Registration:
         return f"registered {self.publisher_did}{extra}"
 
 
-def _ensure_observation(conn: psycopg.Connection, mapped: dict) -> None:
-    conn.execute(
-        "INSERT INTO soxs.observation (obs_id, ob_id, proposal_id, night, arm, target_name, ra, "
-        "dec, mjd_start, mjd_end, exptime) VALUES (%s, %s, %s, %s, 'BOTH', %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (obs_id) DO NOTHING",
-        mapped["observation"],
-    )
+_OBSERVATION_COLUMNS = ("obs_id", "ob_id", "proposal_id", "night", "target_name", "ra", "dec",
+                        "mjd_start", "mjd_end", "exptime")
+_PRODUCT_COLUMNS = ("publisher_did", "dp_id", "obs_id", "prodcatg", "arm", "file_path",
+                    "original_name", "sha256", "md5", "file_size", "procsoft", "version")
 
 
-def _insert_row(conn: psycopg.Connection, table: str, row: dict) -> None:
-    schema, name = table.split(".")
-    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-        sql.Identifier(schema, name),
-        sql.SQL(", ").join(map(sql.Identifier, row)),
-        sql.SQL(", ").join(sql.Placeholder() * len(row)),
-    )
-    conn.execute(statement, list(row.values()))
+@functools.lru_cache(maxsize=8)
+def _rows_statement(obscore_columns: tuple[str, ...]) -> sql.Composed:
+    """All rows of one product in one statement (one round trip): observation (if new),
+    product, ObsCore row, provenance, ancillary files, and the superseding of the previous
+    version (matching nothing when there is none). The foreign keys between these rows are
+    checked at the end of the statement, when all of them exist."""
+    def values(n: int) -> sql.Composable:
+        return sql.SQL(", ").join(sql.Placeholder() * n)
 
+    def columns(names) -> sql.Composable:
+        return sql.SQL(", ").join(map(sql.Identifier, names))
 
+    return sql.SQL(
+        "WITH obs AS (INSERT INTO soxs.observation ({obs_cols}, arm) VALUES ({obs_vals}, 'BOTH') "
+        "ON CONFLICT (obs_id) DO NOTHING), "
+        "prod AS (INSERT INTO soxs.product ({prod_cols}) VALUES ({prod_vals})), "
+        "core AS (INSERT INTO ivoa.obscore ({core_cols}) VALUES ({core_vals})), "
+        "prov AS (INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) "
+        "SELECT %s, a, EXISTS (SELECT 1 FROM soxs.raw_frame r WHERE r.arcfile = a) "
+        "FROM unnest(%s::text[]) AS a), "
+        "anc AS (INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, "
+        "content_type, sha256, file_size) SELECT %s, * FROM unnest(%s::text[], %s::text[], "
+        "%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])), "
+        "old_product AS (UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
+        "WHERE publisher_did = %s), "
+        "old_obscore AS (UPDATE ivoa.obscore SET superseded = true, last_mod_date = now() "
+        "WHERE obs_publisher_did = %s) "
+        "SELECT 1"
+    ).format(obs_cols=columns(_OBSERVATION_COLUMNS), obs_vals=values(len(_OBSERVATION_COLUMNS)),
+             prod_cols=columns(_PRODUCT_COLUMNS), prod_vals=values(len(_PRODUCT_COLUMNS)),
+             core_cols=columns(obscore_columns), core_vals=values(len(obscore_columns)))
 
 
 class _Batch:
-    """State shared by the products of one transaction: ADP names handed out, programmes
-    seen, store files copied (to remove again if the transaction does not commit)."""
+    """State shared by the products of one transaction, read once under the registration
+    lock: products already registered (by checksum), current versions, programmes, the last
+    ADP name; and the store files copied (removed again if the transaction does not commit).
+    """
 
-    def __init__(self, conn: psycopg.Connection, config: ArchiveConfig, journal: Journal):
+    def __init__(self, conn: psycopg.Connection, config: ArchiveConfig, journal: Journal,
+                 products: Sequence[PreparedProduct]):
         self.conn, self.config, self.journal = conn, config, journal
-        self.months: dict[str, int] = {}
         self.copied: list[Path] = []
+        self.registered = {sha: Registration(did, dp_id, created=False) for sha, did, dp_id in
+                           conn.execute("SELECT sha256, publisher_did, dp_id FROM soxs.product "
+                                        "WHERE sha256 = ANY(%s)",
+                                        ([p.sha256 for p in products],)).fetchall()}
+        keys = {_version_key(p) for p in products}
+        self.current = {(obs_id, subtype, catg): (did, version)
+                        for obs_id, subtype, catg, did, version in conn.execute(
+            "SELECT o.obs_id, o.dataproduct_subtype, o.prodcatg, p.publisher_did, p.version "
+            "FROM soxs.product p JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
+            "WHERE o.obs_id = ANY(%s) AND p.status = 'current' FOR UPDATE OF p",
+            ([k[0] for k in keys],)).fetchall() if (obs_id, subtype, catg) in keys}
+        self.months = self._programmes({p.mapped["prog_id"] for p in products})
         self._last_stamp: datetime | None = None
+
+    def _programmes(self, proposal_ids: set) -> dict[str, int]:
+        """Proprietary months of each programme, those not known yet created with the
+        default."""
+        ids = sorted(i for i in proposal_ids if i is not None)
+        self.conn.execute(
+            "INSERT INTO soxs.programme (proposal_id, proprietary_months) "
+            "SELECT unnest(%s::text[]), %s ON CONFLICT (proposal_id) DO NOTHING",
+            (ids, self.config.proprietary_months))
+        return dict(self.conn.execute(
+            "SELECT proposal_id, proprietary_months FROM soxs.programme "
+            "WHERE proposal_id = ANY(%s)", (ids,)).fetchall())
 
     def new_dp_id(self) -> str:
         """An ESO-style archive name ``ADP.<UTC timestamp>`` not used yet (milliseconds
         bumped when two products register in the same millisecond). Looked up once per
         batch: the registration lock keeps other processes from taking names meanwhile."""
-        stamp = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-        stamp = stamp.replace(microsecond=datetime.now(UTC).microsecond // 1000 * 1000)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        stamp = now.replace(microsecond=now.microsecond // 1000 * 1000)
         if self._last_stamp is None:
             latest = self.conn.execute(
                 "SELECT max(dp_id) FROM soxs.product WHERE dp_id >= %s",
@@ -134,18 +179,6 @@ class _Batch:
         self._last_stamp = stamp
         return "ADP." + stamp.isoformat(timespec="milliseconds")
 
-    def programme_months(self, proposal_id: str) -> int:
-        """Proprietary months of a programme, created with the default if new."""
-        if proposal_id not in self.months:
-            self.conn.execute(
-                "INSERT INTO soxs.programme (proposal_id, proprietary_months) VALUES (%s, %s) "
-                "ON CONFLICT (proposal_id) DO NOTHING",
-                (proposal_id, self.config.proprietary_months))
-            self.months[proposal_id] = self.conn.execute(
-                "SELECT proprietary_months FROM soxs.programme WHERE proposal_id = %s",
-                (proposal_id,)).fetchone()[0]
-        return self.months[proposal_id]
-
     def store(self, source: Path, sha256: str, suffix: str, copied: list[Path]) -> Path:
         """Copy ``source`` into the store (recorded in ``copied`` when this call wrote it)."""
         target = stored_path(self.config.store, sha256, suffix)
@@ -154,36 +187,15 @@ class _Batch:
         return target
 
 
-def _existing(conn: psycopg.Connection, sha256: str) -> Registration | None:
-    row = conn.execute(
-        "SELECT publisher_did, dp_id FROM soxs.product WHERE sha256 = %s", (sha256,)
-    ).fetchone()
-    return Registration(row[0], row[1], created=False) if row else None
+def _version_key(prepared: PreparedProduct) -> tuple:
+    """What makes two products versions of one another: observation, arm, category."""
+    row = prepared.mapped["row"]
+    return prepared.mapped["obs_id"], row["dataproduct_subtype"], row["prodcatg"]
 
 
-def _current_version(conn, obs_id: str, subtype: str | None, prodcatg: str):
-    return conn.execute(
-        "SELECT p.publisher_did, p.version FROM soxs.product p "
-        "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
-        "WHERE o.obs_id = %s AND o.dataproduct_subtype IS NOT DISTINCT FROM %s "
-        "AND o.prodcatg = %s AND p.status = 'current' FOR UPDATE OF p",
-        (obs_id, subtype, prodcatg),
-    ).fetchone()
-
-
-def _record_provenance(conn: psycopg.Connection, did: str, prepared: PreparedProduct) -> None:
-    """PROVi rows (``known`` says whether the raw frame is in the archive)."""
-    if prepared.provenance:
-        conn.execute(
-            "INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) "
-            "SELECT %s, a, EXISTS (SELECT 1 FROM soxs.raw_frame r WHERE r.arcfile = a) "
-            "FROM unnest(%s::text[]) AS a",
-            (did, list(prepared.provenance)))
-
-
-def _record_ancillaries(batch: _Batch, did: str, ancillaries: Sequence[PreparedAncillary],
-                        copied: list[Path]) -> None:
-    """Copy each associated file into the store and write its ``soxs.ancillary`` row."""
+def _ancillary_columns(batch: _Batch, ancillaries: Sequence[PreparedAncillary],
+                       copied: list[Path]) -> list[list]:
+    """Copy each associated file into the store; its row values, column by column."""
     rows = []
     for anc in ancillaries:
         target = None
@@ -191,26 +203,25 @@ def _record_ancillaries(batch: _Batch, did: str, ancillaries: Sequence[PreparedA
             target = batch.store(anc.path, anc.sha256, Path(anc.name).suffix or ".bin", copied)
         rows.append((anc.name, anc.category, anc.md5, str(target) if target else None,
                      anc.content_type, anc.sha256, anc.size))
-    if rows:
-        batch.conn.execute(
-            "INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, "
-            "content_type, sha256, file_size) "
-            "SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-            "%s::text[], %s::text[], %s::bigint[])",
-            (did, *map(list, zip(*rows, strict=True))))
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 7
+
+
+def _insert_rows(conn: psycopg.Connection, prepared: PreparedProduct, statement: sql.Composed,
+                 params: list) -> None:
+    """Write the rows of one product (a function of its own: the fault tests interrupt
+    registration here, after the store copies)."""
+    conn.execute(statement, params)
 
 
 def _write_rows(batch: _Batch, prepared: PreparedProduct, copied: list[Path]) -> Registration:
-    conn, config, mapped = batch.conn, batch.config, prepared.mapped
-    existing = _existing(conn, prepared.sha256)
-    if existing:
-        return existing
+    config, mapped = batch.config, prepared.mapped
+    if prepared.sha256 in batch.registered:
+        return batch.registered[prepared.sha256]
     target = batch.store(prepared.path, prepared.sha256, ".fits", copied)
-    months = batch.programme_months(mapped["prog_id"])
-    _ensure_observation(conn, mapped)
+    ancillary = _ancillary_columns(batch, prepared.ancillaries, copied)
     dp_id = batch.new_dp_id()
     did = f"ivo://{config.authority}/ID?{dp_id}"
-    released = obscore_map.release_date(mapped["mjd_end"], months)
+    released = obscore_map.release_date(mapped["mjd_end"], batch.months[mapped["prog_id"]])
     row = dict(mapped["row"])
     row.update({
         "obs_publisher_did": did, "publisher_id": did.split("?")[0], "dp_id": dp_id,
@@ -220,26 +231,19 @@ def _write_rows(batch: _Batch, prepared: PreparedProduct, copied: list[Path]) ->
         "data_rights": "public" if released <= datetime.now(UTC).replace(tzinfo=None)
         else "proprietary",
     })
-    previous = _current_version(conn, mapped["obs_id"], row["dataproduct_subtype"],
-                                row["prodcatg"])
-    _insert_row(conn, "soxs.product", {
-        "publisher_did": did, "dp_id": dp_id, "obs_id": mapped["obs_id"],
-        "prodcatg": row["prodcatg"], "arm": mapped["arm"], "file_path": str(target),
-        "original_name": prepared.path.name, "sha256": prepared.sha256, "md5": prepared.md5,
-        "file_size": prepared.size, "procsoft": mapped["procsoft"],
-        "version": previous[1] + 1 if previous else 1,
-    })
-    _insert_row(conn, "ivoa.obscore", row)
-    _record_provenance(conn, did, prepared)
-    _record_ancillaries(batch, did, prepared.ancillaries, copied)
-    if previous:
-        conn.execute(
-            "UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
-            "WHERE publisher_did = %s", (did, previous[0]))
-        conn.execute(
-            "UPDATE ivoa.obscore SET superseded = true, last_mod_date = now() "
-            "WHERE obs_publisher_did = %s", (previous[0],))
-    return Registration(did, dp_id, True, previous[0] if previous else None)
+    key = _version_key(prepared)
+    previous = batch.current.get(key)
+    product = (did, dp_id, mapped["obs_id"], row["prodcatg"], mapped["arm"], str(target),
+               prepared.path.name, prepared.sha256, prepared.md5, prepared.size,
+               mapped["procsoft"], previous[1] + 1 if previous else 1)
+    old = previous[0] if previous else None
+    _insert_rows(batch.conn, prepared, _rows_statement(tuple(row)), [
+        *mapped["observation"], *product, *row.values(), did, list(prepared.provenance),
+        did, *ancillary, did, old, old])
+    registration = Registration(did, dp_id, True, old)
+    batch.current[key] = (did, previous[1] + 1 if previous else 1)
+    batch.registered[prepared.sha256] = Registration(did, dp_id, created=False)
+    return registration
 
 
 def _as_registration_error(exc: BaseException, path: Path) -> RegistrationError | None:
@@ -263,17 +267,27 @@ def _unlink_all(paths: Sequence[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
+class _AbortBatchError(Exception):
+    """A statement of one product failed: the transaction is lost, the batch is redone."""
+
+    def __init__(self, error: RegistrationError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def commit_batch(conn: psycopg.Connection, products: Sequence[PreparedProduct],
                  config: ArchiveConfig) -> list[Registration | RegistrationError]:
-    """Copy prepared products into the store and write their rows: one transaction, one
-    savepoint per product.
+    """Copy prepared products into the store and write their rows, in one transaction.
 
     The transaction holds the registration lock, so that two registrations of the same file
-    (or of two versions of one product) cannot interleave. A product that fails is rolled back
-    to its savepoint and the files it copied are removed; if the transaction itself fails
-    (database lost, commit refused) every file it copied is removed and every product of the
-    batch is reported as not registered. A process killed before the commit leaves its
-    journal, which :func:`soxsvo.pipeline.store.sweep_inflight` uses to remove the copies.
+    (or of two versions of one product) cannot interleave; each product's rows are one
+    statement. A product whose copy into the store fails is left out (nothing of it was
+    written). If a product's statement fails, the transaction is rolled back, its copies are
+    removed, and the products are registered again one transaction each, so that only the
+    faulty one is refused. If the transaction itself fails (database lost, commit refused)
+    every file it copied is removed and every product is reported as not registered. A
+    process killed before the commit leaves its journal, which
+    :func:`soxsvo.pipeline.store.sweep_inflight` uses to remove the copies.
 
     Returns
     -------
@@ -281,33 +295,48 @@ def commit_batch(conn: psycopg.Connection, products: Sequence[PreparedProduct],
         Per product, in order: its :class:`Registration` (``created`` False when the same
         bytes were registered before) or the :class:`RegistrationError` saying why not.
     """
-    results: list[Registration | RegistrationError] = []
-    with Journal(config.store) as journal:
-        batch = _Batch(conn, config, journal)
+    if not products:
+        return []
+    copied: list[Path] = []
+    with Journal(config.store) as journal:  # outlives the removal of the copies below
         try:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (REGISTRATION_LOCK,))
-                for prepared in products:
-                    copied: list[Path] = []
-                    try:
-                        with conn.transaction():
-                            results.append(_write_rows(batch, prepared, copied))
-                        batch.copied.extend(copied)
-                    except psycopg.OperationalError:
-                        batch.copied.extend(copied)
-                        raise
-                    except BaseException as exc:
-                        _unlink_all(copied)
-                        error = _as_registration_error(exc, prepared.path)
-                        if error is None:
-                            raise
-                        results.append(error)
-        except BaseException as exc:
-            _unlink_all(batch.copied)
-            if not isinstance(exc, psycopg.OperationalError):
-                raise
+                batch = _Batch(conn, config, journal, products)
+                return [_register_one(batch, prepared, copied) for prepared in products]
+        except _AbortBatchError as abort:
+            _unlink_all(copied)
+            if len(products) == 1:
+                return [abort.error]
+        except psycopg.OperationalError as exc:
+            _unlink_all(copied)
             return [_as_registration_error(exc, p.path) for p in products]
-    return results
+        except BaseException:
+            _unlink_all(copied)
+            raise
+    return [commit_batch(conn, [prepared], config)[0] for prepared in products]
+
+
+def _register_one(batch: _Batch, prepared: PreparedProduct,
+                  copied: list[Path]) -> Registration | RegistrationError:
+    mine: list[Path] = []
+    try:
+        registration = _write_rows(batch, prepared, mine)
+    except (StoreError, RegistrationError) as exc:
+        # Raised by a copy, before this product's statement: the database has nothing of it.
+        _unlink_all(mine)
+        return _as_registration_error(exc, prepared.path)
+    except psycopg.OperationalError:
+        copied.extend(mine)
+        raise
+    except BaseException as exc:
+        copied.extend(mine)
+        error = _as_registration_error(exc, prepared.path)
+        if error is None:
+            raise
+        raise _AbortBatchError(error) from None
+    copied.extend(mine)
+    return registration
 
 
 def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,

@@ -131,17 +131,17 @@ def test_full_disk_when_copying(tmp_path, db_conninfo, config, monkeypatch):
 
 def test_database_lost_mid_transaction(tmp_path, db_conninfo, config, monkeypatch):
     first, second = write_tiny(tmp_path, 1), write_tiny(tmp_path, 2)
-    real = register._record_provenance
+    real = register._insert_rows
     calls = []
 
-    def kill_backend(conn, did, prepared):
+    def kill_backend(conn, prepared, statement, params):
         if not calls:
-            calls.append(did)
+            calls.append(prepared)
             with psycopg.connect(db_conninfo, autocommit=True) as killer:
                 killer.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
-        return real(conn, did, prepared)
+        return real(conn, prepared, statement, params)
 
-    monkeypatch.setattr(register, "_record_provenance", kill_backend)
+    monkeypatch.setattr(register, "_insert_rows", kill_backend)
     summary = run(db_conninfo, [first, second], config, workers=1, batch_size=1)
     lost, after = summary.outcomes
     assert lost.status == "rejected" and "database connection lost" in lost.line

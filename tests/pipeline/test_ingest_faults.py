@@ -45,10 +45,10 @@ import psycopg
 from soxsvo.pipeline import register
 from soxsvo.pipeline.register import ArchiveConfig, register_product
 
-def die(conn, did, prepared):  # after the copy into the store, before the commit
+def die(conn, prepared, statement, params):  # after the copy into the store, before the commit
     os._exit(9)
 
-register._record_provenance = die
+register._insert_rows = die
 config = ArchiveConfig(store=Path(sys.argv[3]), base_url="http://x")
 with psycopg.connect(sys.argv[1]) as conn:
     register_product(conn, Path(sys.argv[2]), config)
@@ -124,17 +124,17 @@ def test_store_that_cannot_take_the_file(tmp_path, config, db_conninfo, settings
 
 def test_database_lost_in_the_middle_of_a_batch(tmp_path, config, db_conninfo, monkeypatch):
     files = [write_tiny(tmp_path / "in", i) for i in range(6)]
-    real = register._record_provenance
+    real = register._insert_rows
     seen = []
 
-    def kill_at_fourth(conn, did, prepared):
-        seen.append(did)
+    def kill_at_fourth(conn, prepared, statement, params):
+        seen.append(prepared)
         if len(seen) == 4:
             with psycopg.connect(db_conninfo, autocommit=True) as killer:
                 killer.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
-        return real(conn, did, prepared)
+        return real(conn, prepared, statement, params)
 
-    monkeypatch.setattr(register, "_record_provenance", kill_at_fourth)
+    monkeypatch.setattr(register, "_insert_rows", kill_at_fourth)
     # Prepared first, then committed together: one batch of six.
     from concurrent.futures import Future
 
@@ -151,7 +151,7 @@ def test_database_lost_in_the_middle_of_a_batch(tmp_path, config, db_conninfo, m
     assert all("database connection lost, nothing registered" in o.line for o in outcomes)
     assert all(o.error.retryable for o in outcomes)
     assert assert_consistent(db_conninfo, config.store) == 0  # copies of the batch removed
-    monkeypatch.setattr(register, "_record_provenance", real)
+    monkeypatch.setattr(register, "_insert_rows", real)
     assert run(db_conninfo, files, config).count("registered") == 6
 
 
