@@ -55,6 +55,15 @@ class ArchiveConfig:
     collection: str = "SOXS"
     authority: str = "eso.org/soxs"
     proprietary_months: int = 12
+    #: Programme ids (or prefixes of them) that are consortium programmes, and their period.
+    consortium_programmes: tuple[str, ...] = ()
+    consortium_months: int = 12
+
+    def default_months(self, proposal_id: str) -> tuple[bool, int]:
+        """(consortium?, proprietary months) of a programme registration creates."""
+        if any(proposal_id.startswith(p) for p in self.consortium_programmes):
+            return True, self.consortium_months
+        return False, self.proprietary_months
 
     @classmethod
     def from_settings(cls, settings) -> ArchiveConfig:
@@ -66,6 +75,8 @@ class ArchiveConfig:
             collection=archive["collection"],
             authority=archive["authority"],
             proprietary_months=archive["proprietary_months"],
+            consortium_programmes=tuple(archive["consortium_programmes"]),
+            consortium_months=archive["consortium_proprietary_months"],
         )
 
 
@@ -151,13 +162,15 @@ class _Batch:
         self._last_stamp: datetime | None = None
 
     def _programmes(self, proposal_ids: set) -> dict[str, int]:
-        """Proprietary months of each programme, those not known yet created with the
-        default."""
+        """Proprietary months of each programme; one not known yet is created with the
+        default of its kind (consortium or not, see :class:`ArchiveConfig`)."""
         ids = sorted(i for i in proposal_ids if i is not None)
+        kinds = [self.config.default_months(i) for i in ids]
         self.conn.execute(
-            "INSERT INTO soxs.programme (proposal_id, proprietary_months) "
-            "SELECT unnest(%s::text[]), %s ON CONFLICT (proposal_id) DO NOTHING",
-            (ids, self.config.proprietary_months))
+            "INSERT INTO soxs.programme (proposal_id, consortium, proprietary_months) "
+            "SELECT * FROM unnest(%s::text[], %s::boolean[], %s::int[]) "
+            "ON CONFLICT (proposal_id) DO NOTHING",
+            (ids, [k[0] for k in kinds], [k[1] for k in kinds]))
         return dict(self.conn.execute(
             "SELECT proposal_id, proprietary_months FROM soxs.programme "
             "WHERE proposal_id = ANY(%s)", (ids,)).fetchall())

@@ -73,6 +73,24 @@ def test_release_date_per_programme(tmp_path, db_conninfo, config):
     assert abs(got["116.2UNK.001"] - timedelta(days=30.44 * 12)) < timedelta(seconds=1)
 
 
+def test_consortium_programmes_configurable(tmp_path, db_conninfo, settings):
+    from dataclasses import replace
+
+    config = replace(ArchiveConfig.from_settings(settings), consortium_programmes=("116.2AZ7.",),
+                     consortium_months=6)
+    a = write_tiny(tmp_path, 1, prog_id="116.2AZ7.003")
+    b = write_tiny(tmp_path, 2, prog_id="116.2XYZ.001")
+    run(db_conninfo, [a, b], config, workers=1)
+    with psycopg.connect(db_conninfo) as conn:
+        programmes = dict((r[0], r[1:]) for r in conn.execute(
+            "SELECT proposal_id, consortium, proprietary_months FROM soxs.programme"))
+        got = dict(conn.execute("SELECT proposal_id, obs_release_date - "
+                                "to_timestamp(t_max * 86400 - 3506716800) AT TIME ZONE 'UTC' "
+                                "FROM ivoa.obscore").fetchall())
+    assert programmes == {"116.2AZ7.003": (True, 6), "116.2XYZ.001": (False, 12)}
+    assert abs(got["116.2AZ7.003"] - timedelta(days=30.44 * 6)) < timedelta(seconds=1)
+
+
 def test_invalid_products_rejected_with_validator_message(tmp_path, db_conninfo, config):
     bad = bad_products(tmp_path / "bad")
     before = sums(bad.values())
