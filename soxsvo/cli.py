@@ -98,8 +98,10 @@ def serve(workers: int | None) -> None:
 @click.option("--transients", type=int, default=None,
               help="Number of transients (default: config).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: config).")
+@click.option("--images", type=int, default=None,
+              help="Acquisition images to register (default: config).")
 @handles_errors
-def demo(transients: int | None, seed: int | None) -> None:
+def demo(transients: int | None, seed: int | None, images: int | None) -> None:
     """Fill the database with a deterministic SOXS-like demo archive."""
     from soxsvo.demo.archive import build_demo_archive
     from soxsvo.pipeline.register import ArchiveConfig
@@ -113,6 +115,7 @@ def demo(transients: int | None, seed: int | None) -> None:
             conn, ArchiveConfig.from_settings(settings), n_transients=size,
             seed=settings.demo["seed"] if seed is None else seed,
             workdir=settings.data_path / "demo-work",
+            images=settings.demo["images"] if images is None else images,
         )
     click.echo(result.message)
 

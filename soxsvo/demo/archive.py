@@ -54,7 +54,7 @@ class DemoResult:
 def _counts(conn: psycopg.Connection) -> tuple[int, int, int]:
     return conn.execute(
         "SELECT (SELECT count(*) FROM marshall.transient), (SELECT count(*) FROM soxs.observation),"
-        " (SELECT count(*) FROM ivoa.obscore)"
+        " (SELECT count(*) FROM ivoa.obscore WHERE dataproduct_type = 'spectrum')"
     ).fetchone()
 
 
@@ -180,8 +180,35 @@ def _write_spectra(rng: np.random.Generator, visit: _Visit, folder: Path) -> lis
     return paths
 
 
+def _register_images(conn: psycopg.Connection, visits: list[_Visit], config: ArchiveConfig,
+                     n_images: int, seed: int, folder: Path) -> None:
+    """Acquisition images of the oldest visits (most likely public), registered like spectra.
+
+    Their own generator: the spectra stay exactly those of the same seed without images.
+    """
+    from soxsvo.demo.images import acquisition_image, write_acquisition_image
+
+    rng = np.random.default_rng(seed + 1)
+    for visit in sorted(visits, key=lambda v: v.mjd_start)[:n_images]:
+        mjd = visit.mjd_start - 300.0 / 86400.0  # acquisition precedes the science exposures
+        arcfile = _arcfile(mjd)
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO soxs.raw_frame (arcfile, obs_id, arm, dpr_catg, dpr_type, dpr_tech,"
+                " mjd_obs, exptime, ra, dec) VALUES (%s, %s, 'ACQ', 'ACQUISITION', 'OBJECT', "
+                "'IMAGE', %s, 30, %s, %s) ON CONFLICT DO NOTHING",
+                (arcfile, visit.obs_id, Time(arcfile[5:-5], format="isot").mjd,
+                 visit.transient.ra, visit.transient.dec))
+        t = visit.transient
+        path = write_acquisition_image(acquisition_image(
+            rng, target=t.name, ra=t.ra, dec=t.dec, mjd_obs=mjd, prog_id=visit.proposal_id,
+            obid=visit.ob_id, arcfile=arcfile), folder / f"{visit.obs_id}_ACQ.fits")
+        register_product(conn, path, config)
+        path.unlink()
+
+
 def build_demo_archive(conn: psycopg.Connection, config: ArchiveConfig, *, n_transients: int,
-                       seed: int, workdir: Path) -> DemoResult:
+                       seed: int, workdir: Path, images: int = 0) -> DemoResult:
     """Fill an empty archive with a deterministic demo; leave a non-empty one untouched.
 
     Parameters
@@ -197,6 +224,9 @@ def build_demo_archive(conn: psycopg.Connection, config: ArchiveConfig, *, n_tra
         Seed of the generator: the same seed gives the same transients, photometry and spectra.
     workdir : Path
         Scratch folder for the FITS files before registration (removed afterwards).
+    images : int
+        Acquisition-camera images (Phase 3 ``SCIENCE.IMAGE``) to register for the oldest
+        visits, so that the archive has an image HiPS; none by default.
     """
     existing = _counts(conn)
     conn.rollback()
@@ -218,6 +248,7 @@ def build_demo_archive(conn: psycopg.Connection, config: ArchiveConfig, *, n_tra
             for path in _write_spectra(rng, visit, workdir):
                 register_product(conn, path, config)
                 path.unlink()
+        _register_images(conn, visits, config, images, seed, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     counts = _counts(conn)

@@ -125,13 +125,16 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
     """The ObsCore column values of a product, keyed by column name."""
     ra, dec = float(headers.get("RA")), float(headers.get("DEC"))
     gal_lon, gal_lat = galactic(ra, dec)
-    wmin, wmax = float(headers.get("WAVELMIN")), float(headers.get("WAVELMAX"))
+    image = headers.get("PRODCATG") == "SCIENCE.IMAGE"
+    # An image has no wavelength keywords: its band comes from the filter (image_map).
+    wmin, wmax = (0.0, 0.0) if image else (float(headers.get("WAVELMIN")),
+                                           float(headers.get("WAVELMAX")))
     spec_res = headers.get("SPEC_RES")
     slit_deg = SLIT_LENGTH_ARCSEC / 3600.0
     arm = product_arm(headers)
     now = datetime.now(UTC).replace(tzinfo=None)
     creation = headers.get("DATE")
-    return {
+    row = {
         "dataproduct_type": "spectrum",
         "dataproduct_subtype": _SUBTYPE_BY_ARM.get(arm or ""),
         # Phase 3 PRODLVL is ObsCore's calib_level; absent, flux-calibrated products are 3.
@@ -194,3 +197,8 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
         "release_description": None,
         "prodcatg": headers.get("PRODCATG"),
     }
+    if image:
+        from soxsvo.pipeline.image_map import image_columns
+
+        row.update(image_columns(headers))
+    return row

@@ -29,12 +29,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_pool(app, settings)
     init_security(app, settings)
 
+    from soxsvo.hips.views import blueprint as hips_blueprint
     from soxsvo.moc.views import blueprint as moc_blueprint
     from soxsvo.tap.uws.views import blueprint as uws_blueprint
     from soxsvo.tap.views import blueprint as tap_blueprint
-    from soxsvo.web import files, pages, vendor
+    from soxsvo.web import archive, files, pages, vendor
 
-    for blueprint in (pages.blueprint, files.blueprint, vendor.blueprint, tap_blueprint,
-                      uws_blueprint, moc_blueprint):
+    for blueprint in (pages.blueprint, archive.blueprint, files.blueprint, vendor.blueprint,
+                      tap_blueprint,
+                      uws_blueprint, moc_blueprint, hips_blueprint):
         app.register_blueprint(blueprint)
     return app
