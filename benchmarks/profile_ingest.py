@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="sxp-", dir="/tmp"))
+    root = Path(tempfile.mkdtemp(prefix="sxp-"))
     root.chmod(0o755)
     try:
         write_folder(root / "in", args.files, None, 0)
