@@ -318,6 +318,74 @@ def adql(query: str, explain: bool) -> None:
     sys.exit(USAGE_ERROR if code else 0)
 
 
+# -- alerts and catalogues (the Marshall) ---------------------------------------------------
+@main.group()
+def alerts() -> None:
+    """Ingest survey alerts (ZTF, LSST, TNS, ATLAS, Gaia, GCN) into the Marshall."""
+
+
+@alerts.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", type=click.Choice(["ztf", "lsst", "tns", "atlas", "gaia", "gcn"]),
+              default=None, help="Format of every file (default: recognised per file).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Consumer processes, each reading and storing a share of the files.")
+@handles_errors
+def alerts_ingest(paths: tuple[Path, ...], source: str | None, workers: int) -> None:
+    """Ingest alert files and folders; unreadable files are named and skipped (exit 2)."""
+    from soxsvo.marshall.ingest import IngestConfig, ingest_paths
+    from soxsvo.marshall.ingest.service import ingest_paths_parallel
+
+    settings = _settings()
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}")
+    database = _started_database(settings)
+    config = IngestConfig.from_settings(settings)
+    if workers > 1:
+        summary = ingest_paths_parallel(database.conninfo, paths, config, source, workers)
+        for line in summary.errors:
+            click.echo(f"soxsvo: rejected {line}", err=True)
+    else:
+        with database.connect() as conn:
+            summary = ingest_paths(conn, paths, config, source,
+                                   report=lambda line: click.echo(f"soxsvo: rejected {line}",
+                                                                  err=True))
+    click.echo(summary.line)
+    sys.exit(summary.exit_code)
+
+
+@main.group()
+def catalog() -> None:
+    """Load context catalogues (galaxies, stars, AGN, variables) for cross-matching."""
+
+
+@catalog.command("load")
+@click.argument("name")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["galaxy", "star", "agn", "variable"]),
+              default="galaxy", show_default=True, help="What the catalogue's objects are.")
+@click.option("--ra", default=None, help="RA column (degrees; default: guessed).")
+@click.option("--dec", default=None, help="Dec column (degrees; default: guessed).")
+@click.option("--id", "id_column", default=None, help="Identifier column (default: guessed).")
+@click.option("--z", default=None, help="Redshift column (default: guessed).")
+@click.option("--mag", default=None, help="Magnitude column (default: guessed).")
+@handles_errors
+def catalog_load(name: str, file: Path, kind: str, ra: str | None, dec: str | None,
+                 id_column: str | None, z: str | None, mag: str | None) -> None:
+    """Load catalogue NAME from FILE (FITS or CSV), replacing an earlier load of NAME."""
+    from soxsvo.marshall.context import CatalogError, load_catalog
+
+    database = _started_database(_settings())
+    with database.connect() as conn:
+        try:
+            loaded = load_catalog(conn, name, file, kind=kind, ra=ra, dec=dec, id=id_column,
+                                  z=z, mag=mag)
+        except CatalogError as exc:
+            _fail(str(exc))
+    click.echo(loaded.message)
+
+
 # -- samp ------------------------------------------------------------------------------------
 def _samp_group() -> click.Group:
     from soxsvo.samp.cli import samp

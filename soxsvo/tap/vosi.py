@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_name, published_tables
+from soxsvo.ssa.capability import ssa_capability
 
 XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 VS = 'xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1"'
@@ -104,9 +105,13 @@ def capabilities_document(base_url: str, settings) -> str:
     )
     examples = ('<capability standardID="ivo://ivoa.net/std/DALI#examples">'
                 + _interface(f"{base_url}/tap/examples") + "</capability>")
+    # The spectra of ObsCore are also served by SSA from the same root; its full capability
+    # (with the SSA extension) is at /ssa/capabilities, see ssa_capability for why not here.
+    ssa = ssa_capability(base_url, settings.ssa, extension=False)
     return (XML_HEAD
             + '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" '
-            f"{XSI} {VR} {VS} {TR}>" + tap_capability + vosi + examples + "</vosi:capabilities>")
+            f"{XSI} {VR} {VS} {TR}>" + tap_capability + vosi + examples + ssa
+            + "</vosi:capabilities>")
 
 
 def availability_document(available: bool, note: str) -> str:

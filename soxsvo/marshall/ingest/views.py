@@ -1,0 +1,59 @@
+"""``POST /api/alerts``: alerts pushed over HTTP by brokers and consortium scripts.
+
+The body is one alert file (Avro packet, CSV, JSON notice) sent as the raw request body or as
+the ``file`` part of a multipart form; ``?source=`` names its format when it cannot be
+recognised. The answer is the ingestion summary as JSON, or a problem document (400 for an
+unreadable body, 413 when it is too large). Callers need the ``consortium`` role (API token).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from soxsvo.marshall.ingest.base import AlertFormatError
+from soxsvo.marshall.ingest.config import IngestConfig
+from soxsvo.marshall.ingest.service import ingest_bytes
+from soxsvo.marshall.ingest.sources import SOURCES
+from soxsvo.web.auth import problem, require_role
+from soxsvo.web.database import connection
+from soxsvo.web.security import exempt_from_csrf
+
+blueprint = exempt_from_csrf(Blueprint("alerts_api", __name__, url_prefix="/api"))
+
+
+def _body(limit: int) -> tuple[bytes, str] | Response:
+    if request.content_length is not None and request.content_length > limit:
+        return problem(413, "alert too large", f"the body exceeds {limit} bytes")
+    upload = request.files.get("file")
+    if upload is not None:
+        data = upload.stream.read(limit + 1)
+        origin = f"POST /api/alerts ({upload.filename or 'file'})"
+    else:
+        data = request.get_data(cache=False)
+        origin = "POST /api/alerts"
+    if len(data) > limit:
+        return problem(413, "alert too large", f"the body exceeds {limit} bytes")
+    if not data:
+        return problem(400, "no alert", "send the alert file as the body or as the 'file' part")
+    return data, origin
+
+
+@blueprint.post("/alerts")
+@require_role("consortium")
+def post_alerts() -> Response:
+    """Ingest the alert file in the request; answer its summary."""
+    settings = current_app.config["SOXSVO"]
+    source = request.args.get("source") or None
+    if source is not None and source not in SOURCES:
+        return problem(400, "unknown source", f"source must be one of {', '.join(SOURCES)}")
+    body = _body(int(settings.alerts["upload_max_bytes"]))
+    if isinstance(body, Response):
+        return body
+    data, origin = body
+    try:
+        with connection() as conn:
+            summary = ingest_bytes(conn, data, origin, IngestConfig.from_settings(settings),
+                                   source)
+    except AlertFormatError as exc:
+        return problem(400, "unreadable alert", str(exc))
+    return jsonify(summary.as_dict())

@@ -1,0 +1,65 @@
+"""SSA getData: find the one spectrum a publisher DID names, as the caller may see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from soxsvo.dali import DALIError, DALIParams
+from soxsvo.ssa.sdm import SpectrumRecord
+
+#: getData FORMAT values and the format they give (FITS as archived unless told otherwise).
+GETDATA_FORMATS = {
+    "fits": "fits", "native": "fits", "application/fits": "fits", "all": "fits",
+    "votable": "votable", "compliant": "votable", "application/x-votable+xml": "votable",
+}
+
+
+@dataclass(frozen=True)
+class StoredSpectrum:
+    """Where a spectrum's file is and what ObsCore says about it."""
+
+    path: str
+    sha256: str
+    size: int
+    record: SpectrumRecord
+
+
+def parse_getdata(params: DALIParams) -> tuple[str, str]:
+    """PUBDID and the wanted format (``fits`` or ``votable``) of a getData request."""
+    pubdid = (params.get("PUBDID") or "").strip()
+    if not pubdid:
+        raise DALIError("getData needs PUBDID=<publisher DID>, the ssa_pubdid of a queryData "
+                        "row")
+    fmt = (params.get("FORMAT") or "fits").strip().lower()
+    if fmt not in GETDATA_FORMATS:
+        raise DALIError(f"FORMAT={params.get('FORMAT')!r} is not a getData format; use "
+                        f"{', '.join(GETDATA_FORMATS)}")
+    return pubdid, GETDATA_FORMATS[fmt]
+
+
+_SELECT = (
+    "SELECT p.file_path, p.sha256, p.file_size, o.obs_publisher_did, o.dp_id, o.obs_title, "
+    "o.target_name, o.s_ra, o.s_dec, o.t_min, o.t_max, o.t_exptime, o.em_min, o.em_max, "
+    "o.em_res_power, o.snr, o.o_calib_status, o.obs_collection, "
+    "to_char(o.obs_creation_date, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+    "FROM ivoa.obscore o JOIN soxs.product p ON p.publisher_did = o.obs_publisher_did "
+    "WHERE o.obs_publisher_did = %s AND o.dataproduct_type = 'spectrum'"
+)
+
+
+def find_spectrum(conn: psycopg.Connection, pubdid: str) -> StoredSpectrum:
+    """The spectrum ``pubdid`` names, read in the caller's reader transaction.
+
+    Raises
+    ------
+    DALIError
+        404 when there is no such spectrum or the caller may not see it (the two are
+        indistinguishable on purpose: a proprietary DID reveals nothing).
+    """
+    row = conn.execute(_SELECT, (pubdid,)).fetchone()
+    if row is None:
+        raise DALIError(f"no spectrum with PUBDID {pubdid} is available to you", 404)
+    path, sha256, size, *meta = row
+    return StoredSpectrum(path, sha256, size, SpectrumRecord(*meta))

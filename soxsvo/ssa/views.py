@@ -1,0 +1,141 @@
+"""The ``/ssa`` blueprint: thin views over params, query, response, getdata and sdm."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+from flask import Response, current_app, request, send_file
+
+from soxsvo.access import begin_as_reader
+from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.ssa.capability import capabilities_document
+from soxsvo.ssa.getdata import find_spectrum, parse_getdata
+from soxsvo.ssa.params import METADATA, parse_format, parse_query
+from soxsvo.ssa.query import access_values, stream_spectra
+from soxsvo.ssa.response import metadata_document, response_writer, results_document
+from soxsvo.ssa.sdm import sdm_votable
+from soxsvo.votable import QueryStatus
+from soxsvo.web.auth import current_identity
+from soxsvo.web.database import checkout, connection
+
+blueprint = dal_blueprint("ssa", __name__, url_prefix="/ssa")
+XML = "text/xml"
+
+
+def _settings():
+    return current_app.config["SOXSVO"]
+
+
+@blueprint.route("", methods=["GET", "POST"])
+def ssa() -> Response:
+    """SSA 1.1: ``REQUEST=queryData`` finds spectra, ``REQUEST=getData`` returns one."""
+    params = request_params(request)
+    operation = (params.get("REQUEST") or "").strip().lower()
+    if operation == "querydata":
+        return _query_data(params)
+    if operation == "getdata":
+        return _get_data(params)
+    if not operation:
+        raise DALIError("parameter REQUEST is missing; use REQUEST=queryData or "
+                        "REQUEST=getData")
+    raise DALIError(f"REQUEST={params.get('REQUEST')} is not supported; use REQUEST=queryData "
+                    "or REQUEST=getData")
+
+
+def _votable_response(body: Iterator[bytes], writer) -> Response:
+    response = Response(body, mimetype=writer.mime_type)
+    response.headers["Content-Disposition"] = 'inline; filename="ssa.vot"'
+    return response
+
+
+def _query_data(params) -> Response:
+    settings = _settings()
+    response_format = params.get("RESPONSEFORMAT")
+    writer = response_writer(response_format)
+    if parse_format(params.get("FORMAT")) == METADATA:
+        return _votable_response(metadata_document(
+            settings.public_url, settings.ssa["maxrec_default"], response_format), writer)
+    query = parse_query(params, settings.ssa["maxrec_default"], settings.ssa["maxrec_hard"])
+    status = QueryStatus()
+    conn, release = checkout()
+    try:
+        begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
+        batches = stream_spectra(conn, query, settings.public_url, status)
+        # The first batch is read before answering, so that database errors still get an
+        # error document with an HTTP error status.
+        first = next(batches, None)
+    except psycopg.Error as exc:
+        _rollback_and_release(conn, release)
+        raise DALIError(f"the search failed: {exc.diag.message_primary or exc}", 500) from None
+    except BaseException:
+        _rollback_and_release(conn, release)
+        raise
+
+    def all_batches() -> Iterator[list]:
+        if first is not None:
+            yield first
+        yield from batches
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from results_document(all_batches(), status, settings.public_url,
+                                        query.echo, response_format)
+        finally:
+            _rollback_and_release(conn, release)
+
+    return _votable_response(body(), writer)
+
+
+def _get_data(params) -> Response:
+    settings = _settings()
+    pubdid, fmt = parse_getdata(params)
+    with connection() as conn:
+        begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
+        try:
+            stored = find_spectrum(conn, pubdid)
+        finally:
+            conn.rollback()
+    record = stored.record
+    if fmt == "fits":
+        response = send_file(stored.path, mimetype="application/fits", as_attachment=True,
+                             download_name=f"{record.dp_id}.fits", etag=stored.sha256,
+                             conditional=True, max_age=86400)
+        return response
+    acref = access_values("votable", record.dp_id, record.pubdid, None, None,
+                          settings.public_url)[0]
+    writer = response_writer(params.get("RESPONSEFORMAT") or "votable")
+    body = sdm_votable(stored.path, record, acref, params.get("RESPONSEFORMAT") or "votable")
+    response = Response(body, mimetype=writer.mime_type)
+    response.headers["Content-Disposition"] = f'inline; filename="{record.dp_id}.vot"'
+    # The VOTable is derived from the archived file: it changes only when the file does.
+    response.set_etag(f"{stored.sha256}-sdm")
+    return response
+
+
+def _rollback_and_release(conn: psycopg.Connection, release) -> None:
+    with contextlib.suppress(psycopg.Error):
+        conn.rollback()
+    release(conn)
+
+
+@blueprint.get("/capabilities")
+def capabilities() -> Response:
+    """VOSI capabilities of ``/ssa``: SSA and its VOSI resources."""
+    return Response(capabilities_document(_settings().public_url, _settings().ssa),
+                    mimetype=XML)
+
+
+@blueprint.get("/availability")
+def availability() -> Response:
+    """VOSI availability of ``/ssa``: true when the database answers."""
+    from soxsvo.tap import vosi
+
+    try:
+        with connection() as conn:
+            conn.execute("SELECT 1")
+        document = vosi.availability_document(True, "the service and its database are up")
+    except (psycopg.Error, OSError) as exc:
+        document = vosi.availability_document(False, f"database unavailable: {exc}")
+    return Response(document, mimetype=XML)
