@@ -1,10 +1,9 @@
 -- Ancillary files (ASSONi) are copied into the content-addressed store with their product:
 -- file_path (already there) is where the stored copy is, NULL when the product named a file
--- that was not delivered with it (the gap is recorded, as for unknown provenance).
+-- that was not delivered with it (the gap is recorded, as for unknown provenance). sha256 and
+-- file_size came with sql/040; the MIME type, from the name, is kept for DataLink and downloads.
 ALTER TABLE soxs.ancillary
-    ADD COLUMN content_type text NOT NULL DEFAULT 'application/octet-stream',
-    ADD COLUMN sha256       text,
-    ADD COLUMN file_size    bigint CHECK (file_size >= 0);
+    ADD COLUMN content_type text NOT NULL DEFAULT 'application/octet-stream';
 CREATE INDEX ancillary_file ON soxs.ancillary (file_path);
 CREATE INDEX product_file ON soxs.product (file_path);
 

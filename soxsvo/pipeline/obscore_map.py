@@ -7,12 +7,16 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from urllib.parse import quote
 
 import numpy as np
 from astropy.io import fits
 
 #: Slit length of SOXS (arcsec): the spatial extent a 1D spectrum covers.
 SLIT_LENGTH_ARCSEC = 12.0
+
+#: ObsCore access_format of rows whose access_url is a DataLink links document.
+DATALINK_MIME = "application/x-votable+xml;content=datalink"
 
 _SUBTYPE_BY_ARM = {"UVVIS": "uvvis", "VIS": "uvvis", "NIR": "nir", "MERGED": "merged"}
 #: MJD 0 as a calendar date (MJD counts days of 86,400 s from it; leap seconds, at most one
@@ -114,6 +118,11 @@ def spectrum_region(ra: float, dec: float, size_deg: float) -> list[float]:
     return [coord for lon, lat in corners for coord in ((lon % 360.0), lat)]
 
 
+def datalink_url(base_url: str, publisher_did: str) -> str:
+    """ObsCore ``access_url`` of a product: its DataLink links document (ObsCore 1.1 §4.7)."""
+    return f"{base_url}/datalink/links?ID={quote(publisher_did, safe='')}"
+
+
 def release_date(mjd_end: float, proprietary_months: int) -> datetime:
     """End of the proprietary period: ``proprietary_months`` (of 30.44 days) after the data."""
     taken = mjd_to_datetime(mjd_end)
@@ -153,7 +162,7 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
         "proposal_id": headers.get("PROG_ID"),
         "bib_reference": headers.get("REFERENC") or None,
         "access_url": access_url,
-        "access_format": "application/fits",
+        "access_format": DATALINK_MIME,
         "access_estsize": max(1, math.ceil(size_bytes / 1000)),
         "target_name": headers.get("OBJECT"),
         "target_class": None,

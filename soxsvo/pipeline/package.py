@@ -20,6 +20,7 @@ no error). This module turns them, with the raw headers they name, into complian
 * ``PROVi``, ``NCOMBINE``, ``TEXPTIME``, ``MJD-OBS``/``MJD-END`` and ``OBIDi`` come from the raw
   frames named by ``ESO PRO REC1 RAWi NAME``; ``SPEC_RES`` from the arm and the slit.
 * The UV-VIS and NIR spectra of one observation are merged (:func:`merge_arms`).
+* ``ESO PRO REC1 CALi NAME/CATG`` (master calibrations used) are kept.
 * ``_SKYSUB``, ``_SKYMODEL`` and ``_EXTRACTED_ORDERS`` files of the same SOF are copied beside
   the product and named in ``ASSONi``/``ASSOCi``/``ASSOMi``.
 """
@@ -202,6 +203,19 @@ def _raw_names(header: fits.Header) -> list[str]:
     return names
 
 
+def _calibration_cards(header: fits.Header) -> dict:
+    """soxspipe's ``ESO PRO REC1 CALi NAME/CATG`` (the master calibrations it used), kept in
+    the product so that registration can record them (DataLink ``#calibration``)."""
+    cards, i = {}, 1
+    while f"ESO PRO REC1 CAL{i} NAME" in header:
+        for part in ("NAME", "CATG"):
+            key = f"ESO PRO REC1 CAL{i} {part}"
+            if key in header:
+                cards[f"HIERARCH {key}"] = str(header[key])
+        i += 1
+    return cards
+
+
 def _raw_headers(header: fits.Header, raw_dirs: list[Path], product: Path) -> list[fits.Header]:
     """Primary headers of the science raw frames a product was made from."""
     found, missing = [], []
@@ -296,6 +310,7 @@ def package_arm(product: ArmProduct, raw_headers: list[fits.Header], *, input_ai
         history.append(f"WAVE corrected to the barycentre: v = {v:+.4f} km/s at mid exposure")
     slit = _slit_arcsec(h, product.arm)
     extra = {f"HIERARCH {k}": h[k] for k in KEEP_KEYWORDS if k in h}
+    extra.update(_calibration_cards(h))
     if history:
         extra["HISTORY"] = "; ".join(history)
     obids = list(dict.fromkeys(int(r["ESO OBS ID"]) for r in raw_headers if "ESO OBS ID" in r))

@@ -3,6 +3,13 @@
 The file is opened once: the Phase 3 rules and the header → ObsCore mapping read the same
 parsed headers. The result, :class:`PreparedProduct`, holds plain values only (no astropy
 objects), so that sending it back from a worker process is cheap.
+
+ESO-044286 §2.4 names associated files (2D spectrum, sky spectrum, ...) in the product header
+(``ASSONi``/``ASSOCi``/``ASSOMi``) and delivers them beside the product: they are checksummed
+here (and refused with their product when the MD5 differs from ``ASSOMi``), copied into the
+store at registration, and offered by DataLink (``#auxiliary``); those not delivered are still
+recorded, without a file. Master calibrations are known only where the header names them
+(``ESO PRO REC1 CALi NAME``/``CATG``, as ESO pipelines write them; DataLink ``#calibration``).
 """
 
 from __future__ import annotations
@@ -70,6 +77,8 @@ class PreparedProduct:
     mapped: dict
     provenance: tuple[str, ...] = ()
     ancillaries: tuple[PreparedAncillary, ...] = field(default=())
+    #: ``(name, category)`` of the master calibrations the header names.
+    calibrations: tuple[tuple[str, str], ...] = ()
 
 
 def map_headers(headers: ProductHeaders) -> dict:
@@ -103,9 +112,12 @@ def _ancillaries(path: Path, headers: ProductHeaders) -> tuple[PreparedAncillary
     beside the product."""
     names, categories = headers.indexed("ASSON"), headers.indexed("ASSOC")
     md5s = headers.indexed("ASSOM")
-    found = []
+    found, seen = [], set()
     for index, name in enumerate(names):
         name = str(name).strip()
+        if name in seen:  # one row per name (the table's key): the first entry counts
+            continue
+        seen.add(name)
         category = str(categories[index]) if index < len(categories) else "ANCILLARY"
         if not name or Path(name).name != name or name in (".", ".."):
             raise RegistrationError(f"{path.name}: ASSON{index + 1} = {name!r} is not a plain "
@@ -128,6 +140,18 @@ def _ancillaries(path: Path, headers: ProductHeaders) -> tuple[PreparedAncillary
     return tuple(found)
 
 
+def _calibrations(headers: ProductHeaders) -> tuple[tuple[str, str], ...]:
+    """``(name, category)`` of the master calibrations the header names, in order, one per
+    name."""
+    found: dict[str, str] = {}
+    index = 1
+    while (name := headers.get(f"HIERARCH ESO PRO REC1 CAL{index} NAME")) is not None:
+        category = headers.get(f"HIERARCH ESO PRO REC1 CAL{index} CATG") or ""
+        found.setdefault(str(name), str(category))
+        index += 1
+    return tuple(found.items())
+
+
 def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
     """Checksum, validate and read a product without touching the database or the store.
 
@@ -141,7 +165,8 @@ def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
     Returns
     -------
     PreparedProduct
-        Checksums, size, the mapped headers, provenance and associated files.
+        Checksums, size, the mapped headers, provenance, associated files and master
+        calibrations.
 
     Raises
     ------
@@ -177,7 +202,9 @@ def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
             mapped = map_headers(headers)
             provenance = tuple(dict.fromkeys(str(v) for v in headers.indexed("PROV")))
             ancillaries = _ancillaries(path, headers)
+            calibrations = _calibrations(headers)
     finally:
         if ctx.hdul is not None:
             ctx.hdul.close()
-    return PreparedProduct(path, sha256, md5, size, mapped, provenance, ancillaries)
+    return PreparedProduct(path, sha256, md5, size, mapped, provenance, ancillaries,
+                           calibrations)

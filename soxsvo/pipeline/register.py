@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
@@ -107,7 +106,8 @@ _PRODUCT_COLUMNS = ("publisher_did", "dp_id", "obs_id", "prodcatg", "arm", "file
 @functools.lru_cache(maxsize=8)
 def _rows_statement(obscore_columns: tuple[str, ...]) -> sql.Composed:
     """All rows of one product in one statement (one round trip): observation (if new),
-    product, ObsCore row, provenance, ancillary files, and the superseding of the previous
+    product, ObsCore row, provenance, ancillary files, master calibrations, and the
+    superseding of the previous
     version (matching nothing when there is none). The foreign keys between these rows are
     checked at the end of the statement, when all of them exist."""
     def values(n: int) -> sql.Composable:
@@ -127,6 +127,8 @@ def _rows_statement(obscore_columns: tuple[str, ...]) -> sql.Composed:
         "anc AS (INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, "
         "content_type, sha256, file_size) SELECT %s, * FROM unnest(%s::text[], %s::text[], "
         "%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])), "
+        "cal AS (INSERT INTO soxs.calibration (publisher_did, name, category) "
+        "SELECT %s, * FROM unnest(%s::text[], %s::text[])), "
         "old_product AS (UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
         "WHERE publisher_did = %s), "
         "old_obscore AS (UPDATE ivoa.obscore SET superseded = true, last_mod_date = now() "
@@ -238,7 +240,7 @@ def _write_rows(batch: _Batch, prepared: PreparedProduct, copied: list[Path]) ->
     row = dict(mapped["row"])
     row.update({
         "obs_publisher_did": did, "publisher_id": did.split("?")[0], "dp_id": dp_id,
-        "access_url": f"{config.base_url}/files/{quote(dp_id, safe=':')}",
+        "access_url": obscore_map.datalink_url(config.base_url, did),
         "access_estsize": max(1, math.ceil(prepared.size / 1000)),
         "obs_collection": config.collection, "obs_release_date": released,
         "data_rights": "public" if released <= datetime.now(UTC).replace(tzinfo=None)
@@ -252,7 +254,8 @@ def _write_rows(batch: _Batch, prepared: PreparedProduct, copied: list[Path]) ->
     old = previous[0] if previous else None
     _insert_rows(batch.conn, prepared, _rows_statement(tuple(row)), [
         *mapped["observation"], *product, *row.values(), did, list(prepared.provenance),
-        did, *ancillary, did, old, old])
+        did, *ancillary, did, [name for name, _ in prepared.calibrations],
+        [category for _, category in prepared.calibrations], did, old, old])
     registration = Registration(did, dp_id, True, old)
     batch.current[key] = (did, previous[1] + 1 if previous else 1)
     batch.registered[prepared.sha256] = Registration(did, dp_id, created=False)

@@ -54,7 +54,8 @@ class StoreError(Exception):
 
 def content_type(name: str) -> str:
     """MIME type of an archived file, from its name (``application/octet-stream`` if unknown)."""
-    suffix = Path(name).suffix.lower()
+    lower = name.lower()
+    suffix = Path(lower[:-3] if lower.endswith((".fits.gz", ".fit.gz")) else lower).suffix
     return _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 

@@ -26,9 +26,10 @@ EXAMPLES: tuple[Example, ...] = (
             "SELECT name, ra, dec, classification, current_mag FROM marshall.transient\n"
             "WHERE CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 53.0, -28.0, 2.0)) = 1"),
     Example("spectra-of-target", "All SOXS spectra of one target",
-            "ObsCore rows of every spectrum of one transient, newest first.",
-            "SELECT obs_publisher_did, dataproduct_subtype, t_min, snr, access_url\n"
-            "FROM ivoa.obscore WHERE dataproduct_type = 'spectrum'\n"
+            "ObsCore rows of every spectrum of one transient, newest first; access_url is "
+            "each product's DataLink document (FITS, preview, raw frames, cutouts).",
+            "SELECT obs_publisher_did, dataproduct_subtype, t_min, snr, access_url,\n"
+            "access_format FROM ivoa.obscore WHERE dataproduct_type = 'spectrum'\n"
             "AND target_name = 'SN 2026aab' ORDER BY t_min DESC"),
     Example("halpha-coverage", "Spectra covering H-alpha at z < 0.1",
             "Wavelength constraint in metres, as ObsCore stores em_min and em_max.",

@@ -29,16 +29,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_pool(app, settings)
     init_security(app, settings)
 
+    from soxsvo.datalink.views import blueprint as datalink_blueprint
     from soxsvo.hips.views import blueprint as hips_blueprint
     from soxsvo.marshall.ingest.views import blueprint as alerts_blueprint
     from soxsvo.moc.views import blueprint as moc_blueprint
+    from soxsvo.preview.views import blueprint as preview_blueprint
+    from soxsvo.soda.views import blueprint as soda_blueprint
     from soxsvo.ssa.views import blueprint as ssa_blueprint
     from soxsvo.tap.uws.views import blueprint as uws_blueprint
     from soxsvo.tap.views import blueprint as tap_blueprint
-    from soxsvo.web import archive, files, pages, vendor
+    from soxsvo.web import ancillary, archive, files, pages, vendor
 
     for blueprint in (pages.blueprint, archive.blueprint, files.blueprint, vendor.blueprint,
                       tap_blueprint, uws_blueprint, moc_blueprint, hips_blueprint, ssa_blueprint,
-                      alerts_blueprint):
+                      datalink_blueprint, soda_blueprint, preview_blueprint,
+                      ancillary.blueprint, alerts_blueprint):
         app.register_blueprint(blueprint)
     return app

@@ -66,6 +66,8 @@ def write_products(folder: Path, arm: str, names: list[str], raws: list[fits.Hea
         prim[f"HIERARCH ESO PRO REC1 RAW{i} NAME"] = name
         prim[f"HIERARCH ESO PRO REC1 RAW{i} CATG"] = f"OBJECT_{arm}"
     prim["HIERARCH ESO QC SNR MEDIAN"] = 22.0
+    prim["HIERARCH ESO PRO REC1 CAL1 NAME"] = f"MASTER_FLAT_{arm}.fits"
+    prim["HIERARCH ESO PRO REC1 CAL1 CATG"] = f"MASTER_FLAT_{arm}"
     sof = f"{arm.lower()}_stare_obj"
     table = fits.BinTableHDU.from_columns([
         fits.Column("WAVE", "D", unit="nm", array=wave),

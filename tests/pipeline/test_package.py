@@ -3,6 +3,8 @@ layout) become valid Phase 3 spectra with the error propagated through the flux 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import psycopg
 import pytest
@@ -98,4 +100,16 @@ def test_cli_package_then_register(tmp_path, reduced, settings, db_conninfo):
                 assert register_product(conn, path, ArchiveConfig.from_settings(settings)).created
         subtypes = {r[0] for r in conn.execute(
             "SELECT dataproduct_subtype FROM ivoa.obscore").fetchall()}
+        # soxspipe's master calibrations and the delivered 2D spectrum reach the archive.
+        calibrations = conn.execute(
+            "SELECT c.name FROM soxs.calibration c JOIN ivoa.obscore o "
+            "ON o.obs_publisher_did = c.publisher_did WHERE o.dataproduct_subtype = 'uvvis'"
+        ).fetchall()
+        stored = conn.execute(
+            "SELECT a.category, a.file_path FROM soxs.ancillary a JOIN ivoa.obscore o "
+            "ON o.obs_publisher_did = a.publisher_did WHERE o.dataproduct_subtype = 'uvvis'"
+        ).fetchall()
     assert subtypes == {"uvvis", "nir", "merged"}
+    assert calibrations == [("MASTER_FLAT_VIS.fits",)]
+    assert [category for category, _ in stored] == ["ANCILLARY.2DSPECTRUM"]
+    assert Path(stored[0][1]).is_file()

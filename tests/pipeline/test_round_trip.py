@@ -1,5 +1,6 @@
-"""Registration round trip: a file ingested → its ObsCore row → found by a TAP query → the
-access URL answers the same bytes (checksum equal to the input's)."""
+"""Registration round trip: a file ingested → its ObsCore row → found by a TAP query → its
+access URL (the DataLink document) → the ``#this`` link answers the same bytes (checksum equal
+to the input's)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 from urllib.parse import urlsplit
 
 import psycopg
+from astropy.io.votable import parse_single_table
 from test_ingest_support import write_tiny
 
 from soxsvo.pipeline.ingest import ingest_paths
@@ -38,7 +40,12 @@ def test_ingested_file_found_by_tap_and_downloaded_byte_identical(tmp_path, sett
     assert row["obs_publisher_did"] == did
     assert int(row["access_estsize"]) == -(-len(original) // 1000)
 
-    download = client.get(urlsplit(row["access_url"]).path)
+    parts = urlsplit(row["access_url"])
+    links = client.get(f"{parts.path}?{parts.query}")
+    assert links.status_code == 200, links.data[:500]
+    table = parse_single_table(io.BytesIO(links.data)).to_table(use_names_over_ids=True)
+    [this] = [link for link in table if link["semantics"] == "#this"]
+    download = client.get(urlsplit(str(this["access_url"])).path)
     assert download.status_code == 200
     assert download.data == original
     assert hashlib.sha256(download.data).hexdigest() == hashlib.sha256(original).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import quote
 
 import psycopg
 
@@ -48,11 +49,13 @@ def test_health_reports_schema_version(client) -> None:
 
 def test_file_download_is_byte_identical(client, demo_archive) -> None:
     with psycopg.connect(demo_archive.database_url) as conn:
-        dp_id, sha256, access_url = conn.execute(
-            "SELECT p.dp_id, p.sha256, o.access_url FROM soxs.product p JOIN ivoa.obscore o "
+        dp_id, did, sha256, access_url = conn.execute(
+            "SELECT p.dp_id, p.publisher_did, p.sha256, o.access_url FROM soxs.product p "
+            "JOIN ivoa.obscore o "
             "ON o.obs_publisher_did = p.publisher_did "
             "WHERE o.obs_release_date <= now() AT TIME ZONE 'UTC' LIMIT 1").fetchone()
-    assert access_url.endswith(f"/files/{dp_id}")
+    # ObsCore links the product's DataLink document, whose #this is /files/<dp_id>.
+    assert access_url.endswith(f"/datalink/links?ID={quote(did, safe='')}")
     answer = client.get(f"/files/{dp_id}")
     assert answer.status_code == 200
     assert answer.mimetype == "application/fits"

@@ -1,0 +1,85 @@
+"""Products as a caller may see them: the one lookup DataLink, SODA and previews share.
+
+Every function here runs inside :func:`reading`, a transaction opened with
+:func:`soxsvo.access.begin_as_reader` for the caller's identity: a product the caller may not
+see is simply not found (row-level security), indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.rows import class_row
+
+from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
+
+
+@dataclass(frozen=True)
+class Product:
+    """A visible product and what the services need to serve it."""
+
+    publisher_did: str
+    dp_id: str
+    obs_id: str
+    dataproduct_type: str
+    subtype: str | None
+    file_path: str
+    sha256: str
+    file_size: int
+    em_min: float | None
+    em_max: float | None
+    em_xel: int | None
+    target_name: str | None
+    t_min: float | None
+    snr: float | None
+    release_date: datetime
+    released: bool
+    superseded: bool
+
+    @property
+    def is_spectrum(self) -> bool:
+        """Previews and SODA cutouts exist for spectra only."""
+        return self.dataproduct_type == "spectrum"
+
+
+_PRODUCT_SQL = """
+SELECT o.obs_publisher_did AS publisher_did, o.dp_id, o.obs_id, o.dataproduct_type,
+       o.dataproduct_subtype AS subtype, p.file_path, p.sha256, p.file_size, o.em_min,
+       o.em_max, o.em_xel, o.target_name, o.t_min, o.snr, o.obs_release_date AS release_date,
+       soxs.is_released(o.obs_release_date) AS released, o.superseded
+  FROM ivoa.obscore o JOIN soxs.product p ON p.publisher_did = o.obs_publisher_did
+"""
+
+
+@contextmanager
+def reading(conn: psycopg.Connection, timeout_s: float,
+            identity: Identity = ANONYMOUS) -> Iterator[psycopg.Connection]:
+    """A read-only transaction as the reader role for ``identity`` (all settings LOCAL)."""
+    with conn.transaction():
+        begin_as_reader(conn, timeout_s, identity)
+        conn.execute("SET LOCAL transaction_read_only = on")
+        yield conn
+
+
+def find_products(conn: psycopg.Connection, ids: Sequence[str]) -> dict[str, Product]:
+    """Visible products named by publisher DID or archive name (``dp_id``), keyed by the
+    identifier as given; identifiers not visible are absent."""
+    if not ids:
+        return {}
+    cur = conn.cursor(row_factory=class_row(Product))
+    rows = cur.execute(_PRODUCT_SQL + " WHERE o.obs_publisher_did = ANY(%(ids)s)"
+                       " OR o.dp_id = ANY(%(ids)s)", {"ids": list(ids)}).fetchall()
+    by_key = {}
+    for row in rows:
+        by_key[row.publisher_did] = row
+        by_key[row.dp_id] = row
+    return {key: by_key[key] for key in ids if key in by_key}
+
+
+def find_product(conn: psycopg.Connection, key: str) -> Product | None:
+    """One visible product by publisher DID or ``dp_id``, else None."""
+    return find_products(conn, [key]).get(key)

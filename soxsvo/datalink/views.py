@@ -1,0 +1,95 @@
+"""The ``/datalink`` blueprint: links, VOSI capabilities and availability (thin views)."""
+
+from __future__ import annotations
+
+import psycopg
+from flask import Response, current_app, request
+
+from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.datalink.document import DATALINK_MIME, links_document
+from soxsvo.datalink.links import LinkSources, links_for
+from soxsvo.datalink.products import reading
+from soxsvo.tap import vosi
+from soxsvo.web.auth import current_identity
+from soxsvo.web.database import connection
+
+blueprint = dal_blueprint("datalink", __name__, url_prefix="/datalink")
+
+#: RESPONSEFORMAT values meaning the links VOTable (DataLink 1.1 section 3.2.2).
+RESPONSE_FORMATS = (DATALINK_MIME, "application/x-votable+xml", "votable", "text/xml")
+
+
+def _settings():
+    return current_app.config["SOXSVO"]
+
+
+def _check_format(value: str | None) -> None:
+    if value is None:
+        return
+    normal = value.replace(" ", "").lower()
+    if normal not in RESPONSE_FORMATS:
+        raise DALIError(f"UsageFault: RESPONSEFORMAT {value!r} is not supported; use "
+                        f"{DATALINK_MIME}")
+
+
+@blueprint.route("/links", methods=["GET", "POST"])
+def links() -> Response:
+    """The links of every ``ID`` (publisher DID or archive name); unknown or hidden ones get a
+    row with ``error_message`` (DataLink 1.1 section 3.2)."""
+    settings = _settings()
+    params = request_params(request)
+    ids = [value.strip() for value in params.getall("ID") if value.strip()]
+    if not ids:
+        raise DALIError("UsageFault: the ID parameter is required (a publisher DID such as "
+                        "ivo://eso.org/soxs/ID?ADP.2026-..., or an archive name)")
+    limit = settings.datalink["max_ids"]
+    if len(ids) > limit:
+        raise DALIError(f"UsageFault: {len(ids)} ID values; at most {limit} per request")
+    _check_format(params.get("RESPONSEFORMAT"))
+    maxrec = params.get_int("MAXREC")
+    sources = LinkSources(settings.public_url, settings.datalink["eso_file_url"])
+    with connection() as conn, reading(conn, settings.query["sync_timeout"],
+                                       current_identity()):
+        rows, descriptors = links_for(conn, ids, sources)
+    overflow = maxrec is not None and len(rows) > maxrec
+    if overflow:
+        rows = rows[:maxrec]
+    body = links_document(rows, descriptors, f"{settings.public_url}/soda/sync",
+                          overflow=overflow)
+    return Response(body, content_type=DATALINK_MIME)
+
+
+def capabilities_document(base_url: str) -> str:
+    """VOSI capabilities of DataLink and SODA, with their VOSI resources."""
+    def capability(standard: str, url: str, role: str | None = None) -> str:
+        interface = vosi._interface(url, role=role)
+        return f'<capability standardID="{standard}">{interface}</capability>'
+
+    body = "".join((
+        capability("ivo://ivoa.net/std/DataLink#links-1.1", f"{base_url}/datalink/links", "std"),
+        capability("ivo://ivoa.net/std/SODA#sync-1.0", f"{base_url}/soda/sync", "std"),
+        capability("ivo://ivoa.net/std/VOSI#capabilities", f"{base_url}/datalink/capabilities"),
+        capability("ivo://ivoa.net/std/VOSI#availability", f"{base_url}/datalink/availability"),
+    ))
+    return (vosi.XML_HEAD
+            + '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" '
+            f"{vosi.XSI} {vosi.VR} {vosi.VS}>{body}</vosi:capabilities>")
+
+
+@blueprint.get("/capabilities")
+def capabilities() -> Response:
+    """VOSI capabilities of the DataLink and SODA services."""
+    return Response(capabilities_document(_settings().public_url), mimetype="text/xml")
+
+
+@blueprint.get("/availability")
+def availability() -> Response:
+    """VOSI availability: true when the database answers."""
+    try:
+        with connection() as conn:
+            conn.execute("SELECT 1")
+            conn.rollback()
+        document = vosi.availability_document(True, "the service and its database are up")
+    except (psycopg.Error, OSError) as exc:
+        document = vosi.availability_document(False, f"database unavailable: {exc}")
+    return Response(document, mimetype="text/xml")

@@ -1,0 +1,1 @@
+"""Spectrum previews (``/preview/<dp_id>.png``): drawn on first request, cached by checksum."""

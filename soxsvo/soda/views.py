@@ -1,0 +1,83 @@
+"""``/soda/sync``: SODA 1.0 synchronous cutouts of spectra by wavelength (thin view)."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.datalink.products import find_product, reading
+from soxsvo.soda.band import Band, BandError, parse_band
+from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
+from soxsvo.soda.sdm import cutout_votable
+from soxsvo.web.auth import current_identity
+from soxsvo.web.database import connection
+
+blueprint = dal_blueprint("soda", __name__, url_prefix="/soda")
+
+FITS_FORMATS = ("application/fits", "fits", "image/fits")
+VOTABLE_FORMATS = ("application/x-votable+xml", "votable", "text/xml")
+#: SODA parameters that have no meaning for a 1D spectrum of one position.
+UNSUPPORTED = ("POS", "CIRCLE", "POLYGON", "TIME", "POL")
+
+
+def _response_format(value: str | None) -> str:
+    normal = (value or "application/fits").split(";")[0].strip().lower()
+    if normal in FITS_FORMATS:
+        return "fits"
+    if normal in VOTABLE_FORMATS:
+        return "votable"
+    raise DALIError(f"UsageFault: RESPONSEFORMAT {value!r} is not supported; use "
+                    "application/fits or application/x-votable+xml")
+
+
+def _band(params) -> Band:
+    values = params.getall("BAND")
+    if len(values) > 1:
+        raise DALIError("UsageFault: one BAND per request; this service does not combine "
+                        "several bands")
+    if not values:
+        return Band(float("-inf"), float("inf"))
+    try:
+        return parse_band(values[0])
+    except BandError as exc:
+        raise DALIError(f"UsageFault: {exc}") from None
+
+
+@blueprint.route("/sync", methods=["GET", "POST"])
+def sync() -> Response:
+    """Cut the spectrum named by ``ID`` to ``BAND`` (metres); FITS (default) or VOTable."""
+    settings = current_app.config["SOXSVO"]
+    params = request_params(request)
+    ids = [value.strip() for value in params.getall("ID") if value.strip()]
+    if len(ids) != 1:
+        raise DALIError("UsageFault: give exactly one ID (the publisher DID of a spectrum); "
+                        f"got {len(ids)}")
+    for name in UNSUPPORTED:
+        if name in params:
+            raise DALIError(f"UsageFault: {name} is not supported: SOXS spectra are cut by "
+                            "wavelength (BAND) only")
+    band = _band(params)
+    kind = _response_format(params.get("RESPONSEFORMAT"))
+    with connection() as conn, reading(conn, settings.query["sync_timeout"],
+                                       current_identity()):
+        product = find_product(conn, ids[0])
+    if product is not None and not product.is_spectrum:
+        raise DALIError(f"UsageFault: {ids[0]} is an image; this service cuts spectra only")
+    if product is None:
+        raise DALIError(f"NotFoundFault: {ids[0]}: no such spectrum (unknown, or not released "
+                        "to you)", status=404)
+    try:
+        cutout = cut_spectrum(product.file_path, band)
+    except EmptyCutoutError as exc:
+        raise DALIError(f"UsageFault: {exc}") from None
+    stem = f"{product.dp_id}_{cutout.wave_nm[0]:.1f}-{cutout.wave_nm[-1]:.1f}nm"
+    if kind == "fits":
+        response = Response(cutout.fits_bytes(), mimetype="application/fits")
+        name = f"{stem}.fits"
+    else:
+        response = Response(cutout_votable(cutout), mimetype="application/x-votable+xml")
+        name = f"{stem}.vot"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if not product.released:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
