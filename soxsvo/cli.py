@@ -396,5 +396,15 @@ def _samp_group() -> click.Group:
 main.add_command(_samp_group(), "samp")
 
 
+# -- marshall --------------------------------------------------------------------------------
+def _marshall_group() -> click.Group:
+    from soxsvo.marshall.cli import marshall
+
+    return marshall
+
+
+main.add_command(_marshall_group(), "marshall")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

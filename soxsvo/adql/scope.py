@@ -185,7 +185,15 @@ class Scope:
         return Val(src.column_sql(col), col, _shape(col), region=src.region_of(col), column=True)
 
 
+#: xtype of region columns of published tables (ObsCore 1.1 ``s_region``): published as
+#: ``char``/``adql:REGION`` (STC-S text in results), stored as DALI polygon arrays so that the
+#: exact spherical predicates work on them; the translator converts them to STC-S on output.
+REGION_XTYPE = "adql:REGION"
+
+
 def _shape(meta: ColumnMeta) -> str | None:
+    if meta.xtype == REGION_XTYPE:
+        return "polygon"
     return meta.xtype if meta.xtype in ("point", "circle", "polygon") else None
 
 

@@ -289,6 +289,13 @@ BEGIN
     END IF;
 END $$;
 
+-- A region (DALI array) as the STC-S string of TAP 1.0/ObsCore adql:REGION columns.
+CREATE OR REPLACE FUNCTION soxs_adql.stcs(g double precision[])
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE cardinality(g) WHEN 2 THEN 'POSITION ICRS ' WHEN 3 THEN 'CIRCLE ICRS '
+           ELSE 'POLYGON ICRS ' END || array_to_string(g, ' ')
+$$;
+
 -- Centre of a geometry: the point itself, a circle's centre, a polygon's mean vertex.
 CREATE OR REPLACE FUNCTION soxs_adql.centroid(g double precision[])
 RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$

@@ -18,8 +18,9 @@ from soxsvo.db.metadata import ColumnMeta, TableMeta
 from . import nodes as n
 from .errors import ADQLError, ADQLNameError, ADQLValidationError
 from .exprs import ExpressionTranslator
+from .geometry import SQL_SCHEMA
 from .parser import parse
-from .scope import Scope, Source, quote, renamed
+from .scope import REGION_XTYPE, Scope, Source, quote, renamed
 
 _CASTS = {"double": "double precision", "long": "bigint"}
 
@@ -371,4 +372,18 @@ def translate(
         sql, columns = translator.statement(tree)
     except RecursionError:
         raise ADQLError("query nested too deeply to translate") from None
-    return Translation(sql, translator.params, tuple(columns), tree)
+    return Translation(_regions_as_stcs(sql, columns), translator.params, tuple(columns), tree)
+
+
+def _regions_as_stcs(sql: str, columns: list[ColumnMeta]) -> str:
+    """Wrap the statement so that region columns come out as STC-S text.
+
+    Only the outermost result is converted: inside the query (subqueries, WITH, predicates)
+    regions stay DALI arrays for the geometry functions.  A wrapper without ORDER BY keeps
+    the order of a sorted inner query (PostgreSQL does not flatten a sorted subquery).
+    """
+    if not any(c.xtype == REGION_XTYPE for c in columns):
+        return sql
+    outputs = [f"{SQL_SCHEMA}.stcs(r.{quote(c.name)}) AS {quote(c.name)}"
+               if c.xtype == REGION_XTYPE else f"r.{quote(c.name)}" for c in columns]
+    return f"SELECT {', '.join(outputs)} FROM ({sql}) AS r"

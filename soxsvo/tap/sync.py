@@ -11,6 +11,8 @@ from flask import Response
 
 from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
 from soxsvo.dali import DALIError, DALIParams
+from soxsvo.tap.columnar import arrow_batches, arrow_types
+from soxsvo.tap.fair_use import take_sync_slot
 from soxsvo.tap.query import (
     PreparedQuery,
     forbid_writes,
@@ -68,21 +70,25 @@ def _query_infos(query: PreparedQuery):
 
 
 def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: float,
-                 uploads_loader=None, identity: Identity = ANONYMOUS) -> Response:
+                 uploads_loader=None, identity: Identity = ANONYMOUS,
+                 sync_slot: tuple[str, int] | None = None) -> Response:
     """Run ``tap`` on ``conn`` and return a streaming response.
 
     The first batch is fetched before the response starts, so errors of the query itself
     (bad SQL, timeout before the first row) still become DALI error documents with an HTTP
     error status. ``release`` gives the connection back when the stream ends. Row-level
-    security shows ``identity`` only the rows it may see.
+    security shows ``identity`` only the rows it may see. ``sync_slot`` (client, limit)
+    caps the client's concurrent queries (429 beyond it, see :mod:`soxsvo.tap.fair_use`).
     """
     writer = resolve_writer(tap.response_format)
     try:
         begin_as_reader(conn, timeout_s, identity)
+        if sync_slot is not None:
+            take_sync_slot(conn, *sync_slot)
         uploads = uploads_loader(conn) if uploads_loader else ()
         forbid_writes(conn)
         prepared = prepare(tap.query, uploads)
-        batches = stream_rows(conn, prepared, tap.maxrec)
+        batches = result_batches(conn, prepared, tap.maxrec, writer)
         first = next(batches, None)
     except (DALIError, psycopg.Error) as exc:
         _rollback_and_release(conn, release)
@@ -96,18 +102,40 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
             yield first
         yield from batches
 
+    done = []
+
+    def finish() -> None:
+        # Once, whether the body ran to its end, was closed early or never started (the
+        # WSGI server still closes the response). The batches generator goes first: a COPY
+        # in progress holds the connection until it is closed.
+        if not done:
+            done.append(True)
+            batches.close()
+            _rollback_and_release(conn, release)
+
     def body() -> Iterator[bytes]:
         try:
             yield from writer.stream(prepared.columns, all_batches(),
                                      resource_infos=_query_infos(prepared),
                                      overflow=prepared.outcome)
         finally:
-            _rollback_and_release(conn, release)
+            finish()
 
     response = Response(body(), mimetype=writer.mime_type)
+    response.call_on_close(finish)
     response.headers["Content-Disposition"] = (
         f'inline; filename="result.{writer.file_extension}"')
     return response
+
+
+def result_batches(conn: psycopg.Connection, prepared: PreparedQuery, maxrec: int,
+                   writer) -> Iterator:
+    """Arrow record batches when ``writer`` takes them and every column is a scalar or plain
+    string (COPY, no Python object per value); psycopg row batches otherwise."""
+    types = arrow_types(prepared.columns) if writer.accepts_arrow else None
+    if types is not None:
+        return arrow_batches(conn, prepared, maxrec, types)
+    return stream_rows(conn, prepared, maxrec)
 
 
 def _rollback_and_release(conn: psycopg.Connection, release) -> None:

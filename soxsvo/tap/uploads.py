@@ -15,7 +15,6 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 from urllib.request import urlopen
 
-import numpy as np
 import psycopg
 from astropy.io import ascii as astropy_ascii
 from astropy.io import votable
@@ -96,7 +95,10 @@ def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
                             f"({col.dtype}); upload scalar numbers, strings or booleans")
         datatype, pgtype = _NUMERIC_BY_DTYPE.get(col.dtype.str[1:],
                                                  _KIND_TO_TYPES[col.dtype.kind])
+        # Timestamps keep their xtype; an uploaded STC-S region stays plain text (published
+        # adql:REGION columns are stored as DALI arrays, uploaded ones are not).
         xtype = col.meta.get("xtype") if datatype == "char" else None
+        xtype = xtype if xtype == "timestamp" else None
         meta = ColumnMeta(name=col.name.lower(), datatype=datatype, xtype=xtype,
                           arraysize="*" if datatype == "char" else None,
                           unit=str(col.unit) if col.unit else None,
@@ -105,16 +107,16 @@ def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
     return columns
 
 
-def _python_value(value):
-    if value is np.ma.masked:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
+def _column_values(column) -> list:
+    """A column as Python values for COPY, nulls (masked, NaN) as None: one ``tolist`` per
+    column instead of a conversion per cell."""
+    values = column.tolist()  # masked cells give None
+    kind = column.dtype.kind
+    if kind == "S":
+        return [None if v is None else v.decode("utf-8", "replace") for v in values]
+    if kind == "f":
+        return [None if v is None or v != v else v for v in values]  # v != v: NaN
+    return values
 
 
 def _load_into_temp_table(conn: psycopg.Connection, name: str, table: Table) -> TableMeta:
@@ -126,8 +128,8 @@ def _load_into_temp_table(conn: psycopg.Connection, name: str, table: Table) -> 
             for meta, pgtype in columns)))
     names = sql.SQL(", ").join(sql.Identifier(meta.name) for meta, _ in columns)
     with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(ident, names)) as copy:
-        for row in table:
-            copy.write_row([_python_value(v) for v in row])
+        for row in zip(*(_column_values(table[c]) for c in table.colnames), strict=True):
+            copy.write_row(row)
     lowered = {meta.name for meta, _ in columns}
     if {"ra", "dec"} <= lowered:
         conn.execute(sql.SQL("CREATE INDEX ON {} (q3c_ang2ipix(ra, dec))").format(ident))
@@ -158,6 +160,11 @@ def read_upload_payloads(request, params: DALIParams, tap_settings: dict
                          ) -> list[tuple[str, bytes]]:
     """The uploaded tables of a request as (name, bytes), each checked for size, row count and
     readability, so that sync and async uploads are refused alike and early."""
+    return [(name, payload) for name, payload, _ in _read_uploads(request, params, tap_settings)]
+
+
+def _read_uploads(request, params: DALIParams, tap_settings: dict
+                  ) -> list[tuple[str, bytes, Table]]:
     payloads = []
     for name, uri in _parse_upload_spec(params.getall("UPLOAD")):
         if uri.startswith("param:"):
@@ -171,8 +178,8 @@ def read_upload_payloads(request, params: DALIParams, tap_settings: dict
         if len(payload) > tap_settings["upload_max_bytes"]:
             raise DALIError(f"UPLOAD {name}: larger than the limit of "
                             f"{tap_settings['upload_max_bytes']} bytes", 413)
-        _read_table(name, payload, tap_settings["upload_max_rows"])
-        payloads.append((name, payload))
+        table = _read_table(name, payload, tap_settings["upload_max_rows"])
+        payloads.append((name, payload, table))
     return payloads
 
 
@@ -185,8 +192,8 @@ def uploads_from_request(request, params: DALIParams, tap_settings: dict
                          ) -> Callable[[psycopg.Connection], tuple[TableMeta, ...]] | None:
     """Read the uploaded tables of a request; return a loader that creates their temporary
     tables on the query's connection (inside its transaction), or None without uploads."""
-    payloads = read_upload_payloads(request, params, tap_settings)
-    if not payloads:
+    uploads = _read_uploads(request, params, tap_settings)
+    if not uploads:
         return None
-    max_rows = tap_settings["upload_max_rows"]
-    return lambda conn: tuple(load_upload(conn, n, p, max_rows) for n, p in payloads)
+    # Parsed once, here; the loader only copies them into the query's transaction.
+    return lambda conn: tuple(_load_into_temp_table(conn, n, t) for n, _, t in uploads)

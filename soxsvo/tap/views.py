@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import psycopg
 from flask import Response, current_app, request
+from psycopg_pool import PoolTimeout
 
-from soxsvo.dali import dal_blueprint, request_params
+from soxsvo.dali import DALIError, dal_blueprint, request_params
 from soxsvo.db.metadata import table as find_table
-from soxsvo.tap import vosi
+from soxsvo.tap import fair_use, vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import checkout, connection
@@ -28,9 +29,14 @@ def sync() -> Response:
     from soxsvo.tap.uploads import uploads_from_request
 
     loader = uploads_from_request(request, request_params(request), settings.tap)
-    conn, release = checkout()
+    try:
+        conn, release = checkout(settings.tap["sync_connection_wait"])
+    except PoolTimeout:
+        raise DALIError("the service is busy (all its database connections are in use); "
+                        "try again shortly", 503, retry_after=fair_use.RETRY_AFTER) from None
     return stream_query(conn, release, tap_request, settings.query["sync_timeout"], loader,
-                        current_identity())
+                        current_identity(),
+                        sync_slot=(fair_use.client_key(), settings.tap["max_sync_per_client"]))
 
 
 @blueprint.get("/capabilities")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import binascii
 from collections.abc import Sequence
 from itertools import repeat
-from operator import is_, itemgetter
+from operator import is_
 
 import numpy as np
 
@@ -67,9 +67,13 @@ def encode_strings(
     # One encode + split in C beats n encode() calls; valid unless a value
     # itself holds NUL (PostgreSQL text never does) or non-ASCII.
     if joined.isascii() and joined.count("\x00") == n - 1:
-        pieces = joined.encode("ascii").split(b"\x00")
-    else:
-        pieces = [v.encode("ascii", "replace") for v in values]
+        data = joined.encode("ascii")
+        # Lengths from the separator positions: one numpy pass instead of n len() calls.
+        seps = np.flatnonzero(np.frombuffer(data, np.uint8) == 0)
+        ends = np.append(seps, len(data))
+        counts = (ends - np.append(-1, seps) - 1).astype(np.uint32)
+        return data.split(b"\x00"), counts, mask
+    pieces = [v.encode("ascii", "replace") for v in values]
     return pieces, np.fromiter(map(len, pieces), np.uint32, n), mask
 
 
@@ -152,7 +156,6 @@ class BinaryEncoder:
     def __init__(self, specs: Sequence[ColumnSpec], *, binary2: bool) -> None:
         self.specs = tuple(specs)
         self.binary2 = binary2
-        self._getters = [itemgetter(i) for i in range(len(self.specs))]
         fields: list[tuple] = []
         if binary2:
             fields.append(("nulls", np.uint8, ((len(self.specs) + 7) // 8,)))
@@ -180,11 +183,16 @@ class BinaryEncoder:
         n = len(rows)
         if n == 0:
             return b""
+        if not isinstance(rows, Sequence):  # an Arrow record batch (soxsvo.tap.columnar)
+            from soxsvo.votable.columnar import encode_record_batch
+
+            return encode_record_batch(self.specs, self._dtype, self._run_ends, self.binary2,
+                                       rows)
         rec = np.empty(n, dtype=self._dtype)
         var_pieces: list[list[bytes]] = []
         null_flags = np.zeros((n, len(self.specs)), bool) if self.binary2 else None
-        for i, spec in enumerate(self.specs):
-            values = list(map(self._getters[i], rows))
+        # One C-level transpose of the batch instead of a pass per column.
+        for i, (spec, values) in enumerate(zip(self.specs, zip(*rows, strict=True), strict=True)):
             name = f"c{i}"
             if spec.is_string:
                 pieces, counts, mask = encode_strings(spec, values)

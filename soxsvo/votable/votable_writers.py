@@ -55,6 +55,8 @@ class Binary2Writer(_VOTableWriter):
     _open = '<BINARY2><STREAM encoding="base64">'
     _close = "</STREAM></BINARY2>"
     _binary2 = True
+    #: Batches may be Arrow record batches (see soxsvo.votable.columnar).
+    accepts_arrow = True
 
     def _body(self, specs: Sequence[ColumnSpec], batches: Batches) -> Iterator[bytes]:
         encoder = BinaryEncoder(specs, binary2=self._binary2)

@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from soxsvo.datalink.views import blueprint as datalink_blueprint
     from soxsvo.hips.views import blueprint as hips_blueprint
+    from soxsvo.marshall.api import blueprint as marshall_api_blueprint
     from soxsvo.marshall.ingest.views import blueprint as alerts_blueprint
+    from soxsvo.marshall.views import blueprint as marshall_blueprint
     from soxsvo.moc.views import blueprint as moc_blueprint
     from soxsvo.preview.views import blueprint as preview_blueprint
     from soxsvo.soda.views import blueprint as soda_blueprint
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (pages.blueprint, archive.blueprint, files.blueprint, vendor.blueprint,
                       tap_blueprint, uws_blueprint, moc_blueprint, hips_blueprint, ssa_blueprint,
                       datalink_blueprint, soda_blueprint, preview_blueprint,
-                      ancillary.blueprint, alerts_blueprint):
+                      ancillary.blueprint, alerts_blueprint, marshall_blueprint,
+                      marshall_api_blueprint):
         app.register_blueprint(blueprint)
     return app

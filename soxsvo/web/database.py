@@ -39,9 +39,13 @@ def connection() -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def checkout() -> tuple[psycopg.Connection, object]:
+def checkout(timeout: float | None = None) -> tuple[psycopg.Connection, object]:
     """A pooled connection and the function that gives it back, for responses that keep the
-    connection while they stream (the view returns before the rows are read)."""
+    connection while they stream (the view returns before the rows are read).
+
+    Raises ``psycopg_pool.PoolTimeout`` when no connection frees up within ``timeout``
+    seconds (the pool's default, 30 s, when None).
+    """
     pool = _pool()
-    conn = pool.getconn()
+    conn = pool.getconn(timeout=timeout)
     return conn, pool.putconn

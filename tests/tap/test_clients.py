@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 import pyvo
 
 
@@ -43,3 +44,21 @@ def test_astroquery_tapplus_sync_and_async(served_demo) -> None:
     assert len(sync) == 3
     job = tap.launch_job_async("SELECT COUNT(*) AS n FROM ivoa.obscore")
     assert int(job.get_results()["n"][0]) > 0
+
+
+def test_astroquery_tapplus_load_tables_needs_esa_vosi(served_demo) -> None:
+    """TapPlus.load_tables/load_table parse ESA's VOSI dialect only: every <column> must carry
+    ESA's ``esatapplus:flags`` attribute, which standard VOSI 1.1 (soxsvo, DaCHS...) does not
+    have. What a user gets, and the workaround documented in docs/taplint.md: read the
+    metadata from TAP_SCHEMA with an ordinary query (or use pyvo's TAPService.tables)."""
+    from astroquery.utils.tap.core import TapPlus
+
+    tap = TapPlus(url=f"{served_demo}/tap", verbose=False)
+    with pytest.raises(KeyError, match="esatapplus:flags"):
+        tap.load_tables(verbose=False)
+    with pytest.raises(KeyError, match="esatapplus:flags"):
+        tap.load_table("ivoa.obscore", verbose=False)
+    columns = tap.launch_job(
+        "SELECT column_name, datatype, unit, ucd FROM tap_schema.columns "
+        "WHERE table_name = 'ivoa.obscore' ORDER BY column_index").get_results()
+    assert list(columns["column_name"][:2]) == ["dataproduct_type", "dataproduct_subtype"]

@@ -11,8 +11,10 @@ import time
 from flask import Response, current_app, redirect, request, send_file
 
 from soxsvo.dali import DALIError, DALIParams, dal_blueprint, request_params
+from soxsvo.tap.fair_use import client_key
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
+from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
 blueprint = dal_blueprint("uws", __name__, url_prefix="/tap/async")
@@ -37,12 +39,15 @@ def _job_url(job_id: str) -> str:
 
 
 def _owner() -> str | None:
-    # Authentication is the web layer's (it sets REMOTE_USER); None is an anonymous client.
-    return request.environ.get("REMOTE_USER") or None
+    # Authentication is the web layer's (its identity, or a front server's REMOTE_USER);
+    # None is an anonymous client.
+    return current_identity().user or request.environ.get("REMOTE_USER") or None
 
 
 def _client() -> str:
-    return _owner() or request.remote_addr or "unknown"
+    # The same key as /tap/sync's fair use: the user when authenticated, else the address.
+    owner = _owner()
+    return f"user:{owner}" if owner else client_key()
 
 
 def _limits() -> dict:
