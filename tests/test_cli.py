@@ -12,7 +12,7 @@ from soxsvo.cli import main
 
 SUBCOMMANDS = [
     ["serve"], ["demo"], ["db"], ["db", "init"], ["db", "upgrade"], ["db", "status"],
-    ["db", "shell"], ["ingest"], ["validate"], ["adql"],
+    ["db", "shell"], ["db", "check"], ["ingest"], ["validate"], ["adql"], ["watch"],
 ]
 
 
