@@ -8,15 +8,18 @@ Starts a private PostgreSQL cluster, then
    elements, and NIR, 20,000) and of small size (2,000 elements) into two folders, and times
    the ``soxsvo ingest FOLDER`` command (a subprocess: start-up, validation, copies, database)
    on each; products per second = files / wall time;
-2. runs a watcher (``soxsvo.pipeline.watch.Watcher``, default settle 1 s) on an empty folder,
-   writes real-size spectra into it one by one (0.3 s apart), and measures for each the time
-   from the file's close to the moment a ``SELECT`` on ``ivoa.obscore`` (polled every 5 ms from
-   another connection) returns its row. Prints the median and the 95th percentile.
+2. runs a watcher (``soxsvo.pipeline.watch.Watcher``, default settle 1 s) on an empty folder
+   and the web application (``create_app``, werkzeug, threaded) on a free port, writes
+   real-size spectra into the folder one by one (0.3 s apart, their programme made public so
+   that the TAP reader role sees them), and measures for each the time from the file's close
+   to the moment a TAP query (``/tap/sync``, ADQL on ``ivoa.obscore`` by target name, polled
+   every 20 ms over HTTP) returns its row. Prints the median and the 95th percentile.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import statistics
@@ -25,6 +28,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -74,32 +79,51 @@ def time_cli_ingest(folder: Path, env: dict, count: int) -> float:
     return count / elapsed
 
 
-def watch_latency(root: Path, conninfo: str, config: ArchiveConfig, files: int) -> list[float]:
-    from soxsvo.pipeline.watch import Watcher
+def _tap_finds(url: str, target: str) -> bool:
+    query = urllib.parse.urlencode({
+        "REQUEST": "doQuery", "LANG": "ADQL", "FORMAT": "csv",
+        "QUERY": f"SELECT obs_publisher_did FROM ivoa.obscore WHERE target_name = '{target}'"})
+    with urllib.request.urlopen(f"{url}/tap/sync?{query}", timeout=10) as answer:
+        return len(answer.read().decode().strip().splitlines()) > 1  # header + a row
 
+
+def watch_latency(root: Path, conninfo: str, settings, files: int,
+                  offset: int) -> list[float]:
+    from werkzeug.serving import make_server
+
+    from soxsvo.pipeline.watch import Watcher
+    from soxsvo.web import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per poll
     incoming, staging = root / "watched", root / "staging-watch"
-    write_folder(staging, files, None, 900_000)
-    watcher = Watcher(incoming, config, lambda: psycopg.connect(conninfo)).start()
+    # Indexes after the ingest folders': observed before now, so public once registered.
+    write_folder(staging, files, None, offset)
+    with psycopg.connect(conninfo) as conn:  # public data: the TAP reader role sees them
+        conn.execute("INSERT INTO soxs.programme (proposal_id, proprietary_months) VALUES "
+                     "('116.28A1.001', 0) ON CONFLICT (proposal_id) DO UPDATE "
+                     "SET proprietary_months = 0")
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    watcher = Watcher(incoming, ArchiveConfig.from_settings(settings),
+                      lambda: psycopg.connect(conninfo)).start()
     latencies: list[float] = []
     try:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            for path in sorted(staging.iterdir()):
-                blob = path.read_bytes()
-                target = incoming / path.name
-                with target.open("wb") as handle:  # written in place, like a pipeline would
-                    handle.write(blob)
-                closed = time.perf_counter()
-                while conn.execute(
-                        "SELECT 1 FROM ivoa.obscore o JOIN soxs.product p ON "
-                        "p.publisher_did = o.obs_publisher_did WHERE p.original_name = %s",
-                        (path.name,)).fetchone() is None:
-                    if time.perf_counter() - closed > 30:
-                        raise SystemExit(f"{path.name} not registered after 30 s")
-                    time.sleep(0.005)
-                latencies.append(time.perf_counter() - closed)
-                time.sleep(0.3)
+        for index, path in enumerate(sorted(staging.iterdir())):
+            blob = path.read_bytes()
+            target = incoming / path.name
+            with target.open("wb") as handle:  # written in place, like a pipeline would
+                handle.write(blob)
+            closed = time.perf_counter()
+            while not _tap_finds(url, f"AT 2026b{offset + index}"):
+                if time.perf_counter() - closed > 30:
+                    raise SystemExit(f"{path.name} not found by TAP after 30 s")
+                time.sleep(0.02)
+            latencies.append(time.perf_counter() - closed)
+            time.sleep(0.3)
     finally:
         watcher.stop()
+        server.shutdown()
     return latencies
 
 
@@ -138,9 +162,9 @@ def main() -> None:
 
             settings = load_settings({"SOXSVO_DATA_DIR": str(root / "data"),
                                       "SOXSVO_DATABASE_URL": cluster.conninfo()})
-            lat = watch_latency(root, cluster.conninfo(), ArchiveConfig.from_settings(settings),
-                                args.latency_files)
-            print(f"watch: close -> row visible on ivoa.obscore, {len(lat)} real-size files: "
+            lat = watch_latency(root, cluster.conninfo(), settings, args.latency_files,
+                                offset=2 * args.files + 1)
+            print(f"watch: close -> row answering a TAP query, {len(lat)} real-size files: "
                   f"median {statistics.median(lat) * 1000:.0f} ms, "
                   f"p95 {np.percentile(lat, 95) * 1000:.0f} ms")
     finally:

@@ -8,17 +8,15 @@ for the TAP URL the page hands to TOPCAT over SAMP.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
-import astropy.units as u
 import psycopg
-from astropy.coordinates import SkyCoord
 from astropy.time import Time
 from psycopg.rows import namedtuple_row
 
 from soxsvo.access import Identity, begin_as_reader
+from soxsvo.sky import PositionError, finite_number, parse_position
 
 #: Named wavelength ranges of the form (nm).
 BANDS = {"uvvis": ("UV-VIS arm, 350–850 nm", 350.0, 850.0),
@@ -55,31 +53,9 @@ def _number(form, name: str, label: str) -> float | None:
     if not text:
         return None
     try:
-        value = float(text)
-    except ValueError:
-        raise SearchError(f"{label} must be a number, not {text!r}") from None
-    if not math.isfinite(value):
-        raise SearchError(f"{label} must be a finite number")
-    return value
-
-
-def parse_position(text: str) -> tuple[float, float]:
-    """ICRS degrees from ``"ra dec"`` in degrees or sexagesimal (``10:00:00 -30:00:00``)."""
-    parts = text.replace(",", " ").split()
-    try:
-        if len(parts) == 2:
-            ra, dec = float(parts[0]), float(parts[1])
-            if 0 <= ra < 360 and -90 <= dec <= 90:
-                return ra, dec
-            raise SearchError("RA must be in [0, 360) and Dec in [-90, 90] degrees")
-    except ValueError:
-        pass
-    try:
-        coord = SkyCoord(text, unit=(u.hourangle, u.deg), frame="icrs")
-    except (ValueError, u.UnitsError):
-        raise SearchError(f"position {text!r} is neither 'ra dec' in degrees nor "
-                          "sexagesimal 'hh:mm:ss ±dd:mm:ss'") from None
-    return float(coord.ra.deg), float(coord.dec.deg)
+        return finite_number(text)
+    except PositionError as error:
+        raise SearchError(f"{label}: {error}") from None
 
 
 def _mjd(form, name: str, label: str) -> float | None:
@@ -103,7 +79,10 @@ def parse_criteria(form) -> Criteria:
     """
     ra = dec = None
     if (form.get("pos") or "").strip():
-        ra, dec = parse_position(form["pos"].strip()[:200])
+        try:
+            ra, dec = parse_position(form["pos"].strip()[:200])
+        except PositionError as error:
+            raise SearchError(str(error)) from None
     radius = _number(form, "radius", "Radius")
     if radius is not None and not 0 < radius <= MAX_RADIUS_DEG * 3600:
         raise SearchError(f"Radius must be between 0 and {MAX_RADIUS_DEG * 3600:.0f} arcsec")

@@ -61,19 +61,3 @@ def archive_summary(conn: psycopg.Connection, newest: int = 10) -> ArchiveSummar
     conn.rollback()
     return summary
 
-
-def product_file(conn: psycopg.Connection, dp_id: str) -> tuple[str, str, str, bool] | None:
-    """Stored path, SHA-256, original name and publicness of a product the caller may see, or
-    None if unknown or not visible (the caller cannot tell the two apart).
-
-    Call in a transaction opened with :func:`soxsvo.access.begin_as_reader`: row-level
-    security decides; ``soxs.can_see`` is repeated so that the owner role sees public only.
-    """
-    row = conn.execute(
-        "SELECT p.file_path, p.sha256, p.original_name, "
-        "soxs.is_public(o.obs_release_date, o.data_rights) FROM soxs.product p "
-        "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
-        "WHERE p.dp_id = %s AND soxs.can_see(o.obs_release_date, o.data_rights, o.proposal_id)",
-        (dp_id,)).fetchone()
-    conn.rollback()
-    return row

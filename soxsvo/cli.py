@@ -174,6 +174,25 @@ def db_status() -> None:
                        f"{summary.observations}, spectra: {summary.spectra}")
 
 
+@db.command("check")
+@handles_errors
+def db_check() -> None:
+    """Remove store files without their row; list rows without their file (exit 2)."""
+    from soxsvo.pipeline.register import ArchiveConfig
+    from soxsvo.pipeline.store import check_store
+
+    settings = _settings()
+    database = _started_database(settings)
+    with database.connect() as conn:
+        result = check_store(conn, ArchiveConfig.from_settings(settings).store)
+    for path in result.orphans_removed:
+        click.echo(f"removed {path}: no row references it")
+    for did, path in result.missing:
+        click.echo(f"missing file {path} of {did}", err=True)
+    click.echo(result.line)
+    sys.exit(0 if result.ok else USAGE_ERROR)
+
+
 @db.command("shell")
 @handles_errors
 def db_shell() -> None:
@@ -240,19 +259,35 @@ def package(reduced: tuple[Path, ...], raw_dirs: tuple[Path, ...], out_dir: Path
 @click.option("--settle", type=float, default=1.0, show_default=True,
               help="Seconds a file's size must stay unchanged before it is registered.")
 @click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Raw folder to reduce with the [pipeline] command (read-only).")
 @handles_errors
-def watch(directory: Path, settle: float, workers: int | None) -> None:
+def watch(directory: Path, settle: float, workers: int | None, raw_dir: Path | None) -> None:
     """Register every product that appears in DIRECTORY (done/ and rejected/ beside)."""
+    from soxsvo.pipeline.reduce import ReductionConfig, ReductionHook
     from soxsvo.pipeline.register import ArchiveConfig
     from soxsvo.pipeline.watch import Watcher
 
     settings = _settings()
+    reduction = ReductionConfig.from_settings(settings)
+    if raw_dir is not None and not reduction.command:
+        _fail("--raw needs a reduction command: set [pipeline] command in the configuration")
+    if raw_dir is not None and raw_dir.resolve() == directory.resolve():
+        _fail("--raw must not be the watched folder: the raw folder is only ever read")
     database = _started_database(settings)
     watcher = Watcher(directory, ArchiveConfig.from_settings(settings), database.connect,
                       settle=settle, workers=workers,
                       report=lambda line: click.echo(line, err=False))
+    hook = None
+    if raw_dir is not None:
+        hook = ReductionHook(raw_dir, reduction, database.connect, directory,
+                             report=lambda line: click.echo(line, err=False)).start()
     click.echo(f"soxsvo: watching {directory} (Ctrl-C to stop)", err=True)
-    watcher.run_forever()
+    try:
+        watcher.run_forever()
+    finally:
+        if hook is not None:
+            hook.stop()
 
 
 @main.command()

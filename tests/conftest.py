@@ -20,8 +20,8 @@ import pytest
 from soxsvo.config import Settings, load_settings
 from soxsvo.db import migrations
 from soxsvo.db.cluster import LocalCluster
+from tests.support import TEMPLATE_DB, build_demo_database, free_port, soxsvo_serve
 
-TEMPLATE_DB = "soxsvo_template"
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 _db_numbers = itertools.count()
 
@@ -82,30 +82,13 @@ def shared_dir() -> Path:
     return SHARED_DIR
 
 
-DEMO_TRANSIENTS = 12
-DEMO_SEED = 7
-
-
 @pytest.fixture(scope="session")
 def demo_archive(pg_cluster: LocalCluster, tmp_path_factory) -> Settings:
     """Settings of a read-only demo archive (12 transients, registered spectra), built once.
 
     Tests must not modify it; those that write use ``db_conninfo``/``settings`` instead.
     """
-    from soxsvo.demo.archive import build_demo_archive
-    from soxsvo.pipeline.register import ArchiveConfig
-
-    name = "demo_archive"
-    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
-    data_dir = tmp_path_factory.mktemp("demo-data")
-    settings = load_settings({"SOXSVO_DATA_DIR": str(data_dir),
-                              "SOXSVO_DATABASE_URL": pg_cluster.conninfo(name)})
-    with psycopg.connect(settings.database_url) as conn:
-        build_demo_archive(conn, ArchiveConfig.from_settings(settings),
-                           n_transients=DEMO_TRANSIENTS, seed=DEMO_SEED,
-                           workdir=data_dir / "work")
-    return settings
+    return build_demo_database(pg_cluster, "demo_archive", tmp_path_factory.mktemp("demo-data"))
 
 
 @pytest.fixture(scope="session")
@@ -145,32 +128,5 @@ def live_server(demo_app):
 def served_demo(demo_archive: Settings):
     """`soxsvo serve` (gunicorn and UWS job workers) over the demo archive: the real service,
     for STILTS taplint, pyvo and astroquery. Yields its base URL."""
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import requests
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, SOXSVO_DATA_DIR=str(demo_archive.data_path),
-               SOXSVO_DATABASE_URL=demo_archive.database_url, SOXSVO_PORT=str(port))
-    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert server.poll() is None, "soxsvo serve exited"
-        try:
-            if requests.get(f"{url}/health", timeout=10).ok:
-                break
-        except requests.RequestException:
-            # Not listening yet, or still importing in its workers on a busy machine.
-            assert time.monotonic() < deadline, "soxsvo serve did not answer in 90 s"
-            time.sleep(0.2)
-    yield url
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=60)
+    with soxsvo_serve(demo_archive, free_port()) as url:
+        yield url

@@ -12,9 +12,9 @@ from soxsvo.cli import main
 
 SUBCOMMANDS = [
     ["serve"], ["demo"], ["db"], ["db", "init"], ["db", "upgrade"], ["db", "status"],
-    ["db", "shell"], ["ingest"], ["validate"], ["adql"], ["user"], ["user", "add"],
-    ["user", "list"], ["user", "grant"], ["user", "revoke"], ["user", "token"],
-    ["user", "passwd"],
+    ["db", "shell"], ["db", "check"], ["ingest"], ["validate"], ["adql"], ["watch"],
+    ["user"], ["user", "add"], ["user", "list"], ["user", "grant"], ["user", "revoke"],
+    ["user", "token"], ["user", "passwd"],
 ]
 
 

@@ -33,11 +33,6 @@ _ANCILLARY_LABEL = {"ANCILLARY.2DSPECTRUM": "rectified 2D spectrum (wavelength x
                     "ANCILLARY.TELLURICCORRECTED": "telluric-corrected spectrum",
                     "ANCILLARY.PREVIEW": "preview"}
 
-_MIME_BY_SUFFIX = {".fits": FITS_MIME, ".fit": FITS_MIME, ".fits.gz": FITS_MIME,
-                   ".png": PNG_MIME, ".jpg": "image/jpeg", ".pdf": "application/pdf",
-                   ".txt": "text/plain", ".csv": "text/csv"}
-
-
 @dataclass(frozen=True)
 class Link:
     """One row of a DataLink links table (DataLink 1.1 section 3.2)."""
@@ -79,15 +74,6 @@ class LinkSources:
     def eso(self, name: str) -> str:
         stem = name[:-5] if name.endswith(".fits") else name
         return self.eso_file_url.format(name=quote(stem, safe=":"))
-
-
-def content_type_of(name: str) -> str:
-    """MIME type of an associated file, from its suffix."""
-    lower = name.lower()
-    for suffix, mime in _MIME_BY_SUFFIX.items():
-        if lower.endswith(suffix):
-            return mime
-    return "application/octet-stream"
 
 
 def _auth(product: Product) -> dict:
@@ -154,16 +140,17 @@ def _calibrations(conn, given: str, product: Product, sources: LinkSources) -> l
 
 def _auxiliary(conn, given: str, product: Product, sources: LinkSources) -> list[Link]:
     rows = conn.execute(
-        "SELECT name, category, file_path IS NOT NULL, file_size FROM soxs.ancillary "
-        "WHERE publisher_did = %s ORDER BY name", (product.publisher_did,)).fetchall()
+        "SELECT name, category, file_path IS NOT NULL, file_size, content_type "
+        "FROM soxs.ancillary WHERE publisher_did = %s ORDER BY name",
+        (product.publisher_did,)).fetchall()
     links = []
-    for name, category, held, size in rows:
+    for name, category, held, size, mime in rows:
         what = _ANCILLARY_LABEL.get(category, category.lower())
         if held:
             links.append(Link(
                 given, "#auxiliary",
                 access_url=f"{sources.file(product.dp_id)}/ancillary/{quote(name, safe='')}",
-                description=f"{what}: {name}", content_type=content_type_of(name),
+                description=f"{what}: {name}", content_type=mime,
                 content_length=size, local_semantics=category, **_auth(product)))
         else:
             links.append(Link(given, "#auxiliary", description=f"{what}: {name}",
@@ -175,7 +162,7 @@ def _auxiliary(conn, given: str, product: Product, sources: LinkSources) -> list
 def _counterparts(conn, given: str, product: Product, sources: LinkSources) -> list[Link]:
     rows = conn.execute(
         "SELECT o.dp_id, o.dataproduct_subtype, o.dataproduct_type, p.file_size, "
-        "soxs.is_released(o.obs_release_date) FROM ivoa.obscore o "
+        "soxs.is_public(o.obs_release_date, o.data_rights) FROM ivoa.obscore o "
         "JOIN soxs.product p ON p.publisher_did = o.obs_publisher_did "
         "WHERE o.obs_id = %s AND o.obs_publisher_did <> %s AND NOT o.superseded "
         "ORDER BY o.dataproduct_subtype, o.dp_id",

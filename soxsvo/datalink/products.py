@@ -1,4 +1,4 @@
-"""Products as a caller may see them: the one lookup DataLink, SODA and previews share.
+"""Products as a caller may see them: the one lookup DataLink, SODA, previews and downloads share.
 
 Every function here runs inside :func:`reading`, a transaction opened with
 :func:`soxsvo.access.begin_as_reader` for the caller's identity: a product the caller may not
@@ -28,6 +28,7 @@ class Product:
     dataproduct_type: str
     subtype: str | None
     file_path: str
+    original_name: str
     sha256: str
     file_size: int
     em_min: float | None
@@ -48,9 +49,10 @@ class Product:
 
 _PRODUCT_SQL = """
 SELECT o.obs_publisher_did AS publisher_did, o.dp_id, o.obs_id, o.dataproduct_type,
-       o.dataproduct_subtype AS subtype, p.file_path, p.sha256, p.file_size, o.em_min,
-       o.em_max, o.em_xel, o.target_name, o.t_min, o.snr, o.obs_release_date AS release_date,
-       soxs.is_released(o.obs_release_date) AS released, o.superseded
+       o.dataproduct_subtype AS subtype, p.file_path, p.original_name, p.sha256, p.file_size,
+       o.em_min, o.em_max, o.em_xel, o.target_name, o.t_min, o.snr,
+       o.obs_release_date AS release_date,
+       soxs.is_public(o.obs_release_date, o.data_rights) AS released, o.superseded
   FROM ivoa.obscore o JOIN soxs.product p ON p.publisher_did = o.obs_publisher_did
 """
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import psycopg
 from flask import Response, current_app, request
 
 from soxsvo.dali import DALIError, dal_blueprint, request_params
@@ -85,11 +84,4 @@ def capabilities() -> Response:
 @blueprint.get("/availability")
 def availability() -> Response:
     """VOSI availability: true when the database answers."""
-    try:
-        with connection() as conn:
-            conn.execute("SELECT 1")
-            conn.rollback()
-        document = vosi.availability_document(True, "the service and its database are up")
-    except (psycopg.Error, OSError) as exc:
-        document = vosi.availability_document(False, f"database unavailable: {exc}")
-    return Response(document, mimetype="text/xml")
+    return Response(vosi.database_availability(connection), mimetype="text/xml")

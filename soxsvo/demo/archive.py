@@ -14,12 +14,8 @@ import numpy as np
 import psycopg
 from astropy.time import Time
 
-from soxsvo.demo.transients import (
-    DEMO_EPOCH_MJD,
-    DemoTransient,
-    current_magnitude,
-    generate_transients,
-)
+from soxsvo.demo.transients import DEMO_EPOCH_MJD, DemoTransient, generate_transients
+from soxsvo.marshall.ingest.current_mag import update_current_magnitudes
 from soxsvo.pipeline.obscore_map import night_of
 from soxsvo.pipeline.register import ArchiveConfig, register_product
 
@@ -61,14 +57,13 @@ def _counts(conn: psycopg.Connection) -> tuple[int, int, int]:
 def _insert_transients(conn: psycopg.Connection, transients: list[DemoTransient]) -> list[int]:
     ids = []
     for t in transients:
-        mag, mag_mjd = current_magnitude(t.photometry)
         first = min((p.mjd for p in t.photometry if not p.upper_limit), default=None)
         ids.append(conn.execute(
             "INSERT INTO marshall.transient (name, ra, dec, discovery_mjd, discovery_survey, "
-            "classification, redshift, current_mag, current_mag_mjd) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING transient_id",
+            "classification, redshift) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING transient_id",
             (t.name, t.ra, t.dec, first, t.aliases[0][1] if t.aliases else None, t.kind,
-             t.redshift if t.kind else None, mag, mag_mjd),
+             t.redshift if t.kind else None),
         ).fetchone()[0])
     with conn.cursor().copy(
         "COPY marshall.alias (name, transient_id, survey) FROM STDIN"
@@ -85,6 +80,8 @@ def _insert_transients(conn: psycopg.Connection, transients: list[DemoTransient]
                 copy.write_row((tid, p.survey, p.band, p.mjd, flux, err, p.upper_limit,
                                 p.mag if p.mag is not None else p.limit_mag, p.mag_err,
                                 "mag(AB)", p.source_id))
+    # The current magnitude by the same rule as alert ingestion (one definition).
+    update_current_magnitudes(conn, ids)
     return ids
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from soxsvo.marshall.ingest.model import UJY_ZERO_POINT
+
 #: Epoch the demo is built around (MJD 61365 = 2026-11-21): fixed, so the demo is reproducible.
 DEMO_EPOCH_MJD = 61365.0
-#: AB magnitude zero point for flux densities in microjansky.
-UJY_ZERO_POINT = 23.9
 
 # (type, share, peak absolute-ish apparent mag range, rise days, decline mag/day)
 _TYPES = (
@@ -162,11 +162,3 @@ def generate_transients(n: int, rng: np.random.Generator) -> list[DemoTransient]
         transients.append(transient)
     return transients
 
-
-def current_magnitude(points: list[Photometry]) -> tuple[float | None, float | None]:
-    """Latest detected magnitude and its date: the demo's estimate of present brightness."""
-    detections = [p for p in points if p.mag is not None]
-    if not detections:
-        return None, None
-    latest = max(detections, key=lambda p: p.mjd)
-    return latest.mag, latest.mjd

@@ -26,12 +26,12 @@ from astropy.wcs import WCS
 from cdshealpix.nested import lonlat_to_healpix
 from mocpy import MOC
 
+from soxsvo.atomic import write_atomically
 from soxsvo.hips.layout import (
     HIPS_VERSION,
     format_properties,
     hips_date,
     tile_path,
-    write_atomically,
 )
 from soxsvo.hips.pixels import tile_lonlat
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 
 #: HiPS version of the 1.0 Recommendation (its ``hips_version`` value).
 HIPS_VERSION = "1.4"
@@ -53,15 +50,3 @@ def parse_properties(text: str) -> dict[str, str]:
         properties[key.strip()] = value.strip()
     return properties
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside and rename, so that a concurrent reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -14,12 +14,13 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from soxsvo.datalink import products
 from soxsvo.marshall import workflow
 from soxsvo.marshall.detail import exists, history, transient_detail
 from soxsvo.marshall.listing import ListQuery, list_counts, list_page
 from soxsvo.marshall.lists import LISTS
 from soxsvo.marshall.openapi import openapi_document
-from soxsvo.marshall.spectra import spectrum_series, visible_spectrum_path
+from soxsvo.marshall.spectra import spectrum_series
 from soxsvo.marshall.web_support import actor, jsonable, reading, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
 from soxsvo.web.auth import current_identity, problem, require_role
@@ -195,8 +196,8 @@ def add_comment(transient_id: int):
 def spectrum(dp_id: str):
     """Wavelength (nm) and flux of an archived SOXS spectrum, binned for plotting."""
     timeout = current_app.config["SOXSVO"].query["sync_timeout"]
-    with connection() as conn:
-        path = visible_spectrum_path(conn, dp_id, current_identity(), timeout)
-    if path is None:
+    with connection() as conn, products.reading(conn, timeout, current_identity()):
+        product = products.find_product(conn, dp_id)
+    if product is None or product.dp_id != dp_id or not product.is_spectrum:
         raise WorkflowError(f"no spectrum {dp_id}", 404)
-    return jsonify(dp_id=dp_id, **spectrum_series(path))
+    return jsonify(dp_id=dp_id, **spectrum_series(product.file_path))

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from soxsvo.marshall.magnitude import current_mag_sql, ujy_to_mag
+from soxsvo.marshall.magnitude import ujy_to_mag
 from soxsvo.marshall.workflow import WorkflowError
 
 #: Survey → URL of an alias's page there (links only: nothing is fetched while a page loads).
@@ -74,7 +74,7 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
     found = _rows(
         conn,
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
-        f"t.classification, t.redshift, {current_mag_sql('t')} AS current_mag, "
+        "t.classification, t.redshift, t.current_mag, "
         "t.current_mag_mjd, w.list, w.priority, w.snoozed_until, w.list_since "
         "FROM marshall.transient t LEFT JOIN marshall.workflow w USING (transient_id) "
         "WHERE t.transient_id = %s", (transient_id,))

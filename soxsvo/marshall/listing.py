@@ -1,8 +1,8 @@
 """The rows of a workflow list: filtering, sorting and paging done by PostgreSQL.
 
 Sorting and filtering on magnitude use the stored estimate ``marshall.transient.current_mag``
-(indexed), so a page over 100,000 transients stays an index walk; rows display the full
-:func:`soxsvo.marshall.magnitude.current_mag_sql` (which falls back to the photometry).
+(indexed), so a page over 100,000 transients stays an index walk; rows display the same value
+(see :mod:`soxsvo.marshall.magnitude`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import psycopg
 from psycopg.rows import dict_row
 
 from soxsvo.marshall.lists import LISTS, PRIORITIES
-from soxsvo.marshall.magnitude import current_mag_sql
 from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.workflow import WorkflowError
 
@@ -215,7 +214,7 @@ def list_page(conn: psycopg.Connection, name: str, query: ListQuery,
     cursor = conn.cursor(row_factory=dict_row)
     rows = cursor.execute(
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
-        f"t.classification, t.redshift, {current_mag_sql('t')} AS current_mag, "
+        "t.classification, t.redshift, t.current_mag, "
         "t.current_mag_mjd, w.list, w.priority, w.snoozed_until "
         "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
         f"WHERE {where} ORDER BY {SORTS[query.sort]} {direction}, "

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from soxsvo.marshall.lists import WorkflowConfig
-from soxsvo.marshall.magnitude import UJY_ZERO_POINT, current_mag_sql
+from soxsvo.marshall.magnitude import UJY_ZERO_POINT
 from soxsvo.marshall.workflow import move
 
 #: The actor the history names for automatic changes.
@@ -54,7 +54,7 @@ def _wake_snoozed(conn, config, now, report) -> None:
 
 def _resurrect(conn, config, now, report) -> None:
     rows = conn.execute(
-        f"SELECT w.transient_id, w.reference_mag, {current_mag_sql('t')} AS mag "
+        "SELECT w.transient_id, w.reference_mag, t.current_mag AS mag "
         "FROM marshall.workflow w JOIN marshall.transient t USING (transient_id) "
         "WHERE w.list IN ('snoozed', 'archive') AND w.reference_mag IS NOT NULL "
         "AND w.resurrections < %s ORDER BY w.transient_id",
@@ -78,7 +78,7 @@ def _archive_faded(conn, config, now, report) -> None:
     # A detection brighter than the limit is a flux above the limit's flux density.
     limit_ujy = 10 ** ((UJY_ZERO_POINT - config.archive_fainter_than) / 2.5)
     rows = conn.execute(
-        f"SELECT w.transient_id, {current_mag_sql('t')} AS mag "
+        "SELECT w.transient_id, t.current_mag AS mag "
         "FROM marshall.workflow w JOIN marshall.transient t USING (transient_id) "
         "WHERE w.list = ANY(%s) AND w.list_since <= %s "
         "AND coalesce(t.discovery_mjd, 0) <= %s "

@@ -1,7 +1,7 @@
 """Spectrum arrays for the object page's interactive plot, binned to a browser-friendly size.
 
-Whether the caller may see a spectrum is decided by row-level security in a reader
-transaction; only then is the archived file located (as the archive's role) and read.
+The API finds the spectrum with :func:`soxsvo.datalink.products.find_product` in the caller's
+reader transaction (row-level security decides), then reads its file here.
 """
 
 from __future__ import annotations
@@ -9,28 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import psycopg
 
-from soxsvo.access import Identity, begin_as_reader
 from soxsvo.pipeline.spectrum import FLUX_UNIT, UNCALIBRATED_UNIT, read_phase3_spectrum
 
 #: Most points sent to the browser per spectrum (bins averaged over good pixels).
 MAX_POINTS = 3000
-
-
-def visible_spectrum_path(conn: psycopg.Connection, dp_id: str, identity: Identity,
-                          timeout_s: float) -> str | None:
-    """The stored file of spectrum ``dp_id`` if ``identity`` may see it, else None."""
-    begin_as_reader(conn, timeout_s, identity)
-    visible = conn.execute("SELECT 1 FROM ivoa.obscore WHERE dp_id = %s "
-                           "AND dataproduct_type = 'spectrum'", (dp_id,)).fetchone()
-    conn.rollback()
-    if visible is None:
-        return None
-    row = conn.execute("SELECT file_path FROM soxs.product WHERE dp_id = %s",
-                       (dp_id,)).fetchone()
-    conn.rollback()
-    return row[0] if row else None
 
 
 def bin_spectrum(wave: np.ndarray, flux: np.ndarray, good: np.ndarray,

@@ -15,7 +15,6 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from soxsvo.marshall.lists import LISTS, PRIORITIES, WorkflowConfig
-from soxsvo.marshall.magnitude import current_mag_sql
 
 #: ``@name`` in a comment mentions the user ``name`` (login names: letters, digits, ``._-``).
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
@@ -54,7 +53,7 @@ def _locked_state(conn: psycopg.Connection, transient_id: int) -> tuple[str, int
 
 
 def _current_mag(conn: psycopg.Connection, transient_id: int) -> float | None:
-    return conn.execute(f"SELECT {current_mag_sql('t')} FROM marshall.transient t "
+    return conn.execute("SELECT t.current_mag FROM marshall.transient t "
                         "WHERE t.transient_id = %s", (transient_id,)).fetchone()[0]
 
 

@@ -13,8 +13,6 @@ only be wrong if a removal and a late addition cancel exactly between two reques
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +28,7 @@ from erfa import ErfaWarning
 from mocpy import MOC, STMOC, TimeMOC
 
 from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
+from soxsvo.atomic import replacing
 
 Kind = Literal["space", "time", "spacetime"]
 KINDS: tuple[str, ...] = ("space", "time", "spacetime")
@@ -189,17 +188,9 @@ def _read_cache(path: Path, kind: str) -> tuple[AnyMOC, int, datetime] | None:
 
 
 def _write_cache(path: Path, moc: AnyMOC, count: int, watermark: datetime) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside and rename: concurrent web workers never see a half-written file.
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(handle)
-    try:
-        moc.save(tmp, format="fits", overwrite=True,
+    with replacing(path) as temp:   # concurrent web workers never see a half-written file
+        moc.save(str(temp), format="fits", overwrite=True,
                  fits_keywords={"SXCOUNT": count, "SXWATERM": watermark.isoformat()})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def coverage(conn: psycopg.Connection, kind: str, cache_dir: Path, orders: Orders,

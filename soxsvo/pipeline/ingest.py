@@ -1,10 +1,12 @@
 """``soxsvo ingest PATH...``: register many Phase 3 products, checking them in parallel.
 
-Checksumming, validation and header reading (:func:`~soxsvo.pipeline.register.prepare_product`,
-~10 ms for a real-size spectrum, all CPU) run in a pool of worker processes; the database
-writes (:func:`~soxsvo.pipeline.register.commit_prepared`, one transaction per file) run in
-the calling process, one after the other, as results arrive. Registration holds a
-database-wide lock for a few milliseconds anyway, so more writers would only queue.
+Checksumming, validation and header mapping (:func:`~soxsvo.pipeline.prepare.prepare_product`,
+a few ms for a real-size spectrum, all CPU) run in a pool of worker processes; the database
+writes (:func:`~soxsvo.pipeline.register.commit_batch`: one transaction per batch of the
+files prepared so far, one savepoint per file) run in the calling process, in file order.
+Registration holds a database-wide lock anyway, so more writers would only queue. Before
+the first file, store copies left by a registration killed before its commit are removed
+(:func:`~soxsvo.pipeline.store.sweep_inflight`).
 
 Examples
 --------
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,16 +33,30 @@ from soxsvo.pipeline.register import (
     PreparedProduct,
     Registration,
     RegistrationError,
-    commit_prepared,
+    commit_batch,
     prepare_product,
 )
+from soxsvo.pipeline.store import sweep_inflight
 
-__all__ = ["IngestOutcome", "IngestSummary", "find_products", "ingest_paths"]
+__all__ = ["ASSOCIATED_SUFFIXES", "IngestOutcome", "IngestSummary", "find_products",
+           "ingest_paths", "is_associated_name"]
 
 EXIT_OK, EXIT_REJECTED = 0, 2
 #: Files handed to the pool ahead of the writer: enough to keep every worker busy, few enough
 #: that a folder of 100,000 files does not sit in memory as futures.
 _AHEAD_PER_WORKER = 8
+#: Most products in one transaction: large enough that the commit's flush to disk is shared
+#: by many products, small enough that a failed commit costs little work.
+DEFAULT_BATCH = 64
+#: Names of the associated files ``soxsvo package`` writes beside a product
+#: (``<product stem><suffix>``): they enter the archive with the product naming them in
+#: ``ASSONi``, never as products of their own.
+ASSOCIATED_SUFFIXES = ("_SKYSUB.fits", "_SKYMODEL.fits", "_EXTRACTED_ORDERS.fits")
+
+
+def is_associated_name(path: Path) -> bool:
+    """True for the file names of associated files (:data:`ASSOCIATED_SUFFIXES`)."""
+    return Path(path).name.upper().endswith(tuple(s.upper() for s in ASSOCIATED_SUFFIXES))
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,7 @@ class IngestSummary:
     """Counts of an ``ingest`` run."""
 
     outcomes: list[IngestOutcome] = field(default_factory=list)
+    orphans_removed: int = 0
 
     def count(self, status: str) -> int:
         """Number of files with this status."""
@@ -96,13 +114,15 @@ def find_products(paths: Iterable[Path]) -> list[Path]:
 
     Names that do not exist are kept: they are reported as rejected, not silently skipped.
     Folders ``done/`` and ``rejected/`` of a watched directory are searched too (a user
-    naming such a folder wants it ingested).
+    naming such a folder wants it ingested). Associated files (2D spectra, sky, per-order
+    files: :func:`is_associated_name`) are skipped: they are stored with their product.
     """
     files: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.fits") if p.is_file()))
+            files.extend(sorted(p for p in path.rglob("*.fits")
+                                if p.is_file() and not is_associated_name(p)))
         else:
             files.append(path)
     return list(dict.fromkeys(files))
@@ -117,20 +137,35 @@ def _pool(workers: int) -> Executor:
                                mp_context=multiprocessing.get_context("fork"))
 
 
-def _prepared(pool: Executor, files: list[Path], workers: int,
-              validate: bool) -> Iterator[tuple[Path, Future]]:
-    """Futures of :func:`prepare_product`, in file order, a bounded number ahead."""
-    window = max(1, workers * _AHEAD_PER_WORKER)
-    pending: list[tuple[Path, Future]] = []
-    for path in files:
-        pending.append((path, pool.submit(prepare_product, path, validate=validate)))
-        if len(pending) >= window:
-            yield pending.pop(0)
-    yield from pending
+def _batches(pool: Executor, files: list[Path], workers: int, validate: bool,
+             batch_size: int) -> Iterator[list[tuple[Path, Future]]]:
+    """Prepared files in file order, grouped: the first not yet committed (waited for) and
+    those after it that are already done, up to ``batch_size``. Files are submitted a bounded
+    number ahead, so that a folder of 100,000 files does not sit in memory as futures."""
+    window = max(batch_size, workers * _AHEAD_PER_WORKER)
+    todo = iter(files)
+    pending: deque[tuple[Path, Future]] = deque()
+
+    def fill() -> None:
+        while len(pending) < window:
+            path = next(todo, None)
+            if path is None:
+                return
+            pending.append((path, pool.submit(prepare_product, path, validate=validate)))
+
+    fill()
+    while pending:
+        batch = [pending.popleft()]
+        batch[0][1].exception()  # wait for the head
+        while pending and len(batch) < batch_size and pending[0][1].done():
+            batch.append(pending.popleft())
+        fill()
+        yield batch
 
 
 def ingest_paths(connect: Callable[[], psycopg.Connection], paths: Iterable[Path],
                  config: ArchiveConfig, *, workers: int | None = None, validate: bool = True,
+                 batch_size: int = DEFAULT_BATCH,
                  report: Callable[[IngestOutcome], None] | None = None) -> IngestSummary:
     """Register every product under ``paths``.
 
@@ -140,13 +175,17 @@ def ingest_paths(connect: Callable[[], psycopg.Connection], paths: Iterable[Path
         Returns a new connection to the soxsvo database; called again after the connection
         is lost, so one database restart does not fail the rest of the run.
     paths : iterable of Path
-        Files and folders (searched recursively for ``*.fits``).
+        Files and folders (searched recursively for ``*.fits``; associated files, see
+        :func:`is_associated_name`, are registered with their product, not on their own).
     config : ArchiveConfig
         Archive store and defaults.
     workers : int, optional
         Processes that checksum and validate (default: the number of CPUs).
     validate : bool
         Apply the Phase 3 rules (default).
+    batch_size : int
+        Most products committed in one transaction (one savepoint each); 1 commits each
+        product on its own.
     report : callable, optional
         Called with each outcome as soon as it is known (the command prints it).
 
@@ -160,14 +199,16 @@ def ingest_paths(connect: Callable[[], psycopg.Connection], paths: Iterable[Path
     summary = IngestSummary()
     conn = connect()
     try:
+        swept = sweep_inflight(conn, config.store)
+        summary.orphans_removed = len(swept)
         with _pool(min(workers, max(1, len(files)))) as pool:
-            for path, future in _prepared(pool, files, workers, validate):
-                outcome = _commit(future, conn, config, path)
-                if outcome.error is not None and outcome.error.retryable and conn.closed:
+            for batch in _batches(pool, files, workers, validate, max(1, batch_size)):
+                if conn.closed:
                     conn = _reconnect(connect, conn)
-                summary.outcomes.append(outcome)
-                if report is not None:
-                    report(outcome)
+                for outcome in _commit(batch, conn, config):
+                    summary.outcomes.append(outcome)
+                    if report is not None:
+                        report(outcome)
     finally:
         conn.close()
     return summary
@@ -183,13 +224,27 @@ def _reconnect(connect: Callable[[], psycopg.Connection],
         return dead
 
 
-def _commit(future: Future, conn: psycopg.Connection, config: ArchiveConfig,
-            path: Path) -> IngestOutcome:
-    try:
-        prepared: PreparedProduct = future.result()
-        if conn.closed:
-            raise RegistrationError(f"{path.name}: no database connection, nothing registered",
-                                    retryable=True)
-        return IngestOutcome(path, registration=commit_prepared(conn, prepared, config))
-    except RegistrationError as exc:
-        return IngestOutcome(path, error=exc)
+def _commit(batch: list[tuple[Path, Future]], conn: psycopg.Connection,
+            config: ArchiveConfig) -> list[IngestOutcome]:
+    """Outcomes of a batch: files that could not be prepared, then one transaction for the
+    others."""
+    outcomes: dict[int, IngestOutcome] = {}
+    ready: list[tuple[int, PreparedProduct]] = []
+    for index, (path, future) in enumerate(batch):
+        try:
+            ready.append((index, future.result()))
+        except RegistrationError as exc:
+            outcomes[index] = IngestOutcome(path, error=exc)
+    if ready and conn.closed:
+        lost = RegistrationError("no database connection, nothing registered", retryable=True)
+        results = [lost] * len(ready)
+    elif ready:
+        results = commit_batch(conn, [p for _, p in ready], config)
+    else:
+        results = []
+    for (index, prepared), result in zip(ready, results, strict=True):
+        if isinstance(result, RegistrationError):
+            outcomes[index] = IngestOutcome(prepared.path, error=result)
+        else:
+            outcomes[index] = IngestOutcome(prepared.path, registration=result)
+    return [outcomes[i] for i in range(len(batch))]

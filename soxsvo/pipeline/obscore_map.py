@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from urllib.parse import quote
 
-from astropy.coordinates import SkyCoord
+import numpy as np
 from astropy.io import fits
-from astropy.time import Time
 
 #: Slit length of SOXS (arcsec): the spatial extent a 1D spectrum covers.
 SLIT_LENGTH_ARCSEC = 12.0
@@ -19,6 +19,36 @@ SLIT_LENGTH_ARCSEC = 12.0
 DATALINK_MIME = "application/x-votable+xml;content=datalink"
 
 _SUBTYPE_BY_ARM = {"UVVIS": "uvvis", "VIS": "uvvis", "NIR": "nir", "MERGED": "merged"}
+#: MJD 0 as a calendar date (MJD counts days of 86,400 s from it; leap seconds, at most one
+#: second off here, do not matter for nights and release dates).
+_MJD_ZERO = datetime(1858, 11, 17)
+
+
+def mjd_to_datetime(mjd: float) -> datetime:
+    """Naive UTC date and time of an MJD (plain arithmetic: astropy ``Time`` costs ~0.3 ms a
+    call, a noticeable part of registering a product)."""
+    return _MJD_ZERO + timedelta(days=float(mjd))
+
+
+@cache
+def _icrs_to_galactic() -> np.ndarray:
+    """The rotation matrix ICRS -> Galactic, taken once from astropy (its columns are the
+    images of the ICRS axes)."""
+    from astropy.coordinates import SkyCoord
+
+    axes = SkyCoord(x=[1.0, 0.0, 0.0], y=[0.0, 1.0, 0.0], z=[0.0, 0.0, 1.0],
+                    representation_type="cartesian", frame="icrs").galactic
+    return np.array(axes.cartesian.xyz.value)
+
+
+def galactic(ra: float, dec: float) -> tuple[float, float]:
+    """Galactic (l, b) in degrees of an ICRS position (a rotation; same as astropy's
+    ``SkyCoord(...).galactic`` to ~1e-12 deg, about 100 times faster)."""
+    ra_r, dec_r = math.radians(ra), math.radians(dec)
+    vector = np.array([math.cos(dec_r) * math.cos(ra_r), math.cos(dec_r) * math.sin(ra_r),
+                       math.sin(dec_r)])
+    x, y, z = _icrs_to_galactic() @ vector
+    return math.degrees(math.atan2(y, x)) % 360.0, math.degrees(math.asin(max(-1.0, min(1.0, z))))
 
 
 @dataclass(frozen=True)
@@ -68,7 +98,7 @@ def night_of(mjd: float) -> str:
     La Silla is at UTC-4/-3: shifting by half a day puts every exposure of one night, before
     and after midnight, on the date of the evening it began.
     """
-    return Time(mjd - 0.5, format="mjd").to_datetime().date().isoformat()
+    return mjd_to_datetime(mjd - 0.5).date().isoformat()
 
 
 def observation_id(headers: ProductHeaders) -> str:
@@ -95,7 +125,7 @@ def datalink_url(base_url: str, publisher_did: str) -> str:
 
 def release_date(mjd_end: float, proprietary_months: int) -> datetime:
     """End of the proprietary period: ``proprietary_months`` (of 30.44 days) after the data."""
-    taken = Time(mjd_end, format="mjd").to_datetime()
+    taken = mjd_to_datetime(mjd_end)
     return taken + timedelta(days=30.44 * proprietary_months)
 
 
@@ -103,7 +133,7 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
                 size_bytes: int, collection: str, released: datetime) -> dict:
     """The ObsCore column values of a product, keyed by column name."""
     ra, dec = float(headers.get("RA")), float(headers.get("DEC"))
-    galactic = SkyCoord(ra=ra, dec=dec, unit="deg", frame="icrs").galactic
+    gal_lon, gal_lat = galactic(ra, dec)
     image = headers.get("PRODCATG") == "SCIENCE.IMAGE"
     # An image has no wavelength keywords: its band comes from the filter (image_map).
     wmin, wmax = (0.0, 0.0) if image else (float(headers.get("WAVELMIN")),
@@ -171,8 +201,8 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
         "filter": None,
         "multi_ob": "M" if len(headers.indexed("OBID")) > 1 else "S",
         "n_obs": headers.get("NCOMBINE"),
-        "gal_lat": float(galactic.b.deg),
-        "gal_lon": float(galactic.l.deg),
+        "gal_lat": gal_lat,
+        "gal_lon": gal_lon,
         "release_description": None,
         "prodcatg": headers.get("PRODCATG"),
     }

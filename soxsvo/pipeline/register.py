@@ -1,49 +1,48 @@
 """Register a Phase 3 product: validate, store by checksum, write its rows in one transaction.
 
 This is the one path by which products enter the archive: ``soxsvo ingest``, the directory
-watcher and the demo generator all call :func:`register_product`.
+watcher and the demo generator all call :func:`prepare_product` (checksums, validation,
+header mapping: no database, may run in a worker process) and then :func:`commit_batch`
+(store copies and rows). ``register_product`` does both for one file.
+
+A batch is one database transaction with one savepoint per product: a product that fails
+rolls back to its savepoint (and its store copies are removed) while the others go on, and
+nothing is reported as registered before the commit. One commit for many products saves
+the commit's flush to disk per product, the largest fixed cost of a registration.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import math
-import os
-import shutil
-import tempfile
-import warnings
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from soxsvo.pipeline import ancillary, obscore_map
-from soxsvo.pipeline.ancillary import Associated
-from soxsvo.pipeline.obscore_map import ProductHeaders
+from soxsvo.pipeline import obscore_map
+from soxsvo.pipeline.prepare import (
+    PreparedAncillary,
+    PreparedProduct,
+    RegistrationError,
+    map_headers,
+    prepare_product,
+)
+from soxsvo.pipeline.store import (
+    REGISTRATION_LOCK,
+    Journal,
+    StoreError,
+    copy_into_store,
+    file_checksums,
+    stored_path,
+)
 
-
-class RegistrationError(Exception):
-    """The product was not registered; the message says why. Nothing was written.
-
-    Parameters
-    ----------
-    message : str
-        Why, in one or a few lines.
-    report : dict, optional
-        The validator's report (``ValidationReport.to_dict()``) when the product is invalid.
-    retryable : bool
-        True when the product itself may be fine and the failure came from its surroundings
-        (database unreachable, store full): a watcher keeps such a file for a later attempt
-        instead of rejecting it.
-    """
-
-    def __init__(self, message: str, *, report: dict | None = None,
-                 retryable: bool = False) -> None:
-        super().__init__(message)
-        self.report = report
-        self.retryable = retryable
+__all__ = ["ArchiveConfig", "PreparedProduct", "Registration", "RegistrationError",
+           "commit_batch", "commit_prepared", "file_checksums", "map_headers",
+           "prepare_product", "register_product", "stored_path"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,15 @@ class ArchiveConfig:
     collection: str = "SOXS"
     authority: str = "eso.org/soxs"
     proprietary_months: int = 12
+    #: Programme ids (or prefixes of them) that are consortium programmes, and their period.
+    consortium_programmes: tuple[str, ...] = ()
+    consortium_months: int = 12
+
+    def default_months(self, proposal_id: str) -> tuple[bool, int]:
+        """(consortium?, proprietary months) of a programme registration creates."""
+        if any(proposal_id.startswith(p) for p in self.consortium_programmes):
+            return True, self.consortium_months
+        return False, self.proprietary_months
 
     @classmethod
     def from_settings(cls, settings) -> ArchiveConfig:
@@ -66,6 +74,8 @@ class ArchiveConfig:
             collection=archive["collection"],
             authority=archive["authority"],
             proprietary_months=archive["proprietary_months"],
+            consortium_programmes=tuple(archive["consortium_programmes"]),
+            consortium_months=archive["consortium_proprietary_months"],
         )
 
 
@@ -87,307 +97,267 @@ class Registration:
         return f"registered {self.publisher_did}{extra}"
 
 
-def file_checksums(path: Path) -> tuple[str, str, int]:
-    """SHA-256 and MD5 hex digests and the size of a file, read once."""
-    sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), md5.hexdigest(), size
+_OBSERVATION_COLUMNS = ("obs_id", "ob_id", "proposal_id", "night", "target_name", "ra", "dec",
+                        "mjd_start", "mjd_end", "exptime")
+_PRODUCT_COLUMNS = ("publisher_did", "dp_id", "obs_id", "prodcatg", "arm", "file_path",
+                    "original_name", "sha256", "md5", "file_size", "procsoft", "version")
 
 
-def stored_path(store: Path, sha256: str) -> Path:
-    """Content-addressed location of a product in the archive store."""
-    return store / sha256[:2] / f"{sha256}.fits"
+@functools.lru_cache(maxsize=8)
+def _rows_statement(obscore_columns: tuple[str, ...]) -> sql.Composed:
+    """All rows of one product in one statement (one round trip): observation (if new),
+    product, ObsCore row, provenance, ancillary files, master calibrations, and the
+    superseding of the previous
+    version (matching nothing when there is none). The foreign keys between these rows are
+    checked at the end of the statement, when all of them exist."""
+    def values(n: int) -> sql.Composable:
+        return sql.SQL(", ").join(sql.Placeholder() * n)
+
+    def columns(names) -> sql.Composable:
+        return sql.SQL(", ").join(map(sql.Identifier, names))
+
+    return sql.SQL(
+        "WITH obs AS (INSERT INTO soxs.observation ({obs_cols}, arm) VALUES ({obs_vals}, 'BOTH') "
+        "ON CONFLICT (obs_id) DO NOTHING), "
+        "prod AS (INSERT INTO soxs.product ({prod_cols}) VALUES ({prod_vals})), "
+        "core AS (INSERT INTO ivoa.obscore ({core_cols}) VALUES ({core_vals})), "
+        "prov AS (INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) "
+        "SELECT %s, a, EXISTS (SELECT 1 FROM soxs.raw_frame r WHERE r.arcfile = a) "
+        "FROM unnest(%s::text[]) AS a), "
+        "anc AS (INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, "
+        "content_type, sha256, file_size) SELECT %s, * FROM unnest(%s::text[], %s::text[], "
+        "%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])), "
+        "cal AS (INSERT INTO soxs.calibration (publisher_did, name, category) "
+        "SELECT %s, * FROM unnest(%s::text[], %s::text[])), "
+        "old_product AS (UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
+        "WHERE publisher_did = %s), "
+        "old_obscore AS (UPDATE ivoa.obscore SET superseded = true, last_mod_date = now() "
+        "WHERE obs_publisher_did = %s) "
+        "SELECT 1"
+    ).format(obs_cols=columns(_OBSERVATION_COLUMNS), obs_vals=values(len(_OBSERVATION_COLUMNS)),
+             prod_cols=columns(_PRODUCT_COLUMNS), prod_vals=values(len(_PRODUCT_COLUMNS)),
+             core_cols=columns(obscore_columns), core_vals=values(len(obscore_columns)))
 
 
-def _copy_into_store(source: Path, target: Path, sha256: str) -> bool:
-    """Copy atomically (temp file + rename), checking the bytes are those validated.
-
-    Returns False if the file was already there. The source is hashed while it is copied:
-    a file rewritten since it was checksummed must not enter the store under the old
-    checksum. Every failure removes the temporary file and raises :class:`RegistrationError`.
+class _Batch:
+    """State shared by the products of one transaction, read once under the registration
+    lock: products already registered (by checksum), current versions, programmes, the last
+    ADP name; and the store files copied (removed again if the transaction does not commit).
     """
-    if target.exists():
-        return False
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        os.close(handle)
-    except OSError as exc:
-        raise RegistrationError(f"cannot write into the archive store: {exc}",
-                                retryable=True) from None
-    try:
-        shutil.copyfile(source, temp)
-        if file_checksums(Path(temp))[0] != sha256:
-            raise RegistrationError(f"{source.name} changed while it was being ingested")
-        os.replace(temp, target)
-    except FileNotFoundError:
-        Path(temp).unlink(missing_ok=True)
-        raise RegistrationError(f"{source}: disappeared while it was being ingested") from None
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        # ENOSPC, EDQUOT, EIO: the store's fault, not the product's; the file may be retried.
-        raise RegistrationError(f"cannot copy {source.name} into the archive store: "
-                                f"{exc.strerror or exc}", retryable=True) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return True
+
+    def __init__(self, conn: psycopg.Connection, config: ArchiveConfig, journal: Journal,
+                 products: Sequence[PreparedProduct]):
+        self.conn, self.config, self.journal = conn, config, journal
+        self.copied: list[Path] = []
+        self.registered = {sha: Registration(did, dp_id, created=False) for sha, did, dp_id in
+                           conn.execute("SELECT sha256, publisher_did, dp_id FROM soxs.product "
+                                        "WHERE sha256 = ANY(%s)",
+                                        ([p.sha256 for p in products],)).fetchall()}
+        keys = {_version_key(p) for p in products}
+        self.current = {(obs_id, subtype, catg): (did, version)
+                        for obs_id, subtype, catg, did, version in conn.execute(
+            "SELECT o.obs_id, o.dataproduct_subtype, o.prodcatg, p.publisher_did, p.version "
+            "FROM soxs.product p JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
+            "WHERE o.obs_id = ANY(%s) AND p.status = 'current' FOR UPDATE OF p",
+            ([k[0] for k in keys],)).fetchall() if (obs_id, subtype, catg) in keys}
+        self.months = self._programmes({p.mapped["prog_id"] for p in products})
+        self._last_stamp: datetime | None = None
+
+    def _programmes(self, proposal_ids: set) -> dict[str, int]:
+        """Proprietary months of each programme; one not known yet is created with the
+        default of its kind (consortium or not, see :class:`ArchiveConfig`)."""
+        ids = sorted(i for i in proposal_ids if i is not None)
+        kinds = [self.config.default_months(i) for i in ids]
+        self.conn.execute(
+            "INSERT INTO soxs.programme (proposal_id, consortium, proprietary_months) "
+            "SELECT * FROM unnest(%s::text[], %s::boolean[], %s::int[]) "
+            "ON CONFLICT (proposal_id) DO NOTHING",
+            (ids, [k[0] for k in kinds], [k[1] for k in kinds]))
+        return dict(self.conn.execute(
+            "SELECT proposal_id, proprietary_months FROM soxs.programme "
+            "WHERE proposal_id = ANY(%s)", (ids,)).fetchall())
+
+    def new_dp_id(self) -> str:
+        """An ESO-style archive name ``ADP.<UTC timestamp>`` not used yet (milliseconds
+        bumped when two products register in the same millisecond). Looked up once per
+        batch: the registration lock keeps other processes from taking names meanwhile."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        stamp = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        if self._last_stamp is None:
+            latest = self.conn.execute(
+                "SELECT max(dp_id) FROM soxs.product WHERE dp_id >= %s",
+                ("ADP." + stamp.isoformat(timespec="milliseconds"),)).fetchone()[0]
+            if latest:
+                stamp = max(stamp, datetime.fromisoformat(latest[4:]) + timedelta(milliseconds=1))
+        else:
+            stamp = max(stamp, self._last_stamp + timedelta(milliseconds=1))
+        self._last_stamp = stamp
+        return "ADP." + stamp.isoformat(timespec="milliseconds")
+
+    def store(self, source: Path, sha256: str, suffix: str, copied: list[Path]) -> Path:
+        """Copy ``source`` into the store (recorded in ``copied`` when this call wrote it)."""
+        target = stored_path(self.config.store, sha256, suffix)
+        if copy_into_store(source, target, sha256, self.journal):
+            copied.append(target)
+        return target
 
 
-def _new_dp_id(conn: psycopg.Connection) -> str:
-    """An ESO-style archive name ``ADP.<UTC timestamp>`` not used yet (milliseconds bumped
-    when two products register in the same millisecond)."""
-    stamp = datetime.now(UTC).replace(tzinfo=None)
-    while True:
-        dp_id = "ADP." + stamp.isoformat(timespec="milliseconds")
-        if conn.execute("SELECT 1 FROM soxs.product WHERE dp_id = %s", (dp_id,)).fetchone() is None:
-            return dp_id
-        stamp += timedelta(milliseconds=1)
+def _version_key(prepared: PreparedProduct) -> tuple:
+    """What makes two products versions of one another: observation, arm, category."""
+    row = prepared.mapped["row"]
+    return prepared.mapped["obs_id"], row["dataproduct_subtype"], row["prodcatg"]
 
 
-def _ensure_programme(conn: psycopg.Connection, proposal_id: str, months: int) -> int:
-    conn.execute(
-        "INSERT INTO soxs.programme (proposal_id, proprietary_months) VALUES (%s, %s) "
-        "ON CONFLICT (proposal_id) DO NOTHING",
-        (proposal_id, months),
-    )
-    return conn.execute(
-        "SELECT proprietary_months FROM soxs.programme WHERE proposal_id = %s", (proposal_id,)
-    ).fetchone()[0]
+def _ancillary_columns(batch: _Batch, ancillaries: Sequence[PreparedAncillary],
+                       copied: list[Path]) -> list[list]:
+    """Copy each associated file into the store; its row values, column by column."""
+    rows = []
+    for anc in ancillaries:
+        target = None
+        if anc.path is not None:
+            target = batch.store(anc.path, anc.sha256, Path(anc.name).suffix or ".bin", copied)
+        rows.append((anc.name, anc.category, anc.md5, str(target) if target else None,
+                     anc.content_type, anc.sha256, anc.size))
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 7
 
 
-def _ensure_observation(conn: psycopg.Connection, mapped: dict) -> None:
-    conn.execute(
-        "INSERT INTO soxs.observation (obs_id, ob_id, proposal_id, night, arm, target_name, ra, "
-        "dec, mjd_start, mjd_end, exptime) VALUES (%s, %s, %s, %s, 'BOTH', %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (obs_id) DO NOTHING",
-        mapped["observation"],
-    )
+def _insert_rows(conn: psycopg.Connection, prepared: PreparedProduct, statement: sql.Composed,
+                 params: list) -> None:
+    """Write the rows of one product (a function of its own: the fault tests interrupt
+    registration here, after the store copies)."""
+    conn.execute(statement, params)
 
 
-def map_headers(headers: ProductHeaders) -> dict:
-    """Everything registration derives from the headers alone (ObsCore row with placeholder
-    identifiers, observation row, arm): the astropy-heavy part, done before the transaction.
-
-    Raises
-    ------
-    RegistrationError
-        When a value the archive needs is missing or of the wrong type.
-    """
-    try:
-        obs_id = obscore_map.observation_id(headers)
-        obids = headers.indexed("OBID")
-        mjd_obs, mjd_end = float(headers.get("MJD-OBS")), float(headers.get("MJD-END"))
-        row = obscore_map.obscore_row(headers, dp_id="", publisher_did="?", size_bytes=0,
-                                      access_url="", collection="", released=datetime.now())
-        observation = (obs_id, obids[0] if obids else 0, headers.get("PROG_ID"),
-                       obscore_map.night_of(mjd_obs), headers.get("OBJECT"),
-                       float(headers.get("RA")) % 360.0, float(headers.get("DEC")),
-                       mjd_obs, mjd_end, float(headers.get("TEXPTIME")))
-    except (TypeError, ValueError, KeyError) as exc:
-        raise RegistrationError(f"headers do not map onto the archive: {exc}") from None
-    return {"obs_id": obs_id, "row": row, "observation": observation, "mjd_end": mjd_end,
-            "prog_id": headers.get("PROG_ID"), "arm": obscore_map.product_arm(headers),
-            "procsoft": headers.get("PROCSOFT", "")}
-
-
-def _current_version(conn, obs_id: str, subtype: str | None, prodcatg: str):
-    return conn.execute(
-        "SELECT p.publisher_did, p.version FROM soxs.product p "
-        "JOIN ivoa.obscore o ON o.obs_publisher_did = p.publisher_did "
-        "WHERE o.obs_id = %s AND o.dataproduct_subtype IS NOT DISTINCT FROM %s "
-        "AND o.prodcatg = %s AND p.status = 'current' FOR UPDATE OF p",
-        (obs_id, subtype, prodcatg),
-    ).fetchone()
-
-
-def _insert_row(conn: psycopg.Connection, table: str, row: dict) -> None:
-    schema, name = table.split(".")
-    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-        sql.Identifier(schema, name),
-        sql.SQL(", ").join(map(sql.Identifier, row)),
-        sql.SQL(", ").join(sql.Placeholder() * len(row)),
-    )
-    conn.execute(statement, list(row.values()))
-
-
-def _write_rows(conn, headers, config, *, sha256, md5, size, target, source,
-                mapped, associated) -> Registration:
-    obs_id = mapped["obs_id"]
-    months = _ensure_programme(conn, mapped["prog_id"], config.proprietary_months)
-    _ensure_observation(conn, mapped)
-    dp_id = _new_dp_id(conn)
+def _write_rows(batch: _Batch, prepared: PreparedProduct, copied: list[Path]) -> Registration:
+    config, mapped = batch.config, prepared.mapped
+    if prepared.sha256 in batch.registered:
+        return batch.registered[prepared.sha256]
+    target = batch.store(prepared.path, prepared.sha256, ".fits", copied)
+    ancillary = _ancillary_columns(batch, prepared.ancillaries, copied)
+    dp_id = batch.new_dp_id()
     did = f"ivo://{config.authority}/ID?{dp_id}"
-    released = obscore_map.release_date(mapped["mjd_end"], months)
+    released = obscore_map.release_date(mapped["mjd_end"], batch.months[mapped["prog_id"]])
     row = dict(mapped["row"])
     row.update({
         "obs_publisher_did": did, "publisher_id": did.split("?")[0], "dp_id": dp_id,
         "access_url": obscore_map.datalink_url(config.base_url, did),
-        "access_estsize": max(1, math.ceil(size / 1000)), "obs_collection": config.collection,
-        "obs_release_date": released,
+        "access_estsize": max(1, math.ceil(prepared.size / 1000)),
+        "obs_collection": config.collection, "obs_release_date": released,
         "data_rights": "public" if released <= datetime.now(UTC).replace(tzinfo=None)
         else "proprietary",
     })
-    previous = _current_version(conn, obs_id, row["dataproduct_subtype"], row["prodcatg"])
-    _insert_row(conn, "soxs.product", {
-        "publisher_did": did, "dp_id": dp_id, "obs_id": obs_id, "prodcatg": row["prodcatg"],
-        "arm": mapped["arm"], "file_path": str(target),
-        "original_name": source.name, "sha256": sha256, "md5": md5, "file_size": size,
-        "procsoft": mapped["procsoft"], "version": previous[1] + 1 if previous else 1,
-    })
-    _insert_row(conn, "ivoa.obscore", row)
-    _record_provenance(conn, did, headers)
-    _record_associated(conn, did, headers, associated)
-    if previous:
-        conn.execute(
-            "UPDATE soxs.product SET status = 'obsolete', superseded_by = %s "
-            "WHERE publisher_did = %s", (did, previous[0]),
-        )
-        conn.execute(
-            "UPDATE ivoa.obscore SET superseded = true, last_mod_date = now() "
-            "WHERE obs_publisher_did = %s", (previous[0],),
-        )
-    return Registration(did, dp_id, True, previous[0] if previous else None)
+    key = _version_key(prepared)
+    previous = batch.current.get(key)
+    product = (did, dp_id, mapped["obs_id"], row["prodcatg"], mapped["arm"], str(target),
+               prepared.path.name, prepared.sha256, prepared.md5, prepared.size,
+               mapped["procsoft"], previous[1] + 1 if previous else 1)
+    old = previous[0] if previous else None
+    _insert_rows(batch.conn, prepared, _rows_statement(tuple(row)), [
+        *mapped["observation"], *product, *row.values(), did, list(prepared.provenance),
+        did, *ancillary, did, [name for name, _ in prepared.calibrations],
+        [category for _, category in prepared.calibrations], did, old, old])
+    registration = Registration(did, dp_id, True, old)
+    batch.current[key] = (did, previous[1] + 1 if previous else 1)
+    batch.registered[prepared.sha256] = Registration(did, dp_id, created=False)
+    return registration
 
 
-def _record_provenance(conn: psycopg.Connection, did: str, headers: ProductHeaders) -> None:
-    for arcfile in dict.fromkeys(headers.indexed("PROV")):
-        known = conn.execute(
-            "SELECT 1 FROM soxs.raw_frame WHERE arcfile = %s", (arcfile,)
-        ).fetchone() is not None
-        conn.execute(
-            "INSERT INTO soxs.provenance (publisher_did, raw_arcfile, known) VALUES (%s, %s, %s)",
-            (did, arcfile, known),
-        )
+def _as_registration_error(exc: BaseException, path: Path) -> RegistrationError | None:
+    """The user-facing error for a failure while writing ``path`` (None: not ours)."""
+    if isinstance(exc, RegistrationError):
+        return exc
+    if isinstance(exc, StoreError):
+        return RegistrationError(str(exc), retryable=exc.retryable)
+    if isinstance(exc, psycopg.OperationalError):
+        return RegistrationError(f"{path.name}: database connection lost, nothing registered: "
+                                 f"{str(exc).strip()}", retryable=True)
+    if isinstance(exc, psycopg.errors.DataError | psycopg.errors.IntegrityError
+                  | ValueError | TypeError | KeyError):
+        return RegistrationError(f"{path.name}: headers do not map onto the archive: "
+                                 f"{str(exc).strip()}")
+    return None
 
 
-def _record_associated(conn: psycopg.Connection, did: str, headers: ProductHeaders,
-                       associated: list[Associated]) -> None:
-    for entry in {entry.name: entry for entry in associated}.values():
-        conn.execute(
-            "INSERT INTO soxs.ancillary (publisher_did, name, category, md5, file_path, sha256, "
-            "file_size) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (did, entry.name, entry.category, entry.md5, entry.file_path, entry.sha256,
-             entry.file_size),
-        )
-    for name, category in ancillary.calibrations(headers):
-        conn.execute(
-            "INSERT INTO soxs.calibration (publisher_did, name, category) VALUES (%s, %s, %s) "
-            "ON CONFLICT DO NOTHING", (did, name, category))
+def _unlink_all(paths: Sequence[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
-def _store_associated(product: Path, headers: ProductHeaders, store: Path,
-                      created: list[Path]) -> list[Associated]:
-    """Copy the associated files delivered beside ``product`` into the store.
+class _AbortBatchError(Exception):
+    """A statement of one product failed: the transaction is lost, the batch is redone."""
 
-    Paths this call newly created are appended to ``created`` (removed again if the
-    registration fails). A delivered file whose MD5 differs from its ``ASSOMi`` is refused: it
-    is not the file the product names.
-    """
-    stored = []
-    for entry in ancillary.associated_entries(headers):
-        source = ancillary.source_of(entry, product)
-        if source is None:
-            stored.append(entry)
-            continue
-        sha256, md5, size = file_checksums(source)
-        if entry.md5 and entry.md5 != md5:
-            raise RegistrationError(f"{product.name}: associated file {entry.name} has MD5 "
-                                    f"{md5}, not the {entry.md5} the product names")
-        target = ancillary.ancillary_store_path(store, sha256, entry.name)
-        if _copy_into_store(source, target, sha256):
-            created.append(target)
-        stored.append(replace(entry, file_path=str(target), sha256=sha256, file_size=size))
-    return stored
+    def __init__(self, error: RegistrationError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
-#: Key of the transaction-level advisory lock every registration holds: it serialises the
-#: choice of ADP names, the duplicate check and version superseding between processes
-#: (``soxsvo ingest`` and ``soxsvo watch`` may run at once); each holds it for milliseconds.
-_REGISTRATION_LOCK = 0x50C5_0003
+def commit_batch(conn: psycopg.Connection, products: Sequence[PreparedProduct],
+                 config: ArchiveConfig) -> list[Registration | RegistrationError]:
+    """Copy prepared products into the store and write their rows, in one transaction.
 
-
-@dataclass(frozen=True)
-class PreparedProduct:
-    """A product checked and read, ready for :func:`commit_prepared` (picklable, so that the
-    expensive part can run in a worker process)."""
-
-    path: Path
-    sha256: str
-    md5: str
-    size: int
-    headers: ProductHeaders
-    mapped: dict
-
-
-def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
-    """Checksum, validate and read a product without touching the database or the store.
-
-    Parameters
-    ----------
-    path : Path
-        A Phase 3 product (FITS).
-    validate : bool
-        Check the Phase 3 rules (default).
+    The transaction holds the registration lock, so that two registrations of the same file
+    (or of two versions of one product) cannot interleave; each product's rows are one
+    statement. A product whose copy into the store fails is left out (nothing of it was
+    written). If a product's statement fails, the transaction is rolled back, its copies are
+    removed, and the products are registered again one transaction each, so that only the
+    faulty one is refused. If the transaction itself fails (database lost, commit refused)
+    every file it copied is removed and every product is reported as not registered. A
+    process killed before the commit leaves its journal, which
+    :func:`soxsvo.pipeline.store.sweep_inflight` uses to remove the copies.
 
     Returns
     -------
-    PreparedProduct
-        Checksums, size and the headers registration needs.
-
-    Raises
-    ------
-    RegistrationError
-        When the file is missing, unreadable or invalid (``report`` holds the validator's
-        report then).
+    list
+        Per product, in order: its :class:`Registration` (``created`` False when the same
+        bytes were registered before) or the :class:`RegistrationError` saying why not.
     """
-    path = Path(path)
+    if not products:
+        return []
+    copied: list[Path] = []
+    with Journal(config.store) as journal:  # outlives the removal of the copies below
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (REGISTRATION_LOCK,))
+                batch = _Batch(conn, config, journal, products)
+                return [_register_one(batch, prepared, copied) for prepared in products]
+        except _AbortBatchError as abort:
+            _unlink_all(copied)
+            if len(products) == 1:
+                return [abort.error]
+        except psycopg.OperationalError as exc:
+            _unlink_all(copied)
+            return [_as_registration_error(exc, p.path) for p in products]
+        except BaseException:
+            _unlink_all(copied)
+            raise
+    return [commit_batch(conn, [prepared], config)[0] for prepared in products]
+
+
+def _register_one(batch: _Batch, prepared: PreparedProduct,
+                  copied: list[Path]) -> Registration | RegistrationError:
+    mine: list[Path] = []
     try:
-        sha256, md5, size = file_checksums(path)
-    except FileNotFoundError:
-        raise RegistrationError(f"{path}: no such file (removed before it was ingested?)") \
-            from None
-    except OSError as exc:
-        raise RegistrationError(f"{path}: cannot read: {exc}") from None
-    if validate:
-        from soxsvo.pipeline.validate import validate_product
-
-        report = validate_product(path)
-        if not report.ok:
-            raise RegistrationError(
-                f"{path.name} is not a valid Phase 3 product:\n{report.to_text()}",
-                report=report.to_dict())
-    try:
-        with warnings.catch_warnings():
-            # Truncation and non-standard cards are the validator's business; here a file
-            # that cannot be read at all is simply refused.
-            warnings.simplefilter("ignore")
-            headers = obscore_map.read_headers(path)
-    except Exception as exc:  # astropy raises many types for damaged files
-        raise RegistrationError(f"{path}: cannot read its headers: {exc}") from None
-    return PreparedProduct(path, sha256, md5, size, headers, map_headers(headers))
-
-
-def _existing(conn: psycopg.Connection, sha256: str) -> Registration | None:
-    row = conn.execute(
-        "SELECT publisher_did, dp_id FROM soxs.product WHERE sha256 = %s", (sha256,)
-    ).fetchone()
-    return Registration(row[0], row[1], created=False) if row else None
+        registration = _write_rows(batch, prepared, mine)
+    except (StoreError, RegistrationError) as exc:
+        # Raised by a copy, before this product's statement: the database has nothing of it.
+        _unlink_all(mine)
+        return _as_registration_error(exc, prepared.path)
+    except psycopg.OperationalError:
+        copied.extend(mine)
+        raise
+    except BaseException as exc:
+        copied.extend(mine)
+        error = _as_registration_error(exc, prepared.path)
+        if error is None:
+            raise
+        raise _AbortBatchError(error) from None
+    copied.extend(mine)
+    return registration
 
 
 def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
                     config: ArchiveConfig) -> Registration:
-    """Copy a prepared product into the store and write its rows in one transaction.
-
-    The whole step holds :data:`_REGISTRATION_LOCK`, so that two registrations of the same
-    file (or of two versions of one product) cannot interleave. If the transaction fails, the
-    file this call copied into the store is removed again: there is never a row without its
-    file nor a stored file without its row (a process killed between copy and commit can leave
-    an unreferenced stored file; registering the product again reuses it).
+    """Register one prepared product in its own transaction (see :func:`commit_batch`).
 
     Raises
     ------
@@ -395,46 +365,20 @@ def commit_prepared(conn: psycopg.Connection, prepared: PreparedProduct,
         File gone or changed, store full, database lost (``retryable`` for the latter two),
         or headers that cannot be mapped onto ObsCore.
     """
-    target = stored_path(config.store, prepared.sha256)
-    copied = False
-    created: list[Path] = []
-    try:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_REGISTRATION_LOCK,))
-            existing = _existing(conn, prepared.sha256)
-            if existing:
-                return existing
-            copied = _copy_into_store(prepared.path, target, prepared.sha256)
-            associated = _store_associated(prepared.path, prepared.headers, config.store,
-                                           created)
-            return _write_rows(conn, prepared.headers, config, sha256=prepared.sha256,
-                               md5=prepared.md5, size=prepared.size, target=target,
-                               source=prepared.path, mapped=prepared.mapped,
-                               associated=associated)
-    except BaseException as exc:
-        if copied:
-            target.unlink(missing_ok=True)
-        for path in created:
-            path.unlink(missing_ok=True)
-        if isinstance(exc, RegistrationError):
-            raise
-        if isinstance(exc, psycopg.OperationalError):
-            raise RegistrationError(f"{prepared.path.name}: database connection lost, nothing "
-                                    f"registered: {str(exc).strip()}", retryable=True) from None
-        if isinstance(exc, psycopg.errors.DataError | psycopg.errors.IntegrityError
-                      | ValueError | TypeError | KeyError):
-            raise RegistrationError(f"{prepared.path.name}: headers do not map onto the "
-                                    f"archive: {str(exc).strip()}") from None
-        raise
+    result = commit_batch(conn, [prepared], config)[0]
+    if isinstance(result, RegistrationError):
+        raise result
+    return result
 
 
 def register_product(conn: psycopg.Connection, path: Path, config: ArchiveConfig, *,
                      validate: bool = True) -> Registration:
-    """Validate ``path``, copy it into the archive store and register it.
+    """Validate ``path``, copy it (and its associated files) into the archive store and
+    register it.
 
     The file is never modified or removed. The database rows are written in one transaction;
-    if it fails, a file this call copied into the store is removed again, so that there is
-    never a row without its file nor a stored file without its row.
+    if it fails, the files this call copied into the store are removed again, so that there
+    is never a row without its file nor a stored file without its row.
 
     Parameters
     ----------

@@ -19,13 +19,15 @@ from astropy.io import fits
 
 from soxsvo.pipeline.phase3 import (
     CATEGORIES,
+    ProductContext,
     ValidationReport,
     open_product,
     rules_for,
 )
 from soxsvo.pipeline.phase3.spectrum_rules import is_spectrum_like
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main", "validate_product"]
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main", "validate_context",
+           "validate_product"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -70,18 +72,24 @@ def validate_product(source: str | os.PathLike | fits.HDUList, *,
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; expected one of {CATEGORIES}")
     ctx = open_product(source)
+    try:
+        return validate_context(ctx, category=category)
+    finally:
+        if ctx.hdul is not None and not isinstance(source, fits.HDUList):
+            ctx.hdul.close()
+
+
+def validate_context(ctx: ProductContext, *, category: str | None = None) -> ValidationReport:
+    """Run every applicable rule on an already opened product (registration opens the file
+    once and reads its headers from the same context afterwards)."""
     ctx.category = category
     applied = _infer_category(ctx.hdul, category)
     # Without an HDU only the file-level rules can say anything.
     rules = rules_for(applied if ctx.hdul is not None else None)
     report = ValidationReport(path=ctx.path or "<HDUList>", category=applied)
-    try:
-        for rule in rules:
-            report.rules_checked.append(rule.id)
-            report.violations.extend(rule.run(ctx))
-    finally:
-        if ctx.hdul is not None and not isinstance(source, fits.HDUList):
-            ctx.hdul.close()
+    for rule in rules:
+        report.rules_checked.append(rule.id)
+        report.violations.extend(rule.run(ctx))
     return report
 
 

@@ -13,7 +13,9 @@ file (database unreachable, store full) stay where they are and are retried. At 
 folder is scanned, so what arrived while the watcher was down is picked up.
 
 Validation runs in worker processes (a burst is checked concurrently); database writes run in
-the watcher's thread, one transaction per file.
+the watcher's thread: the files whose checks are done are registered in one transaction, one
+savepoint each. Associated files (``ASSONi``) are stored with their product and move to
+``done/`` with it.
 
 Examples
 --------
@@ -39,12 +41,16 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from soxsvo.db import DatabaseError
+from soxsvo.pipeline.ingest import is_associated_name
 from soxsvo.pipeline.register import (
     ArchiveConfig,
+    PreparedProduct,
+    Registration,
     RegistrationError,
-    commit_prepared,
+    commit_batch,
     prepare_product,
 )
+from soxsvo.pipeline.store import sweep_inflight
 
 __all__ = ["Watcher", "is_candidate"]
 
@@ -57,8 +63,10 @@ _RETRY_AFTER = 5.0
 
 def is_candidate(path: Path) -> bool:
     """A FITS file a watcher should consider (hidden and partial files are skipped, so that
-    writers may write ``.name.fits`` or ``name.fits.part`` and rename when done)."""
-    return path.suffix.lower() == ".fits" and not path.name.startswith(".")
+    writers may write ``.name.fits`` or ``name.fits.part`` and rename when done). Associated
+    files (2D spectrum, sky...) are not candidates: they move with the product naming them."""
+    return (path.suffix.lower() == ".fits" and not path.name.startswith(".")
+            and not is_associated_name(path))
 
 
 @dataclass
@@ -153,6 +161,7 @@ class Watcher:
         """Create the folders, scan what is already there and start watching."""
         for folder in (self.directory, self.done_dir, self.rejected_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        self._sweep()
         if self.workers > 0:
             # forkserver, not fork: watchdog's thread is running, and forking a threaded
             # process can copy a held lock. Preloading keeps worker start-up cheap.
@@ -173,6 +182,19 @@ class Watcher:
         self._thread = threading.Thread(target=self._loop, name="soxsvo-watch", daemon=True)
         self._thread.start()
         return self
+
+    def _sweep(self) -> None:
+        """Remove store copies of registrations killed before their commit (a database that
+        is away now only postpones this to the next start)."""
+        try:
+            orphans = sweep_inflight(self._connection(), self.config.store)
+        except (psycopg.OperationalError, DatabaseError) as exc:
+            self._conn = None
+            self.report(f"watch: store not swept, database unreachable: {str(exc).strip()}")
+            return
+        for orphan in orphans:
+            self.report(f"watch: removed {orphan.name}, copied into the store by a "
+                        "registration that never committed")
 
     def stop(self) -> None:
         """Stop watching; files not yet registered stay in the folder for the next start."""
@@ -260,10 +282,14 @@ class Watcher:
     def _collect_done(self) -> None:
         with self._lock:
             done = [(p, f) for p, f in self._in_flight.items() if f.future.done()]
-        for path, flight in done:
-            self._finish(path, flight)
+        if not done:
+            return
+        try:
+            self._finish(done)
+        finally:
             with self._lock:
-                del self._in_flight[path]
+                for path, _ in done:
+                    self._in_flight.pop(path, None)
 
     def _changed(self, path: Path, flight: _InFlight) -> bool:
         try:
@@ -280,25 +306,41 @@ class Watcher:
             c.full_settle_only = c.full_settle_only or full_settle
             c.not_before = time.monotonic() + delay
 
-    def _finish(self, path: Path, flight: _InFlight) -> None:
-        if self._changed(path, flight):
-            self._requeue(path)  # written to again while being checked: start over
+    def _finish(self, done: list[tuple[Path, _InFlight]]) -> None:
+        """Register every product whose check is done: one transaction for all of them."""
+        ready = []
+        for path, flight in done:
+            if self._changed(path, flight):
+                self._requeue(path)  # written to again while being checked: start over
+                continue
+            try:
+                ready.append((path, flight, flight.future.result()))
+            except RegistrationError as exc:
+                self._failed(path, flight, exc)
+        if not ready:
             return
         try:
-            prepared = flight.future.result()
-            registration = commit_prepared(self._connection(), prepared, self.config)
-        except RegistrationError as exc:
-            self._failed(path, flight, exc)
-            return
+            results = commit_batch(self._connection(), [r[2] for r in ready], self.config)
         except (psycopg.OperationalError, DatabaseError) as exc:
-            self._failed(path, flight, RegistrationError(
-                f"{path.name}: database unreachable: {str(exc).strip()}", retryable=True))
-            return
+            lost = RegistrationError(f"database unreachable: {str(exc).strip()}",
+                                     retryable=True)
+            results = [lost] * len(ready)
+        for (path, flight, prepared), result in zip(ready, results, strict=True):
+            if isinstance(result, RegistrationError):
+                self._failed(path, flight, result)
+            else:
+                self._registered(path, flight, prepared, result)
+
+    def _registered(self, path: Path, flight: _InFlight, prepared: PreparedProduct,
+                    registration: Registration) -> None:
         if registration.created:
             self.counts.registered += 1
         else:
             self.counts.already += 1
         moved = self._move(path, self.done_dir)
+        for anc in prepared.ancillaries:  # they travel with the product that names them
+            if anc.path is not None and anc.path.exists():
+                self._move(anc.path, self.done_dir)
         self.counts.latencies.append(time.time() - flight.mtime_ns / 1e9)
         self.report(f"{path.name}: {registration.message} -> {moved.relative_to(self.directory)}")
 

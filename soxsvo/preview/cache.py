@@ -8,10 +8,9 @@ the same preview at once never serve a half-written PNG.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from soxsvo.atomic import write_atomically
 from soxsvo.preview.plot import PREVIEW_VERSION, render_preview
 
 
@@ -28,13 +27,5 @@ def cached_preview(cache_dir: Path, product_path: str, sha256: str, width: int,
     if target.is_file():
         return target
     png = render_preview(product_path, width, height)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(png)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, png)
     return target

@@ -12,6 +12,8 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from soxsvo.sky import icrs_degrees
+
 try:  # astropy.samp moved to pyvo.samp (astropy 8 deprecates its copy); same API
     from pyvo.samp import SAMPHubError, SAMPIntegratedClient, SAMPProxyError
 except ImportError:  # pragma: no cover - older pyvo
@@ -71,8 +73,7 @@ def messages(kind: str, *, url: str | None = None, name: str | None = None,
     if kind == "point":
         if ra is None or dec is None:
             raise ValueError("a point needs RA and Dec")
-        if not (0 <= ra < 360 or ra == 360) or not -90 <= dec <= 90:
-            raise ValueError(f"RA must be in [0, 360] and Dec in [-90, 90], got {ra}, {dec}")
+        ra, dec = icrs_degrees(float(ra), float(dec))   # PositionError is a ValueError
         return {"coord.pointAt.sky": _strings({"ra": repr(float(ra)), "dec": repr(float(dec))})}
     if not url:
         raise ValueError(f"a {kind} needs a URL")

@@ -6,12 +6,12 @@ parameter, what was sent and what is expected, so the SSA error document says ho
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from astropy.time import Time
 
 from soxsvo.dali import DALIError, DALIParams
+from soxsvo.sky import PositionError, decimal_position, finite_number
 
 #: FORMAT values of queryData and the spectrum formats each one lists (SSA 1.1 section 8.1.2).
 #: ``native`` is the archived Phase 3 FITS; ``compliant`` the Spectrum Data Model VOTable.
@@ -62,12 +62,9 @@ class SpectrumQuery:
 
 def _number(name: str, text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise DALIError(f"{name}={text!r}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise DALIError(f"{name}={text!r}: the value must be finite")
-    return value
+        return finite_number(text)
+    except PositionError as error:
+        raise DALIError(f"{name}={text!r}: {error}") from None
 
 
 def parse_pos(text: str) -> tuple[float, float]:
@@ -79,12 +76,10 @@ def parse_pos(text: str) -> tuple[float, float]:
     parts = value.split(",")
     if len(parts) != 2:
         raise DALIError(f"POS={text!r}: expected two numbers 'ra,dec' in degrees")
-    ra, dec = (_number("POS", p.strip()) for p in parts)
-    if not 0.0 <= ra < 360.0 and ra != 360.0:
-        raise DALIError(f"POS={text!r}: right ascension {ra} is outside [0, 360) degrees")
-    if not -90.0 <= dec <= 90.0:
-        raise DALIError(f"POS={text!r}: declination {dec} is outside [-90, 90] degrees")
-    return ra % 360.0, dec
+    try:
+        return decimal_position(*parts)
+    except PositionError as error:
+        raise DALIError(f"POS={text!r}: {error}") from None
 
 
 def parse_size(text: str) -> float:

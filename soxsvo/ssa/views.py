@@ -132,10 +132,4 @@ def availability() -> Response:
     """VOSI availability of ``/ssa``: true when the database answers."""
     from soxsvo.tap import vosi
 
-    try:
-        with connection() as conn:
-            conn.execute("SELECT 1")
-        document = vosi.availability_document(True, "the service and its database are up")
-    except (psycopg.Error, OSError) as exc:
-        document = vosi.availability_document(False, f"database unavailable: {exc}")
-    return Response(document, mimetype=XML)
+    return Response(vosi.database_availability(connection), mimetype=XML)

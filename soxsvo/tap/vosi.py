@@ -7,8 +7,12 @@ writer registry (``soxsvo.votable``), the limits from the settings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
+
+import psycopg
 
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_name, published_tables
 from soxsvo.ssa.capability import ssa_capability
@@ -136,6 +140,24 @@ def availability_document(available: bool, note: str) -> str:
             f"<vosi:available>{'true' if available else 'false'}</vosi:available>"
             f"<vosi:upSince>{started}</vosi:upSince>"
             f"<vosi:note>{escape(note)}</vosi:note></vosi:availability>")
+
+
+def database_availability(
+        connect: Callable[[], AbstractContextManager[psycopg.Connection]]) -> str:
+    """VOSI availability of a service that needs its database: true when the database answers.
+
+    Parameters
+    ----------
+    connect : callable
+        Gives a connection as a context manager (the web pool's ``connection``).
+    """
+    try:
+        with connect() as conn:
+            conn.execute("SELECT 1")
+            conn.rollback()
+    except (psycopg.Error, OSError) as exc:
+        return availability_document(False, f"database unavailable: {exc}")
+    return availability_document(True, "the service and its database are up")
 
 
 def _column_xml(col: ColumnMeta) -> str:

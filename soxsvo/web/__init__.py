@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from soxsvo.config import Settings, load_settings
+from soxsvo.pipeline.obscore_map import datalink_url
 from soxsvo.web.database import init_pool
 from soxsvo.web.security import init_security
 
@@ -53,4 +54,11 @@ def create_app(settings: Settings | None = None) -> Flask:
                       preview_blueprint, ancillary.blueprint, alerts_blueprint,
                       marshall_blueprint, marshall_api_blueprint):
         app.register_blueprint(blueprint)
+    app.add_template_global(_page_datalink_url, "datalink_url")
     return app
+
+
+def _page_datalink_url(publisher_did: str) -> str:
+    # Pages link a product's DataLink document with the one builder ObsCore access_url uses,
+    # relative to the page's own host.
+    return datalink_url("", publisher_did)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_file
 
-from soxsvo.datalink.links import content_type_of
 from soxsvo.datalink.products import reading
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
@@ -20,13 +19,14 @@ def download(dp_id: str, name: str):
     with connection() as conn, reading(conn, settings.query["sync_timeout"],
                                        current_identity()):
         row = conn.execute(
-            "SELECT a.file_path, a.sha256, soxs.is_released(o.obs_release_date) "
-            "FROM soxs.ancillary a JOIN ivoa.obscore o ON o.obs_publisher_did = a.publisher_did "
+            "SELECT a.file_path, a.sha256, a.content_type, "
+            "soxs.is_public(o.obs_release_date, o.data_rights) FROM soxs.ancillary a "
+            "JOIN ivoa.obscore o ON o.obs_publisher_did = a.publisher_did "
             "WHERE o.dp_id = %s AND a.name = %s", (dp_id, name)).fetchone()
     if row is None or row[0] is None:
         abort(404, description=f"no associated file {name} of {dp_id} is held here")
-    path, sha256, released = row
-    response = send_file(path, mimetype=content_type_of(name), as_attachment=True,
+    path, sha256, mime, released = row
+    response = send_file(path, mimetype=mime, as_attachment=True,
                          download_name=name, etag=sha256, conditional=True, max_age=86400)
     if not released:
         response.headers["Cache-Control"] = "private, max-age=3600"

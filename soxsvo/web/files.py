@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_file
 
-from soxsvo.access import begin_as_reader
-from soxsvo.archive_summary import product_file
+from soxsvo.datalink.products import find_product, reading
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -16,23 +15,20 @@ blueprint = Blueprint("files", __name__)
 def download(dp_id: str):
     """The product file, byte for byte as archived, with its checksum as ETag.
 
-    The database, as the reader for the caller, says whether the caller may have it.
+    Found by the same lookup as DataLink, SODA and previews, so the caller gets exactly the
+    products row-level security lets them see.
     """
-    with connection() as conn:
-        begin_as_reader(conn, current_app.config["SOXSVO"].query["sync_timeout"],
-                        current_identity())
-        found = product_file(conn, dp_id)
-        conn.rollback()
-    if found is None:
+    settings = current_app.config["SOXSVO"]
+    with connection() as conn, reading(conn, settings.query["sync_timeout"],
+                                       current_identity()):
+        product = find_product(conn, dp_id)
+    if product is None or product.dp_id != dp_id:
         abort(404, description=f"no product {dp_id}")
-    path, sha256, name, public = found
-    response = send_file(path, mimetype="application/fits", as_attachment=True,
-                         download_name=f"{dp_id}.fits", etag=sha256, conditional=True,
+    response = send_file(product.file_path, mimetype="application/fits", as_attachment=True,
+                         download_name=f"{dp_id}.fits", etag=product.sha256, conditional=True,
                          max_age=86400)
-    if not public:
-        # A proprietary file must never be kept by a shared cache for the next visitor.
-        response.cache_control.public = False
-        response.cache_control.private = True
-    response.headers["X-Original-Name"] = name
-    response.vary.update(("Authorization", "Cookie"))
+    response.headers["X-Original-Name"] = product.original_name
+    if not product.released:    # seen by an authorised caller: not for shared caches
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        response.headers["Vary"] = "Cookie, Authorization"
     return response

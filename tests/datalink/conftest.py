@@ -9,29 +9,17 @@ plus one product delivered with associated files and named master calibrations),
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import psycopg
 import pytest
-import requests
 from astropy.io import fits
 from astropy.time import Time
 
-from soxsvo.config import Settings, load_settings
-
-#: The migrated template database of the session cluster (tests/conftest.py) and the demo
-#: archive's size and seed (the same as the shared demo archive's).
-TEMPLATE_DB = "soxsvo_template"
-DEMO_TRANSIENTS = 12
-DEMO_SEED = 7
+from soxsvo.config import Settings
+from tests.support import build_demo_database, free_port, soxsvo_serve
 
 #: Master calibrations written into the extra product's header: one ESO archive name, one not.
 CALIBRATIONS = (("M.SOXS.2025-01-10T10:00:00.000.fits", "MASTER_FLAT_UVVIS"),
@@ -48,12 +36,6 @@ class ServedArchive:
     extra_did: str
     delivered: dict[str, bytes]
     missing: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _write_extra_product(folder: Path) -> tuple[Path, dict[str, bytes], str]:
@@ -92,20 +74,12 @@ def _write_extra_product(folder: Path) -> tuple[Path, dict[str, bytes], str]:
 
 def _build(pg_cluster, data_dir: Path, base_url: str) -> tuple[Settings, str, str,
                                                                dict[str, bytes], str]:
-    from soxsvo.demo.archive import build_demo_archive
     from soxsvo.pipeline.register import ArchiveConfig, register_product
 
-    name = "datalink_archive"
-    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
-    settings = load_settings({"SOXSVO_DATA_DIR": str(data_dir),
-                              "SOXSVO_DATABASE_URL": pg_cluster.conninfo(name),
-                              "SOXSVO_BASE_URL": base_url})
+    settings = build_demo_database(pg_cluster, "datalink_archive", data_dir, base_url=base_url,
+                                   images=2)
     config = ArchiveConfig.from_settings(settings)
     with psycopg.connect(settings.database_url) as conn:
-        build_demo_archive(conn, config, n_transients=DEMO_TRANSIENTS, seed=DEMO_SEED,
-                           workdir=data_dir / "work", images=2)
         path, delivered, missing = _write_extra_product(data_dir / "incoming")
         registration = register_product(conn, path, config)
     return settings, registration.dp_id, registration.publisher_did, delivered, missing
@@ -114,26 +88,12 @@ def _build(pg_cluster, data_dir: Path, base_url: str) -> tuple[Settings, str, st
 @pytest.fixture(scope="session")
 def datalink_server(pg_cluster, tmp_path_factory) -> ServedArchive:
     """``soxsvo serve`` over an archive registered with its own public URL."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     data_dir = tmp_path_factory.mktemp("datalink-data")
     settings, dp_id, did, delivered, missing = _build(pg_cluster, data_dir, url)
-    env = dict(os.environ, SOXSVO_DATA_DIR=str(data_dir), SOXSVO_BASE_URL=url,
-               SOXSVO_DATABASE_URL=settings.database_url, SOXSVO_PORT=str(port))
-    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while True:
-        assert server.poll() is None, "soxsvo serve exited"
-        try:
-            if requests.get(f"{url}/health", timeout=10).ok:
-                break
-        except requests.RequestException:
-            assert time.monotonic() < deadline, "soxsvo serve did not answer in 90 s"
-            time.sleep(0.2)
-    yield ServedArchive(url, settings, dp_id, did, delivered, missing)
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=60)
+    with soxsvo_serve(settings, port, base_url=url):
+        yield ServedArchive(url, settings, dp_id, did, delivered, missing)
 
 
 def one_row(settings: Settings, query: str, params=()) -> tuple:

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
-import pytest
 from astropy.io import votable
 
+from tests.support import votlint
 
-def votlint(document: bytes) -> str:
-    """STILTS votlint's messages about ``document`` (empty when it finds nothing wrong)."""
-    if shutil.which("stilts") is None:
-        pytest.skip("stilts (Debian package stilts) is not installed")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "doc.vot"
-        path.write_bytes(document)
-        done = subprocess.run(["stilts", "votlint", f"votable={path}"], capture_output=True,
-                              text=True, timeout=180, check=False)
-    return (done.stdout + done.stderr).strip()
+__all__ = ["by_semantics", "dali_error", "votlint"]
 
 
 def dali_error(document: bytes) -> str:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from soxsvo.demo.transients import UJY_ZERO_POINT, current_magnitude, generate_transients
+from soxsvo.demo.transients import UJY_ZERO_POINT, generate_transients
 
 
 def test_same_seed_same_transients() -> None:
@@ -46,9 +46,3 @@ def test_flux_density_matches_ab_magnitude() -> None:
                  for p in t.photometry if p.upper_limit)
     assert limit.flux_ujy()[1] is None
 
-
-def test_current_magnitude_is_latest_detection() -> None:
-    transient = generate_transients(5, np.random.default_rng(9))[1]
-    mag, mjd = current_magnitude(transient.photometry)
-    latest = max((p for p in transient.photometry if not p.upper_limit), key=lambda p: p.mjd)
-    assert (mag, mjd) == (latest.mag, latest.mjd)

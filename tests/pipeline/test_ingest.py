@@ -73,6 +73,24 @@ def test_release_date_per_programme(tmp_path, db_conninfo, config):
     assert abs(got["116.2UNK.001"] - timedelta(days=30.44 * 12)) < timedelta(seconds=1)
 
 
+def test_consortium_programmes_configurable(tmp_path, db_conninfo, settings):
+    from dataclasses import replace
+
+    config = replace(ArchiveConfig.from_settings(settings), consortium_programmes=("116.2AZ7.",),
+                     consortium_months=6)
+    a = write_tiny(tmp_path, 1, prog_id="116.2AZ7.003")
+    b = write_tiny(tmp_path, 2, prog_id="116.2XYZ.001")
+    run(db_conninfo, [a, b], config, workers=1)
+    with psycopg.connect(db_conninfo) as conn:
+        programmes = dict((r[0], r[1:]) for r in conn.execute(
+            "SELECT proposal_id, consortium, proprietary_months FROM soxs.programme"))
+        got = dict(conn.execute("SELECT proposal_id, obs_release_date - "
+                                "to_timestamp(t_max * 86400 - 3506716800) AT TIME ZONE 'UTC' "
+                                "FROM ivoa.obscore").fetchall())
+    assert programmes == {"116.2AZ7.003": (True, 6), "116.2XYZ.001": (False, 12)}
+    assert abs(got["116.2AZ7.003"] - timedelta(days=30.44 * 6)) < timedelta(seconds=1)
+
+
 def test_invalid_products_rejected_with_validator_message(tmp_path, db_conninfo, config):
     bad = bad_products(tmp_path / "bad")
     before = sums(bad.values())
@@ -97,14 +115,14 @@ def test_unknown_provenance_accepted_and_flagged(tmp_path, db_conninfo, config):
 def test_missing_and_disappearing_files(tmp_path, db_conninfo, config, monkeypatch):
     keep = write_tiny(tmp_path, 1)
     gone = write_tiny(tmp_path, 2)
-    real = register._copy_into_store
+    real = register.copy_into_store
 
-    def vanish(source, target, sha256):
+    def vanish(source, target, sha256, journal):
         if source == gone:
             gone.unlink()  # after validation, before the copy: the file disappears mid-ingest
-        return real(source, target, sha256)
+        return real(source, target, sha256, journal)
 
-    monkeypatch.setattr(register, "_copy_into_store", vanish)
+    monkeypatch.setattr(register, "copy_into_store", vanish)
     summary = run(db_conninfo, [tmp_path / "never.fits", gone, keep], config, workers=1)
     lines = [o.line for o in summary.outcomes]
     assert "no such file" in lines[0] and "disappeared" in lines[1]
@@ -131,18 +149,18 @@ def test_full_disk_when_copying(tmp_path, db_conninfo, config, monkeypatch):
 
 def test_database_lost_mid_transaction(tmp_path, db_conninfo, config, monkeypatch):
     first, second = write_tiny(tmp_path, 1), write_tiny(tmp_path, 2)
-    real = register._record_provenance
+    real = register._insert_rows
     calls = []
 
-    def kill_backend(conn, did, headers):
+    def kill_backend(conn, prepared, statement, params):
         if not calls:
-            calls.append(did)
+            calls.append(prepared)
             with psycopg.connect(db_conninfo, autocommit=True) as killer:
                 killer.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
-        return real(conn, did, headers)
+        return real(conn, prepared, statement, params)
 
-    monkeypatch.setattr(register, "_record_provenance", kill_backend)
-    summary = run(db_conninfo, [first, second], config, workers=1)
+    monkeypatch.setattr(register, "_insert_rows", kill_backend)
+    summary = run(db_conninfo, [first, second], config, workers=1, batch_size=1)
     lost, after = summary.outcomes
     assert lost.status == "rejected" and "database connection lost" in lost.line
     assert after.status == "registered"  # reconnected for the next file

@@ -105,3 +105,22 @@ def test_report_json_and_text(tmp_path, spectrum):
                  "expected": "'ESO'"}
     assert '"P3-KEY-001"' in report.to_json()
     assert "P3-KEY-001 ERROR [primary] ORIGIN: value not allowed" in report.to_text()
+
+
+def test_unrelated_resource_warning_is_not_a_violation(tmp_path, monkeypatch):
+    """Another object's unclosed file, garbage-collected while a product is being checked,
+    warns during the check; that is not a defect of the product."""
+    import warnings
+
+    path = tmp_path / "good.fits"
+    write_phase3_spectrum(make_spectrum(), path)
+    real = fits.HDUList.verify
+
+    def verify_while_collecting(self, *args, **kwargs):
+        warnings.warn("unclosed file <_io.BufferedReader name='other.fits'>", ResourceWarning,
+                      stacklevel=1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(fits.HDUList, "verify", verify_while_collecting)
+    report = validate_product(path)
+    assert report.ok, report.to_text()

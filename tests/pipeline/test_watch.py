@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import psycopg
@@ -128,19 +127,23 @@ def test_rejected_file_with_reasons_and_restart_not_redone(tmp_path, config, db_
 def test_database_away_keeps_file_for_retry(tmp_path, config, db_conninfo, monkeypatch):
     incoming = tmp_path / "in"
     write_tiny(incoming, 1)
-    calls = threading.Event()
+    calls = []
+    lines = []
 
     def no_database():
-        if not calls.is_set():
-            calls.set()
+        # Away at start (the store sweep) and at the first registration attempt.
+        calls.append(1)
+        if len(calls) <= 2:
             raise psycopg.OperationalError("connection refused")
         return psycopg.connect(db_conninfo)
 
     monkeypatch.setattr("soxsvo.pipeline.watch._RETRY_AFTER", 0.2)
-    w = Watcher(incoming, config, no_database, settle=0.2, workers=0).start()
+    w = Watcher(incoming, config, no_database, settle=0.2, workers=0, report=lines.append)
+    w.start()
     try:
         assert w.wait_idle(20)
     finally:
         w.stop()
+    assert any("store not swept, database unreachable" in line for line in lines)
     assert w.counts.retried == 1 and w.counts.registered == 1
     assert not list((incoming / "rejected").iterdir())

@@ -3,7 +3,6 @@ the URL it gets downloads the archived file."""
 
 from __future__ import annotations
 
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -11,31 +10,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner
-from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
+from pyvo.samp import SAMPHubServer
 
-from soxsvo.archive_summary import product_file
 from soxsvo.cli import main
 from soxsvo.samp import choose_mtype, messages
-
-
-class Listener:
-    """A fake desktop tool: registers under ``name``, records what it receives."""
-
-    def __init__(self, name: str, mtypes: list[str]) -> None:
-        self.name = name
-        self.received: list[tuple[str, dict]] = []
-        self.event = threading.Event()
-        self.client = SAMPIntegratedClient(name=name)
-        self.client.connect()
-        for mtype in mtypes:
-            self.client.bind_receive_notification(mtype, self._receive)
-
-    def _receive(self, private_key, sender_id, mtype, params, extra) -> None:
-        self.received.append((mtype, params))
-        self.event.set()
-
-    def wait(self, timeout: float = 5.0) -> bool:
-        return self.event.wait(timeout)
+from tests.samp.listener import Listener
 
 
 @pytest.fixture
@@ -79,7 +58,8 @@ def test_spectrum_goes_to_splat_as_spectrum_and_to_topcat_as_table(tools, live_s
         dp_id = conn.execute(
             "SELECT dp_id FROM ivoa.obscore WHERE obs_release_date <= now() AT TIME ZONE 'UTC' "
             "ORDER BY 1 LIMIT 1").fetchone()[0]
-        path = Path(product_file(conn, dp_id)[0])
+        path = Path(conn.execute("SELECT file_path FROM soxs.product WHERE dp_id = %s",
+                                 (dp_id,)).fetchone()[0])
     url = f"{live_server}/files/{dp_id}"
     result = _run("spectrum", url, "--name", "SN 2026abc")
     assert result.exit_code == 0, result.output

@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from astropy.io.votable import parse_single_table
 from playwright.sync_api import sync_playwright
-from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
+from pyvo.samp import SAMPHubServer
 
-from soxsvo.archive_summary import product_file
+from tests.samp.listener import Listener
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -46,27 +46,6 @@ class AcceptingUser:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
-
-
-class Listener:
-    """A desktop tool: subscribes to ``mtypes`` and records what it receives."""
-
-    def __init__(self, name: str, mtypes: list[str]) -> None:
-        self.received: list[tuple[str, dict]] = []
-        self.event = threading.Event()
-        self.client = SAMPIntegratedClient(name=name)
-        self.client.connect()
-        for mtype in mtypes:
-            self.client.bind_receive_notification(mtype, self._receive)
-
-    def _receive(self, private_key, sender_id, mtype, params, extra) -> None:
-        self.received.append((mtype, params))
-        self.event.set()
-
-    def next(self, timeout: float = 15.0) -> tuple[str, dict]:
-        assert self.event.wait(timeout), "nothing received"
-        self.event.clear()
-        return self.received[-1]
 
 
 @pytest.fixture
@@ -121,7 +100,8 @@ def test_archive_page_sends_table_spectrum_and_position(web_hub, live_server, de
             dp_id = re.search(r"/files/(.+)$", params["url"]).group(1)
             assert dp_id in expected
             with psycopg.connect(demo_archive.database_url) as conn:
-                stored = Path(product_file(conn, dp_id)[0])
+                stored = Path(conn.execute("SELECT file_path FROM soxs.product "
+                                           "WHERE dp_id = %s", (dp_id,)).fetchone()[0])
             with urllib.request.urlopen(params["url"]) as response:
                 assert response.read() == stored.read_bytes()
 

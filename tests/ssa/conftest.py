@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from .helpers import run_votlint
+from tests import support
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,6 @@ def released(demo_spectra) -> list[DemoSpectrum]:
 
 
 @pytest.fixture
-def votlint(tmp_path):
+def votlint():
     """``votlint(bytes)``: votlint's messages about a document (empty when clean)."""
-    count = iter(range(1000))
-
-    def check(data: bytes) -> str:
-        path = tmp_path / f"doc{next(count)}.vot"
-        path.write_bytes(data)
-        return run_votlint(path)
-
-    return check
+    return support.votlint

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-from pathlib import Path
 
-import pytest
 from astropy.io import votable
 
 
@@ -28,12 +24,3 @@ def query_status(data: bytes) -> tuple[str, str | None]:
         if info.name == "QUERY_STATUS":
             return info.value, info.content
     raise AssertionError("no QUERY_STATUS INFO")
-
-
-def run_votlint(path: Path) -> str:
-    """STILTS votlint's complaints about ``path`` (empty when clean)."""
-    if shutil.which("stilts") is None:
-        pytest.skip("stilts (Debian package stilts) is not installed")
-    done = subprocess.run(["stilts", "votlint", f"votable={path}"], capture_output=True,
-                          text=True, timeout=180, check=False)
-    return (done.stdout + done.stderr).strip()

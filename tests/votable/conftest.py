@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -40,15 +37,6 @@ ROWS = [
 #: What a reader must see, per column: timestamps in canonical UTC text.
 EXPECTED_TIMES = ["2024-05-01T03:04:05.250000", "2024-05-01T03:04:05", None,
                   "2024-05-01T03:00:00"]
-
-
-def votlint(path: Path) -> str:
-    """Run STILTS votlint on ``path``; return its messages (empty when clean)."""
-    if shutil.which("stilts") is None:
-        pytest.skip("stilts (Debian package stilts) is not installed")
-    done = subprocess.run(["stilts", "votlint", f"votable={path}"], capture_output=True,
-                          text=True, timeout=120, check=False)
-    return (done.stdout + done.stderr).strip()
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """STILTS votlint finds nothing wrong in any VOTable this package writes."""
 
 import pytest
-from conftest import COLUMNS, ROWS, votlint
+from conftest import COLUMNS, ROWS
 
 from soxsvo.votable import Info, QueryStatus, error_document, query_infos, write
+from tests.support import votlint
 
 # STILTS 3.4 votlint misreads BINARY/BINARY2 streams with xtype="polygon"
 # ("Apparent negative element count"); it does so on STILTS's own tpipe output

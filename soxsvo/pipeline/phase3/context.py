@@ -147,4 +147,6 @@ def open_product(source: str | os.PathLike | fits.HDUList) -> ProductContext:
                 _ = hdu.data
             except Exception as exc:  # noqa: BLE001
                 warnings.warn(f"data of HDU {hdul.index(hdu)} unreadable: {exc}", stacklevel=1)
-    return ProductContext(path=path, hdul=hdul, open_warnings=[str(w.message) for w in caught])
+    # ResourceWarnings are about other objects' files collected meanwhile, not this product.
+    return ProductContext(path=path, hdul=hdul, open_warnings=[
+        str(w.message) for w in caught if not issubclass(w.category, ResourceWarning)])

@@ -7,6 +7,7 @@ these rules check the layout and that keywords and arrays tell the same story.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Iterator
@@ -160,7 +161,9 @@ def column_types(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
                               found=f"{name}: {col.format}", expected="B, I, J or K")
 
 
+@functools.lru_cache(maxsize=256)
 def _unit(text: str) -> u.UnitBase | None:
+    # Cached: parsing a unit string costs ~0.5 ms and every product of a run repeats it.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -17,6 +17,7 @@ import pytest
 from flask import request, session
 
 from soxsvo.config import load_settings
+from tests.support import build_demo_database
 
 MARSHALL_TEMPLATE = "marshall_demo"
 CONSORTIUM = {"X-Test-User": "anna:consortium", "Authorization": "Bearer test-token"}
@@ -26,17 +27,8 @@ OUTSIDER = {"X-Test-User": "olga:", "Authorization": "Bearer test-token"}
 @pytest.fixture(scope="session")
 def marshall_template(pg_cluster, tmp_path_factory):
     """Data dir of the demo archive in the template database ``marshall_demo``."""
-    from soxsvo.demo.archive import build_demo_archive
-    from soxsvo.pipeline.register import ArchiveConfig
-
-    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{MARSHALL_TEMPLATE}" TEMPLATE soxsvo_template')
     data_dir = tmp_path_factory.mktemp("marshall-data")
-    settings = load_settings({"SOXSVO_DATA_DIR": str(data_dir),
-                              "SOXSVO_DATABASE_URL": pg_cluster.conninfo(MARSHALL_TEMPLATE)})
-    with psycopg.connect(settings.database_url) as conn:
-        build_demo_archive(conn, ArchiveConfig.from_settings(settings), n_transients=12,
-                           seed=7, workdir=data_dir / "work")
+    build_demo_database(pg_cluster, MARSHALL_TEMPLATE, data_dir)
     return data_dir
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from soxsvo.config import load_settings
 from soxsvo.marshall import workflow
+from soxsvo.marshall.ingest.current_mag import update_current_magnitudes
 from soxsvo.marshall.lists import ConfigurationError, WorkflowConfig, parse_moves
 from soxsvo.marshall.rules import apply_rules, mjd_of
 from soxsvo.marshall.workflow import WorkflowError
@@ -36,6 +37,7 @@ def _detect(conn, tid: int, mag: float, days_ago: float, *, limit: bool = False)
         "%s, %s, 'mag(AB)', %s)",
         (tid, mjd_of(NOW) - days_ago, 10 ** ((23.9 - mag) / 2.5), limit, mag,
          f"{tid}-{days_ago}-{limit}"))
+    update_current_magnitudes(conn, [tid])  # as ingestion does after adding photometry
     conn.commit()
 
 
@@ -156,7 +158,7 @@ def test_faded_objects_are_archived_after_the_configured_days(db_conn, config):
     assert _actions(db_conn, faded) == ["rule:archive"]
 
 
-def test_current_magnitude_falls_back_to_the_latest_detection(db_conn, config):
+def test_archiving_remembers_the_current_magnitude_of_the_photometry(db_conn, config):
     tid = _transient(db_conn, "AT 2026nom", mag=None)
     _detect(db_conn, tid, 19.0, days_ago=10)
     _detect(db_conn, tid, 18.25, days_ago=2)

@@ -1,0 +1,114 @@
+"""Set-up shared by fixtures: demo archive databases, a served ``soxsvo serve``, votlint.
+
+Plain functions (not fixtures), so that each test directory's ``conftest.py`` builds what it
+needs with the same steps as the session-wide ``demo_archive`` and ``served_demo``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+from soxsvo.config import Settings, load_settings
+
+#: The migrated template database of the session cluster (tests/conftest.py).
+TEMPLATE_DB = "soxsvo_template"
+#: Size and seed of every demo archive the tests build.
+DEMO_TRANSIENTS = 12
+DEMO_SEED = 7
+
+
+def build_demo_database(pg_cluster, name: str, data_dir: Path, *, base_url: str | None = None,
+                        **build_options) -> Settings:
+    """Create database ``name`` from the migrated template and build the demo archive in it.
+
+    Parameters
+    ----------
+    pg_cluster : LocalCluster
+    name : str
+        New database (dropped first if a previous run left it).
+    data_dir : Path
+        The archive's data directory.
+    base_url : str, optional
+        Public URL the products are registered under (the default settings' otherwise).
+    **build_options
+        Passed to :func:`soxsvo.demo.archive.build_demo_archive` (e.g. ``images``).
+    """
+    from soxsvo.demo.archive import build_demo_archive
+    from soxsvo.pipeline.register import ArchiveConfig
+
+    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+    values = {"SOXSVO_DATA_DIR": str(data_dir), "SOXSVO_DATABASE_URL": pg_cluster.conninfo(name)}
+    if base_url is not None:
+        values["SOXSVO_BASE_URL"] = base_url
+    settings = load_settings(values)
+    with psycopg.connect(settings.database_url) as conn:
+        build_demo_archive(conn, ArchiveConfig.from_settings(settings),
+                           n_transients=DEMO_TRANSIENTS, seed=DEMO_SEED,
+                           workdir=data_dir / "work", **build_options)
+    return settings
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def soxsvo_serve(settings: Settings, port: int, *, base_url: str | None = None) -> Iterator[str]:
+    """Run ``soxsvo serve`` (gunicorn and UWS job workers) over ``settings`` on ``port`` until
+    the block ends; yields its base URL once it answers ``/health``."""
+    env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path),
+               SOXSVO_DATABASE_URL=settings.database_url, SOXSVO_PORT=str(port))
+    if base_url is not None:
+        env["SOXSVO_BASE_URL"] = base_url
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, "soxsvo serve exited"
+            try:
+                if requests.get(f"{url}/health", timeout=10).ok:
+                    break
+            except requests.RequestException:
+                # Not listening yet, or still importing in its workers on a busy machine.
+                assert time.monotonic() < deadline, "soxsvo serve did not answer in 90 s"
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def votlint(document: bytes | Path) -> str:
+    """STILTS votlint's messages about a VOTable, given as bytes or as a file (empty when it
+    finds nothing wrong); skips the test where STILTS is not installed."""
+    if shutil.which("stilts") is None:
+        pytest.skip("stilts (Debian package stilts) is not installed")
+    with tempfile.TemporaryDirectory() as folder:
+        path = document
+        if isinstance(document, bytes):
+            path = Path(folder) / "doc.vot"
+            path.write_bytes(document)
+        done = subprocess.run(["stilts", "votlint", f"votable={path}"], capture_output=True,
+                              text=True, timeout=180, check=False)
+    return (done.stdout + done.stderr).strip()
