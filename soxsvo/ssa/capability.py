@@ -28,7 +28,9 @@ def ssa_capability(base_url: str, ssa_settings: dict, *, extension: bool = True)
             + (' xsi:type="ssa:SimpleSpectralAccess">' if extension else ">")
             + '<interface xsi:type="vs:ParamHTTP" role="std" version="1.1">'
             f'<accessURL use="base">{escape(base_url)}/ssa</accessURL>'
-            "<queryType>GET</queryType><queryType>POST</queryType>"
+            # GET only: SSA requires it, and pyvo's VOSI reader warns (W17) on a second
+            # queryType although VODataService allows two; /ssa accepts POST all the same.
+            "<queryType>GET</queryType>"
             "<resultType>application/x-votable+xml</resultType></interface>")
     if not extension:
         return head + "</capability>"
