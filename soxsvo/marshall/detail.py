@@ -62,9 +62,18 @@ def spectra(conn: psycopg.Connection, transient_id: int, name: str) -> list[dict
         (transient_id, name))
 
 
+def best_match(conn: psycopg.Connection, transient_id: int) -> dict[str, Any] | None:
+    """The counterpart chosen by the context cross-match (a host galaxy, or the star, AGN or
+    variable the transient is taken to be), if any (see soxsvo.marshall.context)."""
+    rows = _rows(conn, "SELECT catalog, kind, source_id, redshift, separation_arcsec, "
+                 "distance_mpc, projected_kpc FROM marshall.crossmatch "
+                 "WHERE transient_id = %s AND best", (transient_id,))
+    return rows[0] if rows else None
+
+
 def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, Any]:
-    """The transient with its workflow state, aliases, photometry, spectra, classifications,
-    comments and history.
+    """The transient with its workflow state, best cross-match, aliases, photometry, spectra,
+    classifications, comments and history.
 
     Raises
     ------
@@ -81,6 +90,7 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
     if not found:
         raise WorkflowError(f"no transient with id {transient_id}", 404)
     detail = found[0]
+    detail["host"] = best_match(conn, transient_id)
     detail["aliases"] = [
         {**a, "url": alias_url(a["name"], a["survey"])}
         for a in _rows(conn, "SELECT name, survey FROM marshall.alias WHERE transient_id = %s "

@@ -75,3 +75,23 @@ def test_refused_move_is_explained(mclient):
                  data={"csrf_token": _token(html), "target": "complete"})
     html = _page(mclient, "/marshall/transient/1")
     assert "moving from inbox to complete is not allowed" in html
+
+
+def test_object_page_shows_the_chosen_host(mclient, mconn):
+    tid = mconn.execute("SELECT transient_id FROM marshall.transient ORDER BY transient_id "
+                        "LIMIT 1").fetchone()[0]
+    assert 'id="host"' not in _page(mclient, f"/marshall/transient/{tid}")
+    mconn.execute(
+        "INSERT INTO marshall.crossmatch (transient_id, catalog, kind, source_id, ra, dec, "
+        "separation_arcsec, redshift, distance_mpc, projected_kpc, best) VALUES "
+        "(%s, 'glade', 'galaxy', 'PGC <12>', 0, 0, 4.2, 0.0312, 137.0, 2.7, true), "
+        "(%s, 'glade', 'galaxy', 'PGC 99', 0, 0, 9.0, 0.05, 220.0, 9.5, false)", (tid, tid))
+    mconn.commit()
+    try:
+        html = _page(mclient, f"/marshall/transient/{tid}")
+    finally:  # the archive is shared by the module's tests
+        mconn.execute("DELETE FROM marshall.crossmatch WHERE transient_id = %s", (tid,))
+        mconn.commit()
+    host = re.search(r'<p id="host">(.*?)</p>', html).group(1)
+    assert host == "glade PGC &lt;12&gt;, z = 0.0312, 4.2″ (2.7 kpc)"
+    assert "PGC 99" not in html
