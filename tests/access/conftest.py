@@ -14,12 +14,6 @@ that a MOC cell or a landing-page line can only come from them.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,6 +22,7 @@ import pytest
 import requests
 
 from soxsvo.config import Settings, load_settings
+from tests.support import free_port, soxsvo_serve
 
 from .matrix import (
     CONSORTIUM_PROGRAMME,
@@ -125,25 +120,7 @@ def access_archive(pg_cluster, tmp_path_factory) -> AccessArchive:
 @pytest.fixture(scope="session")
 def access_server(access_archive: AccessArchive) -> Iterator[str]:
     """`soxsvo serve` (gunicorn and UWS workers) over the leak-matrix archive; its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    settings = access_archive.settings
-    env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path),
-               SOXSVO_DATABASE_URL=settings.database_url, SOXSVO_PORT=str(port),
-               SOXSVO_BASE_URL=url)
-    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while True:
-        assert server.poll() is None, "soxsvo serve exited"
-        try:
-            if requests.get(f"{url}/health", timeout=10).ok:
-                break
-        except requests.RequestException:
-            assert time.monotonic() < deadline, "soxsvo serve did not answer in 90 s"
-            time.sleep(0.2)
-    yield url
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=60)
+    port = free_port()
+    with soxsvo_serve(access_archive.settings, port,
+                      base_url=f"http://127.0.0.1:{port}") as url:
+        yield url
