@@ -184,8 +184,11 @@ class _Batch:
         now = datetime.now(UTC).replace(tzinfo=None)
         stamp = now.replace(microsecond=now.microsecond // 1000 * 1000)
         if self._last_stamp is None:
+            # Only names of this form count: products registered otherwise (imported, or
+            # bulk-loaded) may carry archive names that are not timestamps.
             latest = self.conn.execute(
-                "SELECT max(dp_id) FROM soxs.product WHERE dp_id >= %s",
+                "SELECT max(dp_id) FROM soxs.product WHERE dp_id >= %s "
+                r"AND dp_id ~ '^ADP\.\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$'",
                 ("ADP." + stamp.isoformat(timespec="milliseconds"),)).fetchone()[0]
             if latest:
                 stamp = max(stamp, datetime.fromisoformat(latest[4:]) + timedelta(milliseconds=1))

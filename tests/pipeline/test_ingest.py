@@ -181,3 +181,19 @@ def test_cli_lines_summary_and_exit_codes(tmp_path, settings, db_conninfo):
                                  str(tmp_path / "in" / "junk.fits")], env=env)
     assert result.exit_code == 2
     assert "0 registered, 3 already registered, 1 rejected" in result.output
+
+
+def test_archive_names_that_are_not_timestamps_do_not_stop_registration(
+        db_conn, spectrum_file, config):
+    # A product registered under another naming scheme (imported, bulk-loaded) sorts after
+    # every ADP.<timestamp> name; the next name must still come from the clock.
+    db_conn.execute(
+        "INSERT INTO soxs.product (publisher_did, dp_id, prodcatg, file_path, original_name, "
+        "sha256, md5, file_size) VALUES ('ivo://x/soxs?imported', 'ADP.imported.0000001', "
+        "'SCIENCE.SPECTRUM', 'x.fits', 'x.fits', 'a', 'b', 1)")
+    db_conn.commit()
+    registration = register.register_product(db_conn, spectrum_file, config)
+    assert registration.dp_id.startswith("ADP.20")
+    stored = db_conn.execute("SELECT count(*) FROM ivoa.obscore WHERE dp_id = %s",
+                             (registration.dp_id,)).fetchone()[0]
+    assert stored == 1
