@@ -9,16 +9,11 @@ connection, as the archive's own queries run. Prints median, p95 and p99 in mill
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import psycopg
-
-from soxsvo.db import migrations
-from soxsvo.db.cluster import LocalCluster
+from scratch import scratch_cluster
 
 
 def fill(conn: psycopg.Connection, rows: int, rng: np.random.Generator) -> None:
@@ -40,13 +35,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=500)
     args = parser.parse_args()
     rng = np.random.default_rng(1)
-    root = Path(tempfile.mkdtemp(prefix="sxq-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = LocalCluster(root)
-    cluster.acquire()
-    try:
+    with scratch_cluster("sxq-") as (_, cluster):
         with psycopg.connect(cluster.conninfo()) as conn:
-            migrations.upgrade(conn)
             started = time.perf_counter()
             fill(conn, args.rows, rng)
             print(f"loaded {args.rows} rows in {time.perf_counter() - started:.1f} s")
@@ -64,9 +54,6 @@ def main() -> None:
         print(f"{args.repeat} cones of {args.radius_arcsec} arcsec: median {np.median(ms):.3f} ms, "
               f"p95 {np.percentile(ms, 95):.3f} ms, p99 {np.percentile(ms, 99):.3f} ms, "
               f"{found / args.repeat:.2f} rows per cone")
-    finally:
-        cluster.release()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,7 @@ more and times the incremental update. Prints seconds.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +24,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from soxsvo.db import migrations  # noqa: E402
-from soxsvo.db.cluster import LocalCluster  # noqa: E402
+from scratch import scratch_cluster  # noqa: E402
+
 from soxsvo.demo.images import acquisition_image, write_acquisition_image  # noqa: E402
 from soxsvo.hips.catalogue import CatalogueOptions  # noqa: E402
 from soxsvo.hips.image import ImageOptions  # noqa: E402
@@ -106,18 +104,10 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=10)
     args = parser.parse_args()
     rng = np.random.default_rng(2)
-    root = Path(tempfile.mkdtemp(prefix="sxh-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = LocalCluster(root / "cluster")
-    cluster.acquire()
-    try:
-        with psycopg.connect(cluster.conninfo()) as conn:
-            migrations.upgrade(conn)
-            bench_catalogue(conn, rng, args.products, args.transients, args.new, root)
-            bench_images(conn, rng, args.images, root, cluster.conninfo())
-    finally:
-        cluster.release()
-        shutil.rmtree(root, ignore_errors=True)
+    with (scratch_cluster("sxh-") as (root, cluster),
+          psycopg.connect(cluster.conninfo()) as conn):
+        bench_catalogue(conn, rng, args.products, args.transients, args.new, root)
+        bench_images(conn, rng, args.images, root, cluster.conninfo())
 
 
 if __name__ == "__main__":

@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -34,9 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+from scratch import scratch_cluster
 
-from soxsvo.db import migrations
-from soxsvo.db.cluster import LocalCluster
 from soxsvo.pipeline.register import ArchiveConfig
 from soxsvo.pipeline.spectrum import Phase3Spectrum, write_phase3_spectrum
 
@@ -133,13 +130,7 @@ def main() -> None:
     parser.add_argument("--latency-files", type=int, default=40)
     parser.add_argument("--skip-real", action="store_true", help="Only the small spectra.")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="sxi-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = LocalCluster(root / "pg")
-    cluster.acquire()
-    try:
-        with psycopg.connect(cluster.conninfo()) as conn:
-            migrations.upgrade(conn)
+    with scratch_cluster("sxi-") as (root, cluster):
         env = dict(os.environ, SOXSVO_DATABASE_URL=cluster.conninfo(),
                    SOXSVO_DATA_DIR=str(root / "data"))
         print(f"cpus: {os.cpu_count()}, files per folder: {args.files}")
@@ -167,9 +158,6 @@ def main() -> None:
             print(f"watch: close -> row answering a TAP query, {len(lat)} real-size files: "
                   f"median {statistics.median(lat) * 1000:.0f} ms, "
                   f"p95 {np.percentile(lat, 95) * 1000:.0f} ms")
-    finally:
-        cluster.release()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,10 @@ from flask import g
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scratch import scratch_cluster  # noqa: E402
+
 from soxsvo.access import Identity  # noqa: E402
 from soxsvo.config import load_settings  # noqa: E402
-from soxsvo.db import migrations  # noqa: E402
-from soxsvo.db.cluster import LocalCluster  # noqa: E402
 from soxsvo.web import create_app  # noqa: E402
 
 FILL = """
@@ -117,24 +117,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="sxbm-", dir="/tmp"))
-    scratch.chmod(0o755)
     if args.database_url:
-        run(args.database_url, scratch / "data", args.repeat)
-        shutil.rmtree(scratch, ignore_errors=True)
+        scratch = Path(tempfile.mkdtemp(prefix="sxbm-", dir="/tmp"))
+        try:
+            run(args.database_url, scratch / "data", args.repeat)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         return
-    cluster = LocalCluster(scratch / "pg")
-    cluster.acquire()
-    try:
+    with scratch_cluster("sxbm-") as (scratch, cluster):
         with psycopg.connect(cluster.conninfo()) as conn:
-            migrations.upgrade(conn)
             started = time.perf_counter()
             fill(conn, args.transients, args.points)
             print(f"filled in {time.perf_counter() - started:.1f} s")
         run(cluster.conninfo(), scratch / "data", args.repeat)
-    finally:
-        cluster.release()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ Prints medians in milliseconds.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,8 +26,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from soxsvo.db import migrations  # noqa: E402
-from soxsvo.db.cluster import LocalCluster  # noqa: E402
+from scratch import scratch_cluster  # noqa: E402
+
 from soxsvo.moc.coverage import Orders, coverage  # noqa: E402
 from soxsvo.moc.query import query_moc  # noqa: E402
 from soxsvo.moc.serialize import read_region  # noqa: E402
@@ -109,21 +107,13 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=1000)
     args = parser.parse_args()
     rng = np.random.default_rng(1)
-    root = Path(tempfile.mkdtemp(prefix="sxm-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = LocalCluster(root)
-    cluster.acquire()
-    try:
-        with psycopg.connect(cluster.conninfo()) as conn:
-            migrations.upgrade(conn)
-            started = time.perf_counter()
-            fill(conn, args.rows, rng)
-            print(f"loaded {args.rows} transients in {time.perf_counter() - started:.1f} s")
-            bench_queries(conn, rng, args.maps, args.repeat)
-            bench_coverage(conn, rng, args.products, args.new, root / "moc-cache")
-    finally:
-        cluster.release()
-        shutil.rmtree(root, ignore_errors=True)
+    with (scratch_cluster("sxm-") as (root, cluster),
+          psycopg.connect(cluster.conninfo()) as conn):
+        started = time.perf_counter()
+        fill(conn, args.rows, rng)
+        print(f"loaded {args.rows} transients in {time.perf_counter() - started:.1f} s")
+        bench_queries(conn, rng, args.maps, args.repeat)
+        bench_coverage(conn, rng, args.products, args.new, root / "moc-cache")
 
 
 if __name__ == "__main__":

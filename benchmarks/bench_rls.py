@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -173,19 +171,13 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
 
 
 def self_contained(args: argparse.Namespace) -> None:
-    from soxsvo.access import tokens, users
-    from soxsvo.db import migrations
-    from soxsvo.db.cluster import LocalCluster
+    from scratch import scratch_cluster
 
-    root = Path(tempfile.mkdtemp(prefix="sxr-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = LocalCluster(root / "pg")
-    cluster.acquire()
-    server = None
-    try:
+    from soxsvo.access import tokens, users
+
+    with scratch_cluster("sxr-") as (root, cluster):
         conninfo = cluster.conninfo()
         with psycopg.connect(conninfo) as conn:
-            migrations.upgrade(conn)
             t0 = time.perf_counter()
             fill(conn, args.rows, np.random.default_rng(2))
             print(f"filled {args.rows} products in {time.perf_counter() - t0:.1f} s")
@@ -194,13 +186,11 @@ def self_contained(args: argparse.Namespace) -> None:
             token = tokens.create_token(conn, "bench")
         sql_compare(conninfo, args)
         server, url = serve(conninfo, root / "data")
-        run(url, token, args)
-    finally:
-        if server is not None:
+        try:
+            run(url, token, args)
+        finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-        cluster.release()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:

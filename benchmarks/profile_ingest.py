@@ -31,9 +31,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_ingest import write_folder  # noqa: E402
+from scratch import scratch_cluster
 
-from soxsvo.db import migrations  # noqa: E402
-from soxsvo.db.cluster import LocalCluster  # noqa: E402
 from soxsvo.pipeline.obscore_map import ProductHeaders  # noqa: E402
 from soxsvo.pipeline.phase3 import open_product, rules_for  # noqa: E402
 from soxsvo.pipeline.prepare import map_headers, prepare_product  # noqa: E402
@@ -83,12 +82,8 @@ def profile(files: list[Path], top: int) -> None:
     print(text[text.index("ncalls"):].rstrip())
 
 
-def commits(files: list[Path], root: Path) -> None:
-    cluster = LocalCluster(root / "pg")
-    cluster.acquire()
-    try:
-        with psycopg.connect(cluster.conninfo()) as conn:
-            migrations.upgrade(conn)
+def commits(files: list[Path]) -> None:
+    with scratch_cluster("sxpc-") as (root, cluster):
         prepared = [prepare_product(p) for p in files]
         for size in (1, 64):
             config = ArchiveConfig(store=root / f"store{size}", base_url="http://bench")
@@ -104,8 +99,6 @@ def commits(files: list[Path], root: Path) -> None:
             n = len(prepared)
             print(f"commit_batch, batches of {size:2d}: {elapsed / n * 1000:.2f} ms wall, "
                   f"{cpu / n * 1000:.2f} ms CPU per product (store copy included)")
-    finally:
-        cluster.release()
 
 
 def main() -> None:
@@ -121,7 +114,7 @@ def main() -> None:
         prepare_product(files[0])  # imports and caches out of the figures
         stages(files)
         profile(files, args.top)
-        commits(files, root)
+        commits(files)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
