@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from soxsvo.dali import DALIError, dal_blueprint, request_params
 from soxsvo.datalink.document import DATALINK_MIME, links_document
 from soxsvo.datalink.links import LinkSources, links_for
 from soxsvo.datalink.products import reading
 from soxsvo.tap import vosi
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -16,10 +17,6 @@ blueprint = dal_blueprint("datalink", __name__, url_prefix="/datalink")
 
 #: RESPONSEFORMAT values meaning the links VOTable (DataLink 1.1 section 3.2.2).
 RESPONSE_FORMATS = (DATALINK_MIME, "application/x-votable+xml", "votable", "text/xml")
-
-
-def _settings():
-    return current_app.config["SOXSVO"]
 
 
 def _check_format(value: str | None) -> None:
@@ -35,7 +32,7 @@ def _check_format(value: str | None) -> None:
 def links() -> Response:
     """The links of every ``ID`` (publisher DID or archive name); unknown or hidden ones get a
     row with ``error_message`` (DataLink 1.1 section 3.2)."""
-    settings = _settings()
+    settings = current_settings()
     params = request_params(request)
     ids = [value.strip() for value in params.getall("ID") if value.strip()]
     if not ids:
@@ -78,7 +75,7 @@ def capabilities_document(base_url: str) -> str:
 @blueprint.get("/capabilities")
 def capabilities() -> Response:
     """VOSI capabilities of the DataLink and SODA services."""
-    return Response(capabilities_document(_settings().public_url), mimetype="text/xml")
+    return Response(capabilities_document(current_settings().public_url), mimetype="text/xml")
 
 
 @blueprint.get("/availability")

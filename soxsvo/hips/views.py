@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, jsonify, send_file, url_for
+from flask import Blueprint, Response, abort, jsonify, send_file, url_for
 
 from soxsvo.hips.catalogue import CatalogueOptions
 from soxsvo.hips.image import ImageOptions
 from soxsvo.hips.store import private_catalogue, public_catalogue, public_image_hips
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -20,10 +21,6 @@ _PATH = re.compile(r"^(properties|Moc\.fits|Norder\d{1,2}/Allsky\.(tsv|fits)"
                    r"|Norder\d{1,2}/Dir\d{1,9}/Npix\d{1,12}\.(tsv|fits))$")
 _TYPES = {"tsv": "text/tab-separated-values; charset=utf-8", "fits": "application/fits",
           "properties": "text/plain; charset=utf-8"}
-
-
-def _settings():
-    return current_app.config["SOXSVO"]
 
 
 def _mime(relative: str) -> str:
@@ -61,7 +58,7 @@ def hips_file(name: str, relative: str):
         abort(404, description=f"no HiPS {name!r}; there are {', '.join(NAMES)}")
     if not _PATH.match(relative):
         abort(404, description=f"{relative} is not a HiPS file")
-    settings = _settings()
+    settings = current_settings()
     timeout = settings.query["sync_timeout"]
     interval = float(settings.hips["check_interval"])
     identity = current_identity()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,7 @@ from soxsvo.marshall.openapi import openapi_document
 from soxsvo.marshall.spectra import spectrum_series
 from soxsvo.marshall.web_support import actor, jsonable, reading, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity, problem, require_role
 from soxsvo.web.database import connection
 from soxsvo.web.security import csrf
@@ -195,7 +196,7 @@ def add_comment(transient_id: int):
 @require_role("consortium")
 def spectrum(dp_id: str):
     """Wavelength (nm) and flux of an archived SOXS spectrum, binned for plotting."""
-    timeout = current_app.config["SOXSVO"].query["sync_timeout"]
+    timeout = current_settings().query["sync_timeout"]
     with connection() as conn, products.reading(conn, timeout, current_identity()):
         product = products.find_product(conn, dp_id)
     if product is None or product.dp_id != dp_id or not product.is_spectrum:

@@ -13,6 +13,7 @@ from flask import current_app
 
 from soxsvo.access import begin_as_reader
 from soxsvo.marshall.lists import WorkflowConfig
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -21,7 +22,7 @@ def workflow_config() -> WorkflowConfig:
     """The ``[marshall]`` configuration of the running application (parsed once)."""
     cached = current_app.extensions.get("soxsvo_marshall_config")
     if cached is None:
-        cached = WorkflowConfig.from_settings(current_app.config["SOXSVO"])
+        cached = WorkflowConfig.from_settings(current_settings())
         current_app.extensions["soxsvo_marshall_config"] = cached
     return cached
 
@@ -29,7 +30,7 @@ def workflow_config() -> WorkflowConfig:
 @contextmanager
 def reading() -> Iterator[psycopg.Connection]:
     """A pooled connection inside a reader transaction for the request's identity."""
-    timeout = current_app.config["SOXSVO"].query["sync_timeout"]
+    timeout = current_settings().query["sync_timeout"]
     with connection() as conn:
         begin_as_reader(conn, timeout, current_identity())
         # Page queries are short: JIT compilation would cost more than it saves.

@@ -6,12 +6,13 @@ import json
 import math
 from datetime import date, datetime
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 
 from soxsvo.dali import DALIError, dal_blueprint
 from soxsvo.moc.coverage import KINDS, Orders, collections, coverage
 from soxsvo.moc.query import TARGETS, QueryResult, query_moc
 from soxsvo.moc.serialize import FORMATS, MOCInputError, moc_bytes, read_region
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -24,10 +25,6 @@ UPLOAD_FIELDS = ("moc", "skymap", "file", "upload")
 def _params() -> dict[str, str]:
     # DALI parameter names are case-insensitive; values come from the query string or form.
     return {key.lower(): value for key, value in request.values.items()}
-
-
-def _settings():
-    return current_app.config["SOXSVO"]
 
 
 @blueprint.get("")
@@ -51,7 +48,7 @@ def coverage_moc(kind: str) -> Response:
     if fmt not in FORMATS:
         raise DALIError(f"fmt={fmt} is not supported; use one of {', '.join(FORMATS)}")
     collection = params.get("collection") or None
-    settings = _settings()
+    settings = current_settings()
     with connection() as conn:
         # Only names that exist: arbitrary names would each leave a cache file behind.
         if collection is not None and collection not in (known := collections(conn)):
@@ -98,7 +95,7 @@ def _float(params: dict[str, str], name: str) -> float | None:
 
 
 def _maxrec(params: dict[str, str]) -> int:
-    tap = _settings().tap
+    tap = current_settings().tap
     try:
         maxrec = int(params.get("maxrec", tap["maxrec_default"]))
     except ValueError:
@@ -127,7 +124,7 @@ def query() -> Response:
     # Resolved before the query runs, so an unknown format costs no database work.
     writer = None if fmt == "json" else _writer(fmt)
     with connection() as conn:
-        result = query_moc(conn, region, target, maxrec, _settings().query["sync_timeout"],
+        result = query_moc(conn, region, target, maxrec, current_settings().query["sync_timeout"],
                            current_identity())
     if writer is None:
         return Response(json_result(result, target), mimetype="application/json")

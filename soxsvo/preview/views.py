@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, send_file
 
 from soxsvo.datalink.products import find_product, reading
 from soxsvo.preview.cache import cached_preview, preview_key
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -19,7 +20,7 @@ def preview(dp_id: str):
     Released previews may be cached by anyone for a day; a proprietary one (seen by an
     authorised caller) only by the caller's own browser.
     """
-    settings = current_app.config["SOXSVO"]
+    settings = current_settings()
     with connection() as conn, reading(conn, settings.query["sync_timeout"],
                                        current_identity()):
         product = find_product(conn, dp_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from soxsvo.dali import DALIError, dal_blueprint, request_params
 from soxsvo.datalink.products import find_product, reading
 from soxsvo.soda.band import Band, BandError, parse_band
 from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
 from soxsvo.soda.sdm import cutout_votable
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -46,7 +47,7 @@ def _band(params) -> Band:
 @blueprint.route("/sync", methods=["GET", "POST"])
 def sync() -> Response:
     """Cut the spectrum named by ``ID`` to ``BAND`` (metres); FITS (default) or VOTable."""
-    settings = current_app.config["SOXSVO"]
+    settings = current_settings()
     params = request_params(request)
     ids = [value.strip() for value in params.getall("ID") if value.strip()]
     if len(ids) != 1:

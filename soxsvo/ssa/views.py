@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 import psycopg
-from flask import Response, current_app, request, send_file
+from flask import Response, request, send_file
 
 from soxsvo.access import begin_as_reader
 from soxsvo.dali import DALIError, dal_blueprint, request_params
@@ -17,15 +17,12 @@ from soxsvo.ssa.query import access_values, stream_spectra
 from soxsvo.ssa.response import metadata_document, response_writer, results_document
 from soxsvo.ssa.sdm import sdm_votable
 from soxsvo.votable import QueryStatus
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import checkout, connection
 
 blueprint = dal_blueprint("ssa", __name__, url_prefix="/ssa")
 XML = "text/xml"
-
-
-def _settings():
-    return current_app.config["SOXSVO"]
 
 
 @blueprint.route("", methods=["GET", "POST"])
@@ -51,7 +48,7 @@ def _votable_response(body: Iterator[bytes], writer) -> Response:
 
 
 def _query_data(params) -> Response:
-    settings = _settings()
+    settings = current_settings()
     response_format = params.get("RESPONSEFORMAT")
     writer = response_writer(response_format)
     if parse_format(params.get("FORMAT")) == METADATA:
@@ -89,7 +86,7 @@ def _query_data(params) -> Response:
 
 
 def _get_data(params) -> Response:
-    settings = _settings()
+    settings = current_settings()
     pubdid, fmt = parse_getdata(params)
     with connection() as conn:
         begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
@@ -123,7 +120,7 @@ def _rollback_and_release(conn: psycopg.Connection, release) -> None:
 @blueprint.get("/capabilities")
 def capabilities() -> Response:
     """VOSI capabilities of ``/ssa``: SSA and its VOSI resources."""
-    return Response(capabilities_document(_settings().public_url, _settings().ssa),
+    return Response(capabilities_document(current_settings().public_url, current_settings().ssa),
                     mimetype=XML)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from psycopg_pool import PoolTimeout
 
 from soxsvo.dali import DALIError, dal_blueprint, request_params
 from soxsvo.db.metadata import table as find_table
 from soxsvo.tap import fair_use, vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import checkout, connection
 
@@ -16,14 +17,10 @@ blueprint = dal_blueprint("tap", __name__, url_prefix="/tap")
 XML = "text/xml"
 
 
-def _settings():
-    return current_app.config["SOXSVO"]
-
-
 @blueprint.route("/sync", methods=["GET", "POST"])
 def sync() -> Response:
     """Run an ADQL query and stream its result (TAP 1.1 section 2.2.1)."""
-    settings = _settings()
+    settings = current_settings()
     tap_request = parse_tap_request(request_params(request), settings.tap)
     from soxsvo.tap.uploads import uploads_from_request
 
@@ -41,7 +38,7 @@ def sync() -> Response:
 @blueprint.get("/capabilities")
 def capabilities() -> Response:
     """VOSI capabilities: TAP, its VOSI resources and DALI examples."""
-    return Response(vosi.capabilities_document(_settings().public_url, _settings()),
+    return Response(vosi.capabilities_document(current_settings().public_url, current_settings()),
                     mimetype=XML)
 
 
@@ -50,7 +47,7 @@ def examples() -> Response:
     """DALI examples: SOXS science queries, each runnable as written."""
     from soxsvo.tap.examples import examples_document
 
-    return Response(examples_document(_settings().public_url),
+    return Response(examples_document(current_settings().public_url),
                     mimetype="application/xhtml+xml")
 
 

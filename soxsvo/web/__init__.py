@@ -6,7 +6,7 @@ other packages and is called from thin views.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from soxsvo.config import Settings, load_settings
 from soxsvo.pipeline.obscore_map import datalink_url
@@ -62,3 +62,8 @@ def _page_datalink_url(publisher_did: str) -> str:
     # Pages link a product's DataLink document with the one builder ObsCore access_url uses,
     # relative to the page's own host.
     return datalink_url("", publisher_did)
+
+
+def current_settings() -> Settings:
+    """The settings of the application serving the current request."""
+    return current_app.config["SOXSVO"]

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, send_file
 
 from soxsvo.datalink.products import reading
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -15,7 +16,7 @@ blueprint = Blueprint("ancillary", __name__)
 @blueprint.get("/files/<dp_id>/ancillary/<name>")
 def download(dp_id: str, name: str):
     """The associated file ``name`` of product ``dp_id`` as delivered, SHA-256 as ETag."""
-    settings = current_app.config["SOXSVO"]
+    settings = current_settings()
     with connection() as conn, reading(conn, settings.query["sync_timeout"],
                                        current_identity()):
         row = conn.execute(

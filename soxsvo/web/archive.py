@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from soxsvo.archive_search import BANDS, SearchError, adql_for, parse_criteria, search_spectra
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -16,7 +17,7 @@ blueprint = Blueprint("archive", __name__)
 @blueprint.get("/archive")
 def archive_page():
     """Search form; with any criterion given, one page of matching spectra."""
-    settings = current_app.config["SOXSVO"]
+    settings = current_settings()
     form = request.args
     searched = any((form.get(k) or "").strip() for k in
                    ("pos", "target", "band", "wl_min", "wl_max", "date_from", "date_to"))

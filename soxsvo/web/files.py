@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, send_file
 
 from soxsvo.datalink.products import find_product, reading
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -18,7 +19,7 @@ def download(dp_id: str):
     Found by the same lookup as DataLink, SODA and previews, so the caller gets exactly the
     products row-level security lets them see.
     """
-    settings = current_app.config["SOXSVO"]
+    settings = current_settings()
     with connection() as conn, reading(conn, settings.query["sync_timeout"],
                                        current_identity()):
         product = find_product(conn, dp_id)

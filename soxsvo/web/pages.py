@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import psycopg
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 
 from soxsvo.access import begin_as_reader
 from soxsvo.archive_summary import archive_summary
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -16,7 +17,7 @@ blueprint = Blueprint("pages", __name__)
 @blueprint.get("/")
 def landing():
     """What the archive holds (as far as the caller may see) and where its services are."""
-    settings = current_app.config["SOXSVO"]
+    settings = current_settings()
     with connection() as conn:
         begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
         summary = archive_summary(conn)

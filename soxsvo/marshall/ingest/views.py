@@ -8,12 +8,13 @@ unreadable body, 413 when it is too large). Callers need the ``consortium`` role
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from soxsvo.marshall.ingest.base import AlertFormatError
 from soxsvo.marshall.ingest.config import IngestConfig
 from soxsvo.marshall.ingest.service import ingest_bytes
 from soxsvo.marshall.ingest.sources import SOURCES
+from soxsvo.web import current_settings
 from soxsvo.web.auth import problem, require_role
 from soxsvo.web.database import connection
 from soxsvo.web.security import exempt_from_csrf
@@ -42,7 +43,7 @@ def _body(limit: int) -> tuple[bytes, str] | Response:
 @require_role("consortium")
 def post_alerts() -> Response:
     """Ingest the alert file in the request; answer its summary."""
-    settings = current_app.config["SOXSVO"]
+    settings = current_settings()
     source = request.args.get("source") or None
     if source is not None and source not in SOURCES:
         return problem(400, "unknown source", f"source must be one of {', '.join(SOURCES)}")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, current_app, redirect, request, send_file
+from flask import Response, redirect, request, send_file
 
 from soxsvo.dali import DALIError, DALIParams, dal_blueprint, request_params
 from soxsvo.tap.fair_use import client_key
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
+from soxsvo.web import current_settings
 from soxsvo.web.auth import current_identity
 from soxsvo.web.database import connection
 
@@ -26,12 +27,8 @@ WAIT_POLL = 0.25
 WAITABLE_PHASES = frozenset({"PENDING", "QUEUED", "EXECUTING"})
 
 
-def _settings():
-    return current_app.config["SOXSVO"]
-
-
 def _base_url() -> str:
-    return f"{_settings().public_url}{blueprint.url_prefix}"
+    return f"{current_settings().public_url}{blueprint.url_prefix}"
 
 
 def _job_url(job_id: str) -> str:
@@ -52,7 +49,7 @@ def _client() -> str:
 
 
 def _limits() -> dict:
-    tap = _settings().tap
+    tap = current_settings().tap
     return {"per_client": tap["max_jobs_per_client"], "total": tap["max_queued_jobs"]}
 
 
@@ -89,7 +86,7 @@ def job_list() -> Response:
 @blueprint.post("", strict_slashes=False)
 def create() -> Response:
     """Create a job from TAP parameters (and uploads); PHASE=RUN queues it at once."""
-    settings = _settings()
+    settings = current_settings()
     params = request_params(request)
     phase = (params.get("PHASE") or "").upper()
     if phase not in ("", "RUN"):
@@ -163,7 +160,7 @@ def job(job_id: str) -> Response:
 def _delete(job_id: str) -> Response:
     with connection() as conn:
         _visible_job(conn, job_id)
-        jobs.delete_job(conn, job_id, _settings().data_path)
+        jobs.delete_job(conn, job_id, current_settings().data_path)
     return _see_other(_base_url())
 
 
@@ -221,7 +218,7 @@ def set_execution_duration(job_id: str) -> Response:
     with connection() as conn:
         _visible_job(conn, job_id)
         jobs.set_execution_duration(conn, job_id, seconds,
-                                    _settings().query["async_timeout"])
+                                    current_settings().query["async_timeout"])
     return _see_other(_job_url(job_id))
 
 
@@ -242,7 +239,7 @@ def set_destruction(job_id: str) -> Response:
     when = jobs.parse_iso_time(text, "DESTRUCTION")
     with connection() as conn:
         _visible_job(conn, job_id)
-        jobs.set_destruction(conn, job_id, when, _settings().tap["retention_days"])
+        jobs.set_destruction(conn, job_id, when, current_settings().tap["retention_days"])
     return _see_other(_job_url(job_id))
 
 
@@ -292,7 +289,7 @@ def result(job_id: str, result_id: str) -> Response:
     match = next((r for r in found.results if r.result_id == result_id), None)
     if match is None:
         raise DALIError(f"job {job_id} has no result {result_id!r} (it is {found.phase})", 404)
-    path = _settings().data_path / match.path
+    path = current_settings().data_path / match.path
     return send_file(path, mimetype=match.mime_type, download_name=path.name,
                      as_attachment=False, conditional=True)
 
