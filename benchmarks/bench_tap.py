@@ -2,9 +2,11 @@
 
 Usage: python benchmarks/bench_tap.py http://127.0.0.1:8000/tap [--table marshall.transient]
        [--cones 200] [--clients 8] [--seconds 20] [--big-query "SELECT ..."] [--upload-rows 10000]
+       [--upload-repeat 1] [--upload-only]
 Cones are 1 arcmin at random positions on `--table` (columns ra, dec); throughput runs the same
 cones from `--clients` threads; the big query is streamed as BINARY2 and timed to the last
-byte; the upload crossmatch sends `--upload-rows` random positions inline.
+byte; the upload crossmatch sends `--upload-rows` random positions inline (`--upload-repeat` times;
+`--upload-only` skips the rest).
 """
 
 from __future__ import annotations
@@ -64,13 +66,22 @@ def big_result(url: str, query: str) -> None:
     print(f"big result: {size / 2**20:.1f} MiB in {time.perf_counter() - t0:.2f} s")
 
 
-def upload(url: str, table: str, rows: int) -> None:
+def upload_csv(rows: int) -> str:
+    """``rows`` random positions (id, ra, dec) as CSV, the same for every run."""
     rng = np.random.default_rng(2)
     ra, dec = rng.uniform(0, 360, rows), np.degrees(np.arcsin(rng.uniform(-1, 1, rows)))
     lines = (f"{i},{a:.6f},{d:.6f}\n" for i, (a, d) in enumerate(zip(ra, dec, strict=True)))
-    csv = "id,ra,dec\n" + "".join(lines)
-    query = (f"SELECT u.id, t.ra, t.dec FROM TAP_UPLOAD.mine AS u JOIN {table} AS t "
-             "ON DISTANCE(POINT('', u.ra, u.dec), POINT('', t.ra, t.dec)) < 5.0/3600")
+    return "id,ra,dec\n" + "".join(lines)
+
+
+def upload_query(table: str) -> str:
+    """The 5 arcsec crossmatch of the upload ``mine`` with ``table``."""
+    return (f"SELECT u.id, t.ra, t.dec FROM TAP_UPLOAD.mine AS u JOIN {table} AS t "
+            "ON DISTANCE(POINT('', u.ra, u.dec), POINT('', t.ra, t.dec)) < 5.0/3600")
+
+
+def upload(url: str, table: str, rows: int) -> None:
+    csv, query = upload_csv(rows), upload_query(table)
     t0 = time.perf_counter()
     answer = requests.post(f"{url}/sync", data={"LANG": "ADQL", "QUERY": query,
                                                "UPLOAD": "mine,param:mine"},
@@ -88,13 +99,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--big-query", default=None)
     parser.add_argument("--upload-rows", type=int, default=10_000)
+    parser.add_argument("--upload-repeat", type=int, default=1)
+    parser.add_argument("--upload-only", action="store_true")
     args = parser.parse_args()
     url = args.url.rstrip("/")
-    latency(url, args.table, args.cones)
-    throughput(url, args.table, args.clients, args.seconds)
-    if args.big_query:
-        big_result(url, args.big_query)
-    upload(url, args.table, args.upload_rows)
+    if not args.upload_only:
+        latency(url, args.table, args.cones)
+        throughput(url, args.table, args.clients, args.seconds)
+        if args.big_query:
+            big_result(url, args.big_query)
+    for _ in range(args.upload_repeat):
+        upload(url, args.table, args.upload_rows)
 
 
 if __name__ == "__main__":

@@ -121,22 +121,49 @@ def _column_values(column) -> list:
 
 def _load_into_temp_table(conn: psycopg.Connection, name: str, table: Table) -> TableMeta:
     columns = _columns(name, table)
-    ident = sql.Identifier(temp_table_name(name))
-    conn.execute(sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
-        ident, sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(meta.name), sql.SQL(pgtype))
-            for meta, pgtype in columns)))
-    names = sql.SQL(", ").join(sql.Identifier(meta.name) for meta, _ in columns)
-    with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(ident, names)) as copy:
-        for row in zip(*(_column_values(table[c]) for c in table.colnames), strict=True):
-            copy.write_row(row)
-    lowered = {meta.name for meta, _ in columns}
-    if {"ra", "dec"} <= lowered:
-        conn.execute(sql.SQL("CREATE INDEX ON {} (q3c_ang2ipix(ra, dec))").format(ident))
-    conn.execute(sql.SQL("ANALYZE {}").format(ident))
+    create_temp_table(conn, name, columns)
+    copy_rows(conn, name, table, columns)
+    index_and_analyze(conn, name, columns)
+    return upload_meta(name, columns)
+
+
+def upload_meta(name: str, columns: list[tuple[ColumnMeta, str]]) -> TableMeta:
+    """The metadata of upload ``name`` as the ADQL translator sees it (``TAP_UPLOAD.name``)."""
     return TableMeta(schema=UPLOAD_SCHEMA, name=name.lower(),
                      description=f"Table uploaded as {name}",
                      columns=tuple(meta for meta, _ in columns))
+
+
+def create_temp_table(conn: psycopg.Connection, name: str,
+                      columns: list[tuple[ColumnMeta, str]]) -> None:
+    """Create the (empty) temporary table of upload ``name``, dropped at the transaction's end."""
+    conn.execute(sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
+        sql.Identifier(temp_table_name(name)), sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(meta.name), sql.SQL(pgtype))
+            for meta, pgtype in columns)))
+
+
+def copy_rows(conn: psycopg.Connection, name: str, table: Table,
+              columns: list[tuple[ColumnMeta, str]]) -> None:
+    """COPY the rows of ``table`` into the temporary table of upload ``name``."""
+    names = sql.SQL(", ").join(sql.Identifier(meta.name) for meta, _ in columns)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(temp_table_name(name)), names)
+    with conn.cursor().copy(statement) as copy:
+        for row in zip(*(_column_values(table[c]) for c in table.colnames), strict=True):
+            copy.write_row(row)
+
+
+def index_and_analyze(conn: psycopg.Connection, name: str,
+                      columns: list[tuple[ColumnMeta, str]]) -> None:
+    """Give the temporary table a q3c index when it has ra and dec, and statistics (without
+    them the planner guesses the table's size)."""
+    ident = sql.Identifier(temp_table_name(name))
+    numeric = {meta.name for meta, pgtype in columns
+               if pgtype in ("double precision", "real", "bigint", "integer", "smallint")}
+    if {"ra", "dec"} <= numeric:
+        conn.execute(sql.SQL("CREATE INDEX ON {} (q3c_ang2ipix(ra, dec))").format(ident))
+    conn.execute(sql.SQL("ANALYZE {}").format(ident))
 
 
 def fetch_upload(name: str, uri: str, tap_settings: dict) -> bytes:
