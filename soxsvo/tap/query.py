@@ -64,8 +64,14 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
 
 def forbid_writes(conn: psycopg.Connection) -> None:
     """Make the rest of the transaction read-only (after the uploads' temporary tables exist:
-    PostgreSQL allows going read-only mid-transaction, never back)."""
+    PostgreSQL allows going read-only mid-transaction, never back), and plan without JIT.
+
+    q3c's selectivity estimates put any q3c join at costs of billions, far above
+    ``jit_above_cost``: PostgreSQL then spends 150-300 ms compiling a crossmatch that runs in
+    50 ms (see docs/performance.md). No TAP query gains enough from JIT to pay for that.
+    """
     conn.execute("SET LOCAL transaction_read_only = on")
+    conn.execute("SET LOCAL jit = off")
 
 
 def stream_rows(conn: psycopg.Connection, query: PreparedQuery, maxrec: int) -> Iterator[list]:
