@@ -79,7 +79,9 @@ def make(shape: str, coords: tuple[str, ...], const: bool) -> Val:
 
 def point(args: list[Val]) -> Val:
     x, y = args
-    return make("point", (x.sql, y.sql), x.const and y.const)
+    made = make("point", (x.sql, y.sql), x.const and y.const)
+    made.uploaded = x.uploaded or y.uploaded
+    return made
 
 
 def circle(args: list[Val]) -> Val:
@@ -195,8 +197,11 @@ def distance_within(a: Val, b: Val, radius: str) -> str | None:
     """``DISTANCE(a, b) < radius`` as an indexable q3c_join, if both are known points."""
     if not (a.shape == "point" and b.shape == "point" and a.coords and b.coords):
         return None
-    if a.const is False and b.const:
-        a, b = b, a  # q3c_join uses the index on its second pair
+    # q3c_join uses the index on its second pair: a constant goes first; so does an uploaded
+    # point against an archive table's, whatever the order the user wrote (the other way
+    # round, a 2,000,000-row catalogue probes a 10,000-row upload: 50 times slower).
+    if (a.const is False and b.const) or (b.uploaded and not a.uploaded and not a.const):
+        a, b = b, a
     return f"q3c_join({a.coords[0]}, {a.coords[1]}, {b.coords[0]}, {b.coords[1]}, {radius})"
 
 

@@ -47,6 +47,9 @@ class Val:
         (ra, dec, fov) SQL of the row owning a region column: coarse q3c filter.
     column : bool
         True for a plain column reference (metadata carried over as is).
+    uploaded : bool
+        True when built from columns of a ``TAP_UPLOAD`` table (a crossmatch probes the
+        archive's index once per uploaded row, never the other way round).
     """
 
     sql: str
@@ -56,6 +59,7 @@ class Val:
     const: bool = False
     region: tuple[str, str, str] | None = None
     column: bool = False
+    uploaded: bool = False
 
 
 @dataclass(slots=True)
@@ -182,8 +186,13 @@ class Scope:
                 f"column {name.name!r} is ambiguous (in {tables}): qualify it", pos,
             )
         src, col = hits[0]
-        return Val(src.column_sql(col), col, _shape(col), region=src.region_of(col), column=True)
+        uploaded = src.table is not None and src.table.schema.lower() == UPLOAD_SCHEMA
+        return Val(src.column_sql(col), col, _shape(col), region=src.region_of(col), column=True,
+                   uploaded=uploaded)
 
+
+#: Schema of uploaded tables (TAP 1.1 ``TAP_UPLOAD``).
+UPLOAD_SCHEMA = "tap_upload"
 
 #: xtype of region columns of published tables (ObsCore 1.1 ``s_region``): published as
 #: ``char``/``adql:REGION`` (STC-S text in results), stored as DALI polygon arrays so that the

@@ -21,11 +21,11 @@ from astropy.io import votable
 from astropy.table import Table
 from psycopg import sql
 
+from soxsvo.adql.scope import UPLOAD_SCHEMA
 from soxsvo.dali import DALIError, DALIParams
 from soxsvo.db.metadata import ColumnMeta, TableMeta
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-UPLOAD_SCHEMA = "tap_upload"
 
 _KIND_TO_TYPES = {  # numpy kind -> (VOTable datatype, PostgreSQL type)
     "b": ("boolean", "boolean"), "i": ("long", "bigint"), "u": ("long", "bigint"),

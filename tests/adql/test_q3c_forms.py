@@ -92,3 +92,17 @@ def test_geometry_select_xtypes():
     got = [(c.datatype, c.arraysize, c.xtype) for c in t.columns]
     assert got == [("double", "2", "point"), ("double", "3", "circle"),
                    ("double", "*", "polygon"), ("double", "*", "polygon")]
+
+
+@pytest.mark.parametrize("points", ["POINT(u.ra, u.dec), POINT(b.ra, b.dec)",
+                                    "POINT(b.ra, b.dec), POINT(u.ra, u.dec)"])
+def test_uploaded_point_goes_first(points):
+    """Against an uploaded table, the archive table's point is on q3c_join's index side
+    whichever order the query names them."""
+    from soxsvo.db.metadata import TableMeta
+
+    pts = next(t for t in SCHEMA if t.name == "pts")
+    upload = TableMeta(schema="tap_upload", name="mine", description="", columns=pts.columns)
+    out = translate("SELECT u.id FROM TAP_UPLOAD.mine AS u JOIN test.other AS b "
+                    f"ON DISTANCE({points}) < 0.01", (*SCHEMA, upload)).sql
+    assert 'q3c_join("u"."ra", "u"."dec", "b"."ra", "b"."dec", 0.01)' in out

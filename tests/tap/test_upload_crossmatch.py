@@ -56,7 +56,9 @@ def catalogue(settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ids, ras, decs
 
 
-def test_crossmatch_equals_astropy_search_around_sky(uws_client, catalogue) -> None:
+@pytest.mark.parametrize("points", ["POINT('ICRS', u.ra, u.dec), POINT('ICRS', t.ra, t.dec)",
+                                    "POINT('ICRS', t.ra, t.dec), POINT('ICRS', u.ra, u.dec)"])
+def test_crossmatch_equals_astropy_search_around_sky(uws_client, catalogue, points) -> None:
     ids, cat_ra, cat_dec = catalogue
     rng = np.random.default_rng(12)
     pick = rng.choice(len(ids), 1500, replace=False)
@@ -69,8 +71,7 @@ def test_crossmatch_equals_astropy_search_around_sky(uws_client, catalogue) -> N
     answer = uws_client.post("/tap/sync", data={
         "LANG": "ADQL", "UPLOAD": "mine,param:cat", "MAXREC": "100000",
         "QUERY": "SELECT u.id, t.transient_id FROM TAP_UPLOAD.mine AS u "
-                 "JOIN marshall.transient AS t ON DISTANCE(POINT('ICRS', u.ra, u.dec), "
-                 f"POINT('ICRS', t.ra, t.dec)) < {RADIUS_ARCSEC}/3600.0",
+                 f"JOIN marshall.transient AS t ON DISTANCE({points}) < {RADIUS_ARCSEC}/3600.0",
         "cat": (io.BytesIO(csv.encode()), "cat.csv")})
     assert answer.status_code == 200, answer.get_data(as_text=True)
     table = votable.parse_single_table(io.BytesIO(answer.data), verify="ignore").to_table()
