@@ -80,14 +80,18 @@ def upload_query(table: str) -> str:
             "ON DISTANCE(POINT('', u.ra, u.dec), POINT('', t.ra, t.dec)) < 5.0/3600")
 
 
-def upload(url: str, table: str, rows: int) -> None:
-    csv, query = upload_csv(rows), upload_query(table)
-    t0 = time.perf_counter()
-    answer = requests.post(f"{url}/sync", data={"LANG": "ADQL", "QUERY": query,
-                                               "UPLOAD": "mine,param:mine"},
-                           files={"mine": ("mine.csv", io.BytesIO(csv.encode()))})
-    answer.raise_for_status()
-    print(f"upload crossmatch of {rows} rows: {time.perf_counter() - t0:.2f} s")
+def upload(url: str, table: str, rows: int, repeat: int = 1) -> None:
+    csv, query = upload_csv(rows).encode(), upload_query(table)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        answer = requests.post(f"{url}/sync", data={"LANG": "ADQL", "QUERY": query,
+                                                   "UPLOAD": "mine,param:mine"},
+                               files={"mine": ("mine.csv", io.BytesIO(csv))})
+        answer.raise_for_status()
+        times.append(time.perf_counter() - t0)
+    print(f"upload crossmatch of {rows} rows: median {statistics.median(times):.3f} s, "
+          f"min {min(times):.3f} s, max {max(times):.3f} s over {repeat}")
 
 
 def main() -> None:
@@ -108,8 +112,7 @@ def main() -> None:
         throughput(url, args.table, args.clients, args.seconds)
         if args.big_query:
             big_result(url, args.big_query)
-    for _ in range(args.upload_repeat):
-        upload(url, args.table, args.upload_rows)
+    upload(url, args.table, args.upload_rows, args.upload_repeat)
 
 
 if __name__ == "__main__":
