@@ -84,3 +84,37 @@ def test_crossmatch_equals_astropy_search_around_sky(uws_client, catalogue, poin
     assert len(expected) > 700  # the crowds at the seam and the pole really are matched
     assert got == expected
     assert len(table) == len(got)  # no pair twice
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.parametrize("points", ["POINT(u.ra, u.dec), POINT(t.ra, t.dec)",
+                                    "POINT(t.ra, t.dec), POINT(u.ra, u.dec)"])
+def test_crossmatch_plan_probes_the_archive_index_without_jit(settings, catalogue,
+                                                               points) -> None:
+    """What makes the crossmatch fast, in the plan the service runs: one probe of the
+    catalogue's q3c index per uploaded row (not a probe of the upload per catalogue row),
+    and no JIT compilation (q3c's cost estimates would trigger it)."""
+    from soxsvo.access import begin_as_reader
+    from soxsvo.tap.query import forbid_writes, prepare
+    from soxsvo.tap.uploads import load_upload
+
+    csv = "id,ra,dec\n" + "".join(f"{i},{i * 0.3},{i * 0.1 - 10}\n" for i in range(500))
+    with psycopg.connect(settings.database_url) as conn:
+        begin_as_reader(conn, 30)
+        upload = load_upload(conn, "mine", csv.encode(), 10_000)
+        forbid_writes(conn)
+        prepared = prepare("SELECT u.id, t.transient_id FROM TAP_UPLOAD.mine AS u JOIN "
+                           f"marshall.transient AS t ON DISTANCE({points}) < 5.0/3600",
+                           (upload,))
+        plan = conn.execute("EXPLAIN (FORMAT JSON) " + prepared.sql).fetchone()[0][0]
+    nodes = list(_plan_nodes(plan["Plan"]))
+    assert nodes[0]["Node Type"] == "Nested Loop"
+    outer, inner = nodes[0]["Plans"]
+    assert outer["Relation Name"].startswith("tap_upload_mine")
+    assert {n.get("Index Name") for n in _plan_nodes(inner)} >= {"transient_q3c"}
+    assert "JIT" not in plan
