@@ -72,25 +72,27 @@ def _array(coords: tuple[str, ...]) -> str:
     return f"CAST(ARRAY[{', '.join(coords)}] AS double precision[])"
 
 
-def make(shape: str, coords: tuple[str, ...], const: bool) -> Val:
-    """A geometry built from known coordinate SQL snippets."""
-    return Val(_array(coords), geom_meta(shape), shape, coords, const)
+def make(shape: str, coords: tuple[str, ...], const: bool,
+         parts: tuple[Val, ...] | None = None) -> Val:
+    """A geometry built from known coordinate SQL snippets (and the values they came from)."""
+    return Val(_array(coords), geom_meta(shape), shape, coords, const, parts=parts,
+               uploaded=parts is not None and any(p.uploaded for p in parts[:2]))
 
 
 def point(args: list[Val]) -> Val:
     x, y = args
-    made = make("point", (x.sql, y.sql), x.const and y.const)
-    made.uploaded = x.uploaded or y.uploaded
-    return made
+    return make("point", (x.sql, y.sql), x.const and y.const, (x, y))
 
 
 def circle(args: list[Val]) -> Val:
     if len(args) == 3:
         x, y, r = args
-        return make("circle", (x.sql, y.sql, r.sql), x.const and y.const and r.const)
+        return make("circle", (x.sql, y.sql, r.sql), x.const and y.const and r.const,
+                    (x, y, r))
     centre, r = args
     if centre.coords is not None and len(centre.coords) == 2:
-        return make("circle", (*centre.coords, r.sql), centre.const and r.const)
+        parts = (*centre.parts, r) if centre.parts else None
+        return make("circle", (*centre.coords, r.sql), centre.const and r.const, parts)
     sql = f"({centre.sql} || CAST({r.sql} AS double precision))"
     return Val(sql, geom_meta("circle"), "circle", None, centre.const and r.const)
 
@@ -222,6 +224,8 @@ def predicate(name: str, a: Val, b: Val, max_fov: float | None = None) -> str:
         a, b = b, a  # a point intersects a region iff the region contains it
     if a.shape == "point" and a.coords is not None and b.coords is not None:
         if b.shape == "circle":
+            if b.parts and not (b.parts[0].const and b.parts[1].const):
+                return _point_in_circles(a, b)
             x, y, r = b.coords
             return f"q3c_radial_query({a.coords[0]}, {a.coords[1]}, {x}, {y}, {r})"
         if b.shape == "polygon":
@@ -229,6 +233,24 @@ def predicate(name: str, a: Val, b: Val, max_fov: float | None = None) -> str:
     exact = _fn("contains" if name == "CONTAINS" else "intersects", a.sql, b.sql)
     coarse = _coarse(a, b, max_fov)
     return f"({coarse} AND {exact})" if coarse else exact
+
+
+def _point_in_circles(a: Val, b: Val) -> str:
+    """CONTAINS(point, circle) when the circle's centre changes per row: a join, so
+    q3c_join (four index ranges per probe, where q3c_radial_query spells out a hundred).
+
+    Both test the same strict distance, so the order of the two positions is free: the
+    second pair is the indexed one, normally the point's; the circles' centres when the
+    point is a constant, or an uploaded point against centres from an archive table with a
+    radius known per uploaded row (each uploaded row probes the archive's index).
+    """
+    (px, py), (x, y, r) = a.coords, b.coords
+    radius = b.parts[2]
+    upload_probes = (a.uploaded and not b.uploaded and not a.const
+                     and (radius.const or radius.uploaded))
+    if a.const or upload_probes:
+        return f"q3c_join({px}, {py}, {x}, {y}, {r})"
+    return f"q3c_join({x}, {y}, {px}, {py}, {r})"
 
 
 def _point_in_polygon(a: Val, b: Val) -> str:

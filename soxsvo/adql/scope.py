@@ -50,6 +50,8 @@ class Val:
     uploaded : bool
         True when built from columns of a ``TAP_UPLOAD`` table (a crossmatch probes the
         archive's index once per uploaded row, never the other way round).
+    parts : tuple of Val or None
+        The values a point (x, y) or circle (x, y, r) was built from.
     """
 
     sql: str
@@ -60,6 +62,7 @@ class Val:
     region: tuple[str, str, str] | None = None
     column: bool = False
     uploaded: bool = False
+    parts: tuple[Val, ...] | None = None
 
 
 @dataclass(slots=True)

@@ -106,3 +106,30 @@ def test_uploaded_point_goes_first(points):
     out = translate("SELECT u.id FROM TAP_UPLOAD.mine AS u JOIN test.other AS b "
                     f"ON DISTANCE({points}) < 0.01", (*SCHEMA, upload)).sql
     assert 'q3c_join("u"."ra", "u"."dec", "b"."ra", "b"."dec", 0.01)' in out
+
+
+@pytest.mark.parametrize(("circle", "archive_indexed"), [
+    ("CIRCLE(b.ra, b.dec, 0.01)", True),
+    ("CIRCLE(POINT(b.ra, b.dec), u.ra)", True),
+    ("CIRCLE(b.ra, b.dec, b.ra)", False),  # radius of the archive row: no probe per upload
+])
+def test_uploaded_point_in_archive_circles(circle, archive_indexed):
+    """CONTAINS(uploaded point, circle around archive positions) is a q3c_join probing the
+    archive's index from each uploaded row."""
+    from soxsvo.db.metadata import TableMeta
+
+    pts = next(t for t in SCHEMA if t.name == "pts")
+    upload = TableMeta(schema="tap_upload", name="mine", description="", columns=pts.columns)
+    out = translate("SELECT u.id FROM TAP_UPLOAD.mine AS u JOIN test.other AS b "
+                    f"ON CONTAINS(POINT(u.ra, u.dec), {circle}) = 1", (*SCHEMA, upload)).sql
+    # q3c_join's second pair is the indexed one
+    pairs = '"u"."ra", "u"."dec", "b"."ra", "b"."dec"' if archive_indexed else \
+        '"b"."ra", "b"."dec", "u"."ra", "u"."dec"'
+    assert f"q3c_join({pairs}," in out
+
+
+def test_point_in_circles_of_another_table_is_q3c_join():
+    """A circle around each row of another table is a join: q3c_join, index on the points."""
+    out = sql("SELECT a.id FROM test.pts AS a JOIN test.other AS b "
+              "ON CONTAINS(POINT(a.ra, a.dec), CIRCLE(b.ra, b.dec, 0.01)) = 1")
+    assert 'q3c_join("b"."ra", "b"."dec", "a"."ra", "a"."dec", 0.01)' in out
