@@ -571,7 +571,12 @@ BEGIN
         IF b[3] >= 90 THEN
             RETURN NULL;
         END IF;
-        v := soxs_adql._clip(soxs_adql._flat(a), soxs_adql._circle_flat(b, 360));
+        -- Few clip edges are cheaper: clip the 360-gon by a convex polygon.
+        IF soxs_adql._convex(a) THEN
+            v := soxs_adql._clip(soxs_adql._circle_flat(b, 360), soxs_adql._flat(a));
+        ELSE
+            v := soxs_adql._clip(soxs_adql._flat(a), soxs_adql._circle_flat(b, 360));
+        END IF;
     ELSIF soxs_adql._convex(b) THEN
         v := soxs_adql._clip(soxs_adql._flat(a), soxs_adql._flat(b));
     ELSIF soxs_adql._convex(a) THEN
