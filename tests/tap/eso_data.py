@@ -16,6 +16,8 @@ whose provenance and files only its PI may see.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import psycopg
 
 J_BAND = (1.18e-6, 1.33e-6)
@@ -57,11 +59,45 @@ def raw_name(dp_id: str, k: int) -> str:
     return f"SOXS.{dp_id[4:14]}T00:{k // 60:02d}:{k % 60:02d}.000"
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a test needs to know of a product ``build`` inserted."""
+
+    dp_id: str
+    did: str
+    dtype: str
+    band: tuple[float, float]
+    public: bool
+
+
+#: Every product of the last ``build``, in insertion order.
+BUILT: list[Built] = []
+
+
+def slit(lon: float, lat: float) -> list[float]:
+    """A SOXS slit footprint (1 x 12 arcsec) centred on lon, lat."""
+    return box(lon, lat, 1 / 3600, 12 / 3600)
+
+
+#: Spectra and an image where ESO's cone and footprint queries look: dp_id -> (type,
+#: footprint, resolving power).
+TARGETED = {
+    "ADP.2021-01-01T00:00:00.001": ("spectrum", slit(191.29, -0.46), 5000),   # ASASSN-14lp
+    "ADP.2021-01-01T00:00:00.002": ("spectrum", slit(161.266, -59.684), 30000),  # Eta Car
+    "ADP.2021-01-01T00:00:00.003": ("spectrum", slit(161.266, -59.684), 5000),   # Eta Car, low R
+    "ADP.2021-01-01T00:00:00.004": ("spectrum", slit(83.867, -69.27), 40000),   # SN 1987A
+    "ADP.2021-01-01T00:00:00.005": ("image", box(123.3, -34.6, 0.2, 0.2), 5),   # RS Pup inside
+    "ADP.2021-01-01T00:00:00.006": ("spectrum", slit(123.2725, -34.5785), 5000),  # 15" off
+}
+OID = "ADP.2014-10-01T10:19:21.580"
+
+
 def _product(conn: psycopg.Connection, dp_id: str, *, dtype: str = "spectrum",
              subtype: str | None = None, collection: str = "SOXS", band=(350e-9, 2000e-9),
              region: list[float] | None = None, programme: str = "60.A-9022(C)",
-             public: bool = True, gal_lat: float | None = None) -> str:
+             public: bool = True, gal_lat: float | None = None, res_power: float = 5) -> str:
     did = f"ivo://test.soxs/soxs?{dp_id}"
+    BUILT.append(Built(dp_id, did, dtype, band, public))
     conn.execute(
         "INSERT INTO soxs.product (publisher_did, dp_id, prodcatg, file_path, original_name, "
         "sha256, md5, file_size) VALUES (%s, %s, %s, %s, %s, md5(%s) || md5(%s), md5(%s), 1000)",
@@ -78,10 +114,10 @@ def _product(conn: psycopg.Connection, dp_id: str, *, dtype: str = "spectrum",
         "access_url, access_format, access_estsize, facility_name, instrument_name, dp_id, "
         "prodcatg, em_min, em_max, s_region, s_ra, s_dec, s_fov, gal_lat, em_res_power) "
         "VALUES (%s, %s, 3, %s, %s, %s, (now() AT TIME ZONE 'UTC') + %s::interval, %s, %s, "
-        "'u', 'application/fits', 1, 'ESO-NTT', 'SOXS', %s, %s, %s, %s, %s, %s, %s, %s, %s, 5)",
+        "'u', 'application/fits', 1, 'ESO-NTT', 'SOXS', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (dtype, subtype, collection, dp_id, did, "-1 year" if public else "1 year",
          "public" if public else "proprietary", programme, dp_id, f"SCIENCE.{dtype.upper()}",
-         band[0], band[1], region, ra, dec, fov, gal_lat))
+         band[0], band[1], region, ra, dec, fov, gal_lat, res_power))
     conn.execute("INSERT INTO soxs.ancillary (publisher_did, name, category) VALUES "
                  "(%s, %s, 'ANCILLARY.PREVIEW')", (did, f"{dp_id[4:]}_preview.png"))
     return did
@@ -110,6 +146,7 @@ def _raw_frames(conn: psycopg.Connection, names: list[str], programme: str,
 
 def build(conn: psycopg.Connection) -> None:
     """Fill the (empty, migrated) database of ``conn`` and commit."""
+    BUILT.clear()
     conn.execute("INSERT INTO soxs.programme (proposal_id, title, pi_name) VALUES "
                  "('60.A-9022(C)', 'ESO test programme', 'A. Person'), "
                  "('60.A-9022(D)', '', ''), (%s, 'Secret programme', 'B. Person')",
@@ -128,6 +165,9 @@ def build(conn: psycopg.Connection) -> None:
     for dp_id in DERIVED:
         _provenance(conn, _product(conn, dp_id), [SHARED_RAW, raw_name(dp_id, 0)])
     _raw_frames(conn, [f"SOXS.2025-01-01T12:00:0{k}.000" for k in range(3)], "60.A-9022(D)")
+    for dp_id, (dtype, region, res_power) in TARGETED.items():
+        _product(conn, dp_id, dtype=dtype, region=region, res_power=res_power)
+    _product(conn, OID)
     secret = _product(conn, "ADP.2026-01-01T00:00:00.999", programme=SECRET_PROGRAMME,
                       public=False)
     _provenance(conn, secret, [SHARED_RAW, SECRET_RAW])

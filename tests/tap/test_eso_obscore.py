@@ -10,6 +10,7 @@ their results on an archive built for them (``eso_data.py``, fixture ``eso_clien
 from __future__ import annotations
 
 import io
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -201,3 +202,93 @@ def test_ots4_describes_dbo_raw(eso_client) -> None:
     names = {_text(v) for v in table["column_name"]}
     assert {"dp_id", "prog_id", "instrument", "dp_cat", "dp_tech", "dp_type",
             "exp_start"} <= names
+
+
+# -- the standard ObsCore queries, on the same archive ----------------------------------------
+
+@needs_corpus
+def test_ots1_lists_the_eso_tables_in_order(eso_client) -> None:
+    client, _ = eso_client
+    names = [_text(v) for v in _table(client, QUERIES["ots1"])["table_name"]]
+    assert names == sorted(names)
+    assert {"ivoa.obscore", "dbo.raw", "phase3v2.files", "phase3v2.provenance"} <= set(names)
+
+
+@needs_corpus
+@pytest.mark.parametrize("label", ["osp1", "osp2"])
+def test_cone_around_asassn_14lp_counts_its_spectrum(eso_client, label) -> None:
+    client, _ = eso_client
+    table = _table(client, QUERIES[label])
+    assert [(int(r[0]), _text(r[1])) for r in table] == [(1, "spectrum")]
+
+
+@needs_corpus
+def test_ospfoot1_finds_high_resolution_spectra_inside_the_cone_on_eta_car(eso_client):
+    client, _ = eso_client
+    table = _table(client, QUERIES["ospfoot1"])
+    assert len(table) == 1 and float(table[0]["em_res_power"]) == 30000
+    # The slit's west edge (lon 161.266 - 0.5/3600) is east of Eta Car by this much:
+    edge = (0.001 - 0.5 / 3600) * math.cos(math.radians(59.684)) * 3600
+    assert float(table[0]["arcsec_from_eta_car"]) == pytest.approx(edge, abs=0.01)
+
+
+@needs_corpus
+def test_ospfoot2_finds_the_high_resolution_spectrum_of_sn1987a(eso_client) -> None:
+    client, _ = eso_client
+    table = _table(client, QUERIES["ospfoot2"])
+    assert [float(r["em_res_power"]) for r in table] == [40000]
+
+
+@needs_corpus
+def test_ospfoot3_and_4_tell_containing_from_intersecting(eso_client) -> None:
+    client, _ = eso_client
+    image = "ADP.2021-01-01T00:00:00.005"
+    contains = _table(client, QUERIES["ospfoot3"])
+    assert [_text(v) for v in contains["dp_id"]] == [image]
+    near = _table(client, QUERIES["ospfoot4"])
+    assert [_text(v) for v in near["dataproduct_type"]] == ["image", "spectrum"]
+    distances = [float(r[4]) for r in near]
+    # Inside the image: 0; the slit's edge is ~14.6 arcsec east of RS Pup.
+    assert distances[0] == 0 and distances[1] * 3600 == pytest.approx(14.6, abs=0.3)
+
+
+@needs_corpus
+def test_owc2_finds_the_public_spectra_covering_halpha(eso_client) -> None:
+    client, _ = eso_client
+    expected = {b.did for b in data.BUILT if b.public and b.dtype == "spectrum"
+                and b.band[0] < 656.28e-9 < b.band[1]}
+    got = [_text(v) for v in _table(client, QUERIES["owc2"])["obs_publisher_did"]]
+    assert len(got) == len(expected) and set(got) == expected
+
+
+@needs_corpus
+def test_oid_and_ostats1(eso_client) -> None:
+    client, _ = eso_client
+    assert [_text(v) for v in _table(client, QUERIES["oid"])["dp_id"]] == [data.OID]
+    public = sum(b.public for b in data.BUILT)
+    assert int(_table(client, QUERIES["oSTATS1"])[0][0]) == public < len(data.BUILT)
+
+
+def _regular_polygon_area(lat: float, n: int) -> float:
+    """Square degrees of the spherical polygon of n vertices evenly spaced on a parallel:
+    sum of interior angles minus (n - 2) pi (Girard)."""
+    verts = [np.array([math.cos(math.radians(lat)) * math.cos(2 * math.pi * k / n),
+                       math.cos(math.radians(lat)) * math.sin(2 * math.pi * k / n),
+                       math.sin(math.radians(lat))]) for k in range(n)]
+    total = 0.0
+    for k, v in enumerate(verts):
+        a, b = verts[k - 1], verts[(k + 1) % n]
+        ta, tb = a - a.dot(v) * v, b - b.dot(v) * v
+        total += math.acos(ta.dot(tb) / np.linalg.norm(ta) / np.linalg.norm(tb))
+    return (total - (n - 2) * math.pi) * (180 / math.pi) ** 2
+
+
+@needs_corpus
+@pytest.mark.parametrize(("label", "north"), [("CCW north polygon", True),
+                                              ("CCW south polygon", False)])
+def test_ccw_polygons_around_a_pole(eso_client, label, north) -> None:
+    client, _ = eso_client
+    row = _table(client, QUERIES[label])[0]
+    assert float(row[1]) == pytest.approx(_regular_polygon_area(80, 4), rel=1e-9)
+    assert (int(row[2]), int(row[3])) == (
+        (1, 0) if north else (0, 1))
