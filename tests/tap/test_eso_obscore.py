@@ -292,3 +292,14 @@ def test_ccw_polygons_around_a_pole(eso_client, label, north) -> None:
     assert float(row[1]) == pytest.approx(_regular_polygon_area(80, 4), rel=1e-9)
     assert (int(row[2]), int(row[3])) == (
         (1, 0) if north else (0, 1))
+
+
+@needs_corpus
+def test_images_around_the_galactic_centre(eso_client) -> None:
+    client, _ = eso_client
+    aladin = _table(client, QUERIES["Aladin"])
+    assert [_text(v) for v in aladin["dp_id"]] == [IMAGE_IDS["IJ"]]
+    # IJ and IH1 cover the Galactic Centre; IH2's nearest edge is ~0.5 deg north of it.
+    distances = sorted(float(v) for v in _table(client, QUERIES["osci1"])["dist_from_GC"])
+    assert distances[:2] == [0, 0] and distances[2] == pytest.approx(0.5, abs=0.01)
+    assert len(distances) == 3
