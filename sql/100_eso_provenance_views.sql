@@ -21,10 +21,16 @@ ALTER SEQUENCE soxs.file_id_seq OWNED BY soxs.product.file_id;
 CREATE UNIQUE INDEX product_file_id ON soxs.product (file_id);
 CREATE UNIQUE INDEX ancillary_file_id ON soxs.ancillary (file_id);
 
--- ESO names raw frames and their provenance entries by the archive file name without '.fits'.
-CREATE FUNCTION soxs.eso_dp_id(arcfile text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ SELECT regexp_replace(arcfile, '\.fits$', '') $$;
+-- ESO names raw frames, and the raw frames of its provenance, by the archive file name without
+-- '.fits'. Stored and indexed, because ESO's queries look frames up by that name
+-- (source_file = '...', joins on dbo.raw dp_id); a plain column keeps the index usable under
+-- row-level security, where a condition on a non-LEAKPROOF expression could not use it.
+ALTER TABLE soxs.provenance ADD COLUMN eso_name text
+    GENERATED ALWAYS AS (regexp_replace(raw_arcfile, '\.fits$', '')) STORED;
+CREATE INDEX provenance_eso_name ON soxs.provenance (eso_name);
+ALTER TABLE soxs.raw_frame ADD COLUMN eso_name text
+    GENERATED ALWAYS AS (regexp_replace(arcfile, '\.fits$', '')) STORED;
+CREATE UNIQUE INDEX raw_frame_eso_name ON soxs.raw_frame (eso_name);
 
 -- One row per archived file of a product: the product's own file, then its ancillary files.
 CREATE VIEW phase3v2.files WITH (security_invoker = true) AS
@@ -37,14 +43,14 @@ CREATE VIEW phase3v2.files WITH (security_invoker = true) AS
 
 -- PROVi: the product file made from each raw frame.
 CREATE VIEW phase3v2.provenance WITH (security_invoker = true) AS
-    SELECT p.file_id AS product_file, soxs.eso_dp_id(v.raw_arcfile) AS source_file
+    SELECT p.file_id AS product_file, v.eso_name AS source_file
       FROM soxs.provenance AS v JOIN soxs.product AS p USING (publisher_did);
 
 -- Raw frames with what soxsvo knows of their observation and programme. Like ESO's dbo.raw
 -- (and soxs.raw_frame here), it lists the metadata of every frame; release_date says when its
 -- programme's proprietary period ends.
 CREATE VIEW dbo.raw WITH (security_invoker = true) AS
-    SELECT soxs.eso_dp_id(r.arcfile) AS dp_id,
+    SELECT r.eso_name AS dp_id,
            r.arcfile AS origfile,
            o.proposal_id AS prog_id,
            g.title AS prog_title,

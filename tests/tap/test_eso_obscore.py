@@ -303,3 +303,16 @@ def test_images_around_the_galactic_centre(eso_client) -> None:
     distances = sorted(float(v) for v in _table(client, QUERIES["osci1"])["dist_from_GC"])
     assert distances[:2] == [0, 0] and distances[2] == pytest.approx(0.5, abs=0.01)
     assert len(distances) == 3
+
+
+def test_lookups_by_eso_name_keep_their_index_under_row_level_security(db_conn) -> None:
+    from soxsvo.access import ANONYMOUS, begin_as_reader
+
+    db_conn.execute("SET enable_seqscan = off")  # an empty table: make the choice visible
+    begin_as_reader(db_conn, 10, ANONYMOUS)
+    plans = ["\n".join(r[0] for r in db_conn.execute(f"EXPLAIN {query}")) for query in (
+        "SELECT product_file FROM phase3v2.provenance WHERE source_file = 'SOXS.x'",
+        "SELECT prog_id FROM dbo.raw WHERE dp_id = 'SOXS.x'")]
+    db_conn.rollback()
+    assert "provenance_eso_name" in plans[0], plans[0]
+    assert "raw_frame_eso_name" in plans[1], plans[1]
