@@ -316,3 +316,12 @@ def test_lookups_by_eso_name_keep_their_index_under_row_level_security(db_conn) 
     db_conn.rollback()
     assert "provenance_eso_name" in plans[0], plans[0]
     assert "raw_frame_eso_name" in plans[1], plans[1]
+
+
+def test_capabilities_declare_eso_functions(client) -> None:
+    root = ET.fromstring(client.get("/tap/capabilities").data)
+    udfs = {f.findtext("form"): f.findtext("description") for f in root.iterfind(
+        ".//languageFeatures[@type='ivo://ivoa.net/std/TAPRegExt#features-udf']/feature")}
+    intersection = "ESO_INTERSECTION(region1 REGION, region2 REGION) -> DOUBLE"
+    assert "square degrees" in udfs[intersection]
+    assert "ESO_DATEADD_SEC(seconds INTEGER, date TIMESTAMP) -> TIMESTAMP" in udfs
