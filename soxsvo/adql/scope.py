@@ -48,8 +48,8 @@ class Val:
     column : bool
         True for a plain column reference (metadata carried over as is).
     uploaded : bool
-        True when built from columns of a ``TAP_UPLOAD`` table (a crossmatch probes the
-        archive's index once per uploaded row, never the other way round).
+        True when built from columns of a ``TAP_UPLOAD`` table (for a circle: its centre);
+        a crossmatch probes the archive's index once per uploaded row, never the other way.
     parts : tuple of Val or None
         The values a point (x, y) or circle (x, y, r) was built from.
     """
