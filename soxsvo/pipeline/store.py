@@ -28,8 +28,9 @@ from pathlib import Path
 
 import psycopg
 
-__all__ = ["StoreCheck", "StoreError", "check_store", "content_type", "copy_into_store",
-           "file_checksums", "stored_path", "sweep_inflight", "Journal", "REGISTRATION_LOCK"]
+__all__ = ["StoreCheck", "StoreError", "bytes_checksums", "check_store", "content_type",
+           "copy_into_store", "file_checksums", "stored_path", "sweep_inflight", "Journal",
+           "REGISTRATION_LOCK"]
 
 #: Key of the transaction-level advisory lock every registration holds: it serialises the
 #: choice of ADP names, the duplicate check, version superseding and store copies between
@@ -68,6 +69,11 @@ def file_checksums(path: Path) -> tuple[str, str, int]:
             md5.update(chunk)
             size += len(chunk)
     return sha.hexdigest(), md5.hexdigest(), size
+
+
+def bytes_checksums(data: bytes) -> tuple[str, str, int]:
+    """SHA-256 and MD5 hex digests and the size of a file's bytes already in memory."""
+    return hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data)
 
 
 def stored_path(store: Path, sha256: str, suffix: str = ".fits") -> Path:
