@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from p3_products import make_spectrum
-from test_validator_rules import ALL_CASES, SPEC, base, rewrite
+from test_validator_rules import ALL_CASES, SPEC, base
 
 from soxsvo.pipeline.phase3 import open_product
 from soxsvo.pipeline.phase3.snapshot import SnapshotContext, read_product, read_snapshot
@@ -132,7 +132,7 @@ RAW_EDITS = {
     "complex value": lambda b: _replace_card(b, b"TIMESYS", b"TIMESYS = (1, 2)"),
     "hierarch lower case": lambda b: b.replace(b"HIERARCH ESO SEQ ARM", b"hierarch ESO SEQ ARM"),
     "hierarch value wrong type": lambda b: b.replace(b"HIERARCH ESO SEQ ARM = 'UVVIS   '",
-                                                     b"HIERARCH ESO SEQ ARM = 12         "),
+                                                     b"HIERARCH ESO SEQ ARM = 12".ljust(33)),
     "string not closed": lambda b: _replace_card(b, b"TIMESYS", b"TIMESYS = 'UTC"),
     "logical for an integer": lambda b: _replace_card(b, b"NCOMBINE", b"NCOMBINE=  T"),
     "blank padding as zeros": lambda b: b.replace(b"END" + b" " * 77, b"END" + b"\0" * 77, 1),
