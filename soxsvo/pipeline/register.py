@@ -153,6 +153,7 @@ class _Batch:
                            conn.execute("SELECT sha256, publisher_did, dp_id FROM soxs.product "
                                         "WHERE sha256 = ANY(%s)",
                                         ([p.sha256 for p in products],)).fetchall()}
+        products = [p for p in products if not p.known]  # only checksummed: nothing to map
         keys = {_version_key(p) for p in products}
         self.current = {(obs_id, subtype, catg): (did, version)
                         for obs_id, subtype, catg, did, version in conn.execute(
@@ -235,6 +236,9 @@ def _write_rows(batch: _Batch, prepared: PreparedProduct, copied: list[Path]) ->
     config, mapped = batch.config, prepared.mapped
     if prepared.sha256 in batch.registered:
         return batch.registered[prepared.sha256]
+    if prepared.known:
+        raise RegistrationError(f"{prepared.path.name}: was registered when this run started, "
+                                "but is no longer; ingest it again", retryable=True)
     target = batch.store(prepared.path, prepared.sha256, ".fits", copied)
     ancillary = _ancillary_columns(batch, prepared.ancillaries, copied)
     dp_id = batch.new_dp_id()
