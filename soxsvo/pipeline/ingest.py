@@ -2,8 +2,8 @@
 
 Checksumming, validation and header mapping (:func:`~soxsvo.pipeline.prepare.prepare_product`,
 a few ms for a real-size spectrum, all CPU) run in a pool of worker processes; the database
-writes (:func:`~soxsvo.pipeline.register.commit_batch`: one transaction per batch of the
-files prepared so far, one savepoint per file) run in the calling process, in file order.
+writes (:func:`~soxsvo.pipeline.register.commit_batch`: one transaction per batch of up to
+64 files, one statement per file) run in the calling process, in file order.
 Registration holds a database-wide lock anyway, so more writers would only queue. Before
 the first file, store copies left by a registration killed before its commit are removed
 (:func:`~soxsvo.pipeline.store.sweep_inflight`), and the checksums of files registered
@@ -22,7 +22,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,10 +152,15 @@ def registered_checksums(conn: psycopg.Connection, files: Sequence[Path]) -> fro
 def _batches(pool: Executor, files: list[Path], workers: int, validate: bool,
              batch_size: int, known: frozenset[str] = frozenset()
              ) -> Iterator[list[tuple[Path, Future]]]:
-    """Prepared files in file order, grouped: the first not yet committed (waited for) and
-    those after it that are already done, up to ``batch_size``. Files are submitted a bounded
-    number ahead, so that a folder of 100,000 files does not sit in memory as futures."""
-    window = max(batch_size, workers * _AHEAD_PER_WORKER)
+    """Prepared files in file order, in groups of ``batch_size`` (the last may be smaller).
+
+    A group is committed once all its files are prepared: committing whatever happened to be
+    ready made groups of two or three files whenever the workers were the slower side (a
+    shared machine), and each group costs a transaction's fixed queries and a flush to disk.
+    Files are submitted up to two groups ahead, so the workers keep preparing the next group
+    while this one is committed, and a folder of 100,000 files does not sit in memory as
+    futures."""
+    window = max(2 * batch_size, workers * _AHEAD_PER_WORKER)
     todo = iter(files)
     pending: deque[tuple[Path, Future]] = deque()
 
@@ -169,10 +174,8 @@ def _batches(pool: Executor, files: list[Path], workers: int, validate: bool,
 
     fill()
     while pending:
-        batch = [pending.popleft()]
-        batch[0][1].exception()  # wait for the head
-        while pending and len(batch) < batch_size and pending[0][1].done():
-            batch.append(pending.popleft())
+        batch = [pending.popleft() for _ in range(min(batch_size, len(pending)))]
+        wait([future for _path, future in batch])
         fill()
         yield batch
 

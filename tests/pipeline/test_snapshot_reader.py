@@ -47,6 +47,7 @@ def same_headers(path):
     with fits.open(path) as hdul:
         for mine, theirs in ((snap.primary, hdul[0].header), (snap.extension, hdul[1].header)):
             assert list(mine) == list(theirs)
+            assert mine.to_fits().tostring() == theirs.tostring()
             for key in theirs:
                 if key in ("COMMENT", "HISTORY", ""):
                     continue
