@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import numpy as np
 from astropy import units as u
-from astropy.io import fits
 
 from soxsvo.pipeline.phase3.context import ProductContext
 from soxsvo.pipeline.phase3.keywords import has_type
@@ -523,9 +522,3 @@ def table_readable(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
                               found=ctx.extension.get("NAXIS1"), expected=row)
         if ctx.column("WAVE") is None and "WAVE" in ctx.column_names:
             yield r.violation("data unreadable", expected="a readable one-row table")
-
-
-def is_spectrum_like(hdul: fits.HDUList) -> bool:
-    """Whether an HDU list looks like a 1D spectrum (used when PRODCATG is unusable)."""
-    return any(isinstance(h, fits.BinTableHDU) and "WAVE" in [str(n).upper() for n in
-               h.columns.names] for h in hdul[1:])
