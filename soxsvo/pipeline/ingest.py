@@ -2,11 +2,12 @@
 
 Checksumming, validation and header mapping (:func:`~soxsvo.pipeline.prepare.prepare_product`,
 a few ms for a real-size spectrum, all CPU) run in a pool of worker processes; the database
-writes (:func:`~soxsvo.pipeline.register.commit_batch`: one transaction per batch of the
-files prepared so far, one savepoint per file) run in the calling process, in file order.
+writes (:func:`~soxsvo.pipeline.register.commit_batch`: one transaction per batch of up to
+64 files, one statement per file) run in the calling process, in file order.
 Registration holds a database-wide lock anyway, so more writers would only queue. Before
 the first file, store copies left by a registration killed before its commit are removed
-(:func:`~soxsvo.pipeline.store.sweep_inflight`).
+(:func:`~soxsvo.pipeline.store.sweep_inflight`), and the checksums of files registered
+already under the same names are looked up, so that re-ingesting a folder only checksums it.
 
 Examples
 --------
@@ -20,8 +21,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from soxsvo.pipeline.register import (
 from soxsvo.pipeline.store import sweep_inflight
 
 __all__ = ["ASSOCIATED_SUFFIXES", "IngestOutcome", "IngestSummary", "find_products",
-           "ingest_paths", "is_associated_name"]
+           "ingest_paths", "is_associated_name", "registered_checksums"]
 
 EXIT_OK, EXIT_REJECTED = 0, 2
 #: Files handed to the pool ahead of the writer: enough to keep every worker busy, few enough
@@ -137,12 +138,29 @@ def _pool(workers: int) -> Executor:
                                mp_context=multiprocessing.get_context("fork"))
 
 
+def registered_checksums(conn: psycopg.Connection, files: Sequence[Path]) -> frozenset[str]:
+    """SHA-256 of the products registered under the names of ``files``: a worker finding
+    one of these checksums skips validation (registering the same bytes changes nothing).
+    Looked up by name, so that the set stays as small as the run; a registered file under
+    another name is still recognised, at commit, after its validation."""
+    rows = conn.execute("SELECT sha256 FROM soxs.product WHERE original_name = ANY(%s)",
+                        (sorted({p.name for p in files}),)).fetchall()
+    conn.commit()
+    return frozenset(r[0] for r in rows)
+
+
 def _batches(pool: Executor, files: list[Path], workers: int, validate: bool,
-             batch_size: int) -> Iterator[list[tuple[Path, Future]]]:
-    """Prepared files in file order, grouped: the first not yet committed (waited for) and
-    those after it that are already done, up to ``batch_size``. Files are submitted a bounded
-    number ahead, so that a folder of 100,000 files does not sit in memory as futures."""
-    window = max(batch_size, workers * _AHEAD_PER_WORKER)
+             batch_size: int, known: frozenset[str] = frozenset()
+             ) -> Iterator[list[tuple[Path, Future]]]:
+    """Prepared files in file order, in groups of ``batch_size`` (the last may be smaller).
+
+    A group is committed once all its files are prepared: committing whatever happened to be
+    ready made groups of two or three files whenever the workers were the slower side (a
+    shared machine), and each group costs a transaction's fixed queries and a flush to disk.
+    Files are submitted up to two groups ahead, so the workers keep preparing the next group
+    while this one is committed, and a folder of 100,000 files does not sit in memory as
+    futures."""
+    window = max(2 * batch_size, workers * _AHEAD_PER_WORKER)
     todo = iter(files)
     pending: deque[tuple[Path, Future]] = deque()
 
@@ -151,14 +169,13 @@ def _batches(pool: Executor, files: list[Path], workers: int, validate: bool,
             path = next(todo, None)
             if path is None:
                 return
-            pending.append((path, pool.submit(prepare_product, path, validate=validate)))
+            pending.append((path, pool.submit(prepare_product, path, validate=validate,
+                                              known=known)))
 
     fill()
     while pending:
-        batch = [pending.popleft()]
-        batch[0][1].exception()  # wait for the head
-        while pending and len(batch) < batch_size and pending[0][1].done():
-            batch.append(pending.popleft())
+        batch = [pending.popleft() for _ in range(min(batch_size, len(pending)))]
+        wait([future for _path, future in batch])
         fill()
         yield batch
 
@@ -201,8 +218,9 @@ def ingest_paths(connect: Callable[[], psycopg.Connection], paths: Iterable[Path
     try:
         swept = sweep_inflight(conn, config.store)
         summary.orphans_removed = len(swept)
+        known = registered_checksums(conn, files)
         with _pool(min(workers, max(1, len(files)))) as pool:
-            for batch in _batches(pool, files, workers, validate, max(1, batch_size)):
+            for batch in _batches(pool, files, workers, validate, max(1, batch_size), known):
                 if conn.closed:
                     conn = _reconnect(connect, conn)
                 for outcome in _commit(batch, conn, config):

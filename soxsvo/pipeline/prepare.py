@@ -15,13 +15,14 @@ recorded, without a file. Master calibrations are known only where the header na
 from __future__ import annotations
 
 import warnings
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from soxsvo.pipeline import obscore_map
 from soxsvo.pipeline.obscore_map import ProductHeaders
-from soxsvo.pipeline.store import content_type, file_checksums
+from soxsvo.pipeline.store import bytes_checksums, content_type, file_checksums
 
 __all__ = ["PreparedAncillary", "PreparedProduct", "RegistrationError", "map_headers",
            "prepare_product"]
@@ -79,6 +80,8 @@ class PreparedProduct:
     ancillaries: tuple[PreparedAncillary, ...] = field(default=())
     #: ``(name, category)`` of the master calibrations the header names.
     calibrations: tuple[tuple[str, str], ...] = ()
+    #: Only checksummed: the same bytes were registered before (``mapped`` is empty).
+    known: bool = False
 
 
 def map_headers(headers: ProductHeaders) -> dict:
@@ -152,8 +155,12 @@ def _calibrations(headers: ProductHeaders) -> tuple[tuple[str, str], ...]:
     return tuple(found.items())
 
 
-def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
+def prepare_product(path: Path, *, validate: bool = True,
+                    known: Container[str] = ()) -> PreparedProduct:
     """Checksum, validate and read a product without touching the database or the store.
+
+    The file is read once: its bytes are checksummed and parsed from memory
+    (:func:`~soxsvo.pipeline.phase3.snapshot.read_product`).
 
     Parameters
     ----------
@@ -161,6 +168,9 @@ def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
         A Phase 3 product (FITS).
     validate : bool
         Check the Phase 3 rules (default).
+    known : container of str
+        SHA-256 digests of files registered already: such a file is only checksummed (its
+        :attr:`PreparedProduct.known` is True), since registering it changes nothing.
 
     Returns
     -------
@@ -174,18 +184,21 @@ def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
         When the file is missing, unreadable or invalid (``report`` holds the validator's
         report then).
     """
-    from soxsvo.pipeline.phase3 import open_product
+    from soxsvo.pipeline.phase3.snapshot import read_product
     from soxsvo.pipeline.validate import validate_context
 
     path = Path(path)
     try:
-        sha256, md5, size = file_checksums(path)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise RegistrationError(f"{path}: no such file (removed before it was ingested?)") \
             from None
     except OSError as exc:
         raise RegistrationError(f"{path}: cannot read: {exc}") from None
-    ctx = open_product(path)
+    sha256, md5, size = bytes_checksums(raw)
+    if sha256 in known:
+        return PreparedProduct(path, sha256, md5, size, {}, known=True)
+    ctx = read_product(path, raw)
     try:
         if validate:
             report = validate_context(ctx)
@@ -193,18 +206,18 @@ def prepare_product(path: Path, *, validate: bool = True) -> PreparedProduct:
                 raise RegistrationError(
                     f"{path.name} is not a valid Phase 3 product:\n{report.to_text()}",
                     report=report.to_dict())
-        if ctx.hdul is None:
+        if not ctx.readable:
             raise RegistrationError(f"{path}: cannot read its headers: {ctx.open_error}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-standard cards are the validator's business
-            headers = ProductHeaders(ctx.primary, ctx.extension if ctx.table_hdu is not None
-                                     else (ctx.hdul[1].header if len(ctx.hdul) > 1 else None))
+            others = ctx.hdu_headers()
+            headers = ProductHeaders(ctx.primary, ctx.extension if ctx.has_table
+                                     else (others[1] if len(others) > 1 else None))
             mapped = map_headers(headers)
             provenance = tuple(dict.fromkeys(str(v) for v in headers.indexed("PROV")))
             ancillaries = _ancillaries(path, headers)
             calibrations = _calibrations(headers)
     finally:
-        if ctx.hdul is not None:
-            ctx.hdul.close()
+        ctx.close()
     return PreparedProduct(path, sha256, md5, size, mapped, provenance, ancillaries,
                            calibrations)

@@ -28,8 +28,9 @@ from pathlib import Path
 
 import psycopg
 
-__all__ = ["StoreCheck", "StoreError", "check_store", "content_type", "copy_into_store",
-           "file_checksums", "stored_path", "sweep_inflight", "Journal", "REGISTRATION_LOCK"]
+__all__ = ["StoreCheck", "StoreError", "bytes_checksums", "check_store", "content_type",
+           "copy_into_store", "file_checksums", "file_sha256", "stored_path", "sweep_inflight",
+           "Journal", "REGISTRATION_LOCK"]
 
 #: Key of the transaction-level advisory lock every registration holds: it serialises the
 #: choice of ADP names, the duplicate check, version superseding and store copies between
@@ -68,6 +69,21 @@ def file_checksums(path: Path) -> tuple[str, str, int]:
             md5.update(chunk)
             size += len(chunk)
     return sha.hexdigest(), md5.hexdigest(), size
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file (what the store copy is checked against: the MD5 of
+    :func:`file_checksums` would double the cost for nothing)."""
+    sha = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def bytes_checksums(data: bytes) -> tuple[str, str, int]:
+    """SHA-256 and MD5 hex digests and the size of a file's bytes already in memory."""
+    return hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data)
 
 
 def stored_path(store: Path, sha256: str, suffix: str = ".fits") -> Path:
@@ -127,7 +143,7 @@ def copy_into_store(source: Path, target: Path, sha256: str, journal: Journal) -
         raise StoreError(f"cannot write into the archive store: {exc}", retryable=True) from None
     try:
         shutil.copyfile(source, temp)
-        if file_checksums(Path(temp))[0] != sha256:
+        if file_sha256(Path(temp)) != sha256:
             raise StoreError(f"{source.name} changed while it was being ingested")
         os.replace(temp, target)
     except FileNotFoundError:

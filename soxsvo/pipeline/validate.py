@@ -24,7 +24,7 @@ from soxsvo.pipeline.phase3 import (
     open_product,
     rules_for,
 )
-from soxsvo.pipeline.phase3.spectrum_rules import is_spectrum_like
+from soxsvo.pipeline.phase3.snapshot import read_product
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main", "validate_context",
            "validate_product"]
@@ -32,7 +32,7 @@ __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main", "validate_context",
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-def _infer_category(hdul: fits.HDUList | None, requested: str | None) -> str | None:
+def _infer_category(ctx: ProductContext, requested: str | None) -> str | None:
     """Category whose rules to apply: the one asked for, else PRODCATG, else the layout.
 
     Falling back on the layout when PRODCATG is missing or wrong means the user still
@@ -40,14 +40,14 @@ def _infer_category(hdul: fits.HDUList | None, requested: str | None) -> str | N
     """
     if requested:
         return requested
-    if not hdul:
+    if not ctx.readable:
         return None
-    value = hdul[0].header.get("PRODCATG")
+    value = ctx.primary.get("PRODCATG")
     if isinstance(value, str) and value.strip() in CATEGORIES:
         return value.strip()
-    if is_spectrum_like(hdul):
+    if ctx.spectrum_like():
         return "SCIENCE.SPECTRUM"
-    if hdul[0].header.get("NAXIS") == 2:
+    if ctx.primary.get("NAXIS") == 2:
         return "SCIENCE.IMAGE"
     return None
 
@@ -71,21 +71,20 @@ def validate_product(source: str | os.PathLike | fits.HDUList, *,
     """
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; expected one of {CATEGORIES}")
-    ctx = open_product(source)
+    ctx = open_product(source) if isinstance(source, fits.HDUList) else read_product(source)
     try:
         return validate_context(ctx, category=category)
     finally:
-        if ctx.hdul is not None and not isinstance(source, fits.HDUList):
-            ctx.hdul.close()
+        ctx.close()
 
 
 def validate_context(ctx: ProductContext, *, category: str | None = None) -> ValidationReport:
     """Run every applicable rule on an already opened product (registration opens the file
     once and reads its headers from the same context afterwards)."""
     ctx.category = category
-    applied = _infer_category(ctx.hdul, category)
+    applied = _infer_category(ctx, category)
     # Without an HDU only the file-level rules can say anything.
-    rules = rules_for(applied if ctx.hdul is not None else None)
+    rules = rules_for(applied if ctx.readable else None)
     report = ValidationReport(path=ctx.path or "<HDUList>", category=applied)
     for rule in rules:
         report.rules_checked.append(rule.id)

@@ -83,7 +83,7 @@ def celestial_wcs(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            wcs = WCS(hdr, naxis=2)
+            wcs = WCS(ctx.fits_header("primary"), naxis=2)
             celestial = wcs.has_celestial
         except Exception as exc:  # noqa: BLE001 - astropy.wcs raises many kinds
             yield r.violation(f"WCS does not parse: {exc}")
@@ -169,11 +169,9 @@ def two_d_array(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
 def spectral_axis(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     """ESO-044286 §2.4 and FITS WCS paper III: the wavelength axis of a 2D spectrum is
     described by a spectral ``CTYPEi`` (``WAVE`` or ``AWAV``), so viewers can label it."""
-    if not ctx.hdul:
-        return
-    for hdu in ctx.hdul:
-        if hdu.header.get("NAXIS") == 2:
-            types = [str(hdu.header.get(f"CTYPE{i}", "")).strip() for i in (1, 2)]
+    for header in ctx.hdu_headers():
+        if header.get("NAXIS") == 2:
+            types = [str(header.get(f"CTYPE{i}", "")).strip() for i in (1, 2)]
             if not any(re.match(r"^(WAVE|AWAV)", t) for t in types):
                 yield r.violation("no spectral axis among CTYPE1/CTYPE2", found=types,
                                   expected="'WAVE' or 'AWAV' on one axis")

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import numpy as np
 from astropy import units as u
-from astropy.io import fits
 
 from soxsvo.pipeline.phase3.context import ProductContext
 from soxsvo.pipeline.phase3.keywords import has_type
@@ -82,12 +81,12 @@ def primary_without_data(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
 def one_bintable(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     """ESO-044286 §5.1: one science spectrum per file, stored in a single ``BINTABLE``
     extension; sky, 2D spectrum and previews travel as associated files, not extensions."""
-    extensions = ctx.hdul[1:] if ctx.hdul else []
-    if ctx.table_hdu is None:
+    extensions = ctx.hdu_headers()[1:]
+    if not ctx.has_table:
         yield r.violation("no binary-table extension", found=len(extensions),
                           expected="one BINTABLE")
     elif len(extensions) != 1:
-        kinds = [h.header.get("XTENSION", "?") for h in extensions]
+        kinds = [h.get("XTENSION", "?") for h in extensions]
         yield r.violation("more than one extension", found=kinds, expected="['BINTABLE']")
 
 
@@ -96,7 +95,7 @@ def one_bintable(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
 def one_row(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     """ESO-044286 §5.1: the spectrum is one row whose cells are arrays of ``NELEM``
     elements (soxspipe's own N-row tables are not Phase 3)."""
-    if ctx.table_hdu is not None and ctx.extension.get("NAXIS2") != 1:
+    if ctx.has_table and ctx.extension.get("NAXIS2") != 1:
         yield r.violation("table must have one row", found=ctx.extension.get("NAXIS2"),
                           expected=1)
 
@@ -106,7 +105,7 @@ def one_row(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
 def required_columns(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     """ESO-044286 §5.1: a spectrum has the spectral axis, the flux, its error and a
     quality array; ``TDMIN1``/``TDMAX1`` describe the spectral axis, so it is column 1."""
-    if ctx.table_hdu is None:
+    if not ctx.has_table:
         return
     names = ctx.column_names
     for name in REQUIRED_COLUMNS:
@@ -123,14 +122,13 @@ def required_columns(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
 def equal_lengths(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     """ESO-044286 §5.1: all arrays of the spectrum have the same length, given in
     ``NELEM`` and in the repeat count of ``TFORMn`` (e.g. ``'25001E'``)."""
-    hdu = ctx.table_hdu
-    if hdu is None:
+    if not ctx.has_table:
         return
     nelem = ctx.extension.get("NELEM")
     repeats = {}
-    for i, col in enumerate(hdu.columns, 1):
-        match = re.match(r"^\s*(\d*)([A-Z])", str(col.format))
-        repeats[str(col.name).upper()] = (i, int(match.group(1) or 1) if match else None)
+    for i, (name, form) in enumerate(ctx.column_formats(), 1):
+        match = re.match(r"^\s*(\d*)([A-Z])", form)
+        repeats[name.upper()] = (i, int(match.group(1) or 1) if match else None)
     lengths = {name: rep for name, (_i, rep) in repeats.items()}
     if len(set(lengths.values())) > 1:
         yield r.violation("columns have different lengths", found=lengths,
@@ -147,18 +145,17 @@ def equal_lengths(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
 def column_types(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     """ESO-044286 §5.1: the spectral, flux and error arrays are floating point (``E`` or
     ``D``) and the quality array integer (``B``, ``I``, ``J`` or ``K``)."""
-    hdu = ctx.table_hdu
-    if hdu is None:
+    if not ctx.has_table:
         return
-    for i, col in enumerate(hdu.columns, 1):
-        name = str(col.name).upper()
-        code = re.sub(r"^\s*\d*", "", str(col.format))[:1]
+    for i, (name, form) in enumerate(ctx.column_formats(), 1):
+        name = name.upper()
+        code = re.sub(r"^\s*\d*", "", form)[:1]
         if name in ("WAVE", "FLUX", "ERR", "SNR") and code not in ("E", "D"):
             yield r.violation("must be floating point", keyword=f"TFORM{i}",
-                              found=f"{name}: {col.format}", expected="E or D")
+                              found=f"{name}: {form}", expected="E or D")
         elif name == "QUAL" and code not in ("B", "I", "J", "K"):
             yield r.violation("must be integer", keyword=f"TFORM{i}",
-                              found=f"{name}: {col.format}", expected="B, I, J or K")
+                              found=f"{name}: {form}", expected="B, I, J or K")
 
 
 @functools.lru_cache(maxsize=256)
@@ -511,24 +508,17 @@ def arm_coverage(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
 def table_readable(r: Rule, ctx: ProductContext) -> Iterator[Violation]:
     """ESO-044286 §5.1: the table's declared row size (NAXIS1) must equal the sum of its
     column sizes, and its data must be readable, or no other data check means anything."""
-    hdu = ctx.table_hdu
-    if hdu is None:
+    if not ctx.has_table:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            row = hdu.columns.dtype.itemsize
+            row = ctx.row_size()
         except Exception as exc:  # noqa: BLE001
             yield r.violation(f"column definitions unusable: {exc}")
             return
-        if hdu.header.get("NAXIS1") != row:
-            yield r.violation("row size differs from the columns", found=hdu.header.get("NAXIS1"),
-                              expected=row)
+        if ctx.extension.get("NAXIS1") != row:
+            yield r.violation("row size differs from the columns",
+                              found=ctx.extension.get("NAXIS1"), expected=row)
         if ctx.column("WAVE") is None and "WAVE" in ctx.column_names:
             yield r.violation("data unreadable", expected="a readable one-row table")
-
-
-def is_spectrum_like(hdul: fits.HDUList) -> bool:
-    """Whether an HDU list looks like a 1D spectrum (used when PRODCATG is unusable)."""
-    return any(isinstance(h, fits.BinTableHDU) and "WAVE" in [str(n).upper() for n in
-               h.columns.names] for h in hdul[1:])
