@@ -98,6 +98,7 @@ def transcode(specs: Sequence[ColumnSpec], binary2: bool, rows: PgBinaryRows) ->
     out = np.empty(len(src) + rows.count * layout.growth, np.uint8)
     nbits = (len(specs) + 7) // 8 if binary2 else 0
     written, count = _kernel()(src, layout.kinds, layout.sizes, layout.fills, nbits, out)
+    written = int(written)
     if count != rows.count:
         raise ValueError(f"binary COPY data does not match the {len(specs)} result columns"
                          f" (row {count + 1})")
@@ -112,8 +113,17 @@ def _kernel():
     if not _COMPILED:
         import numba
 
-        _COMPILED.append(numba.njit(cache=True, nogil=True)(_transcode_rows))
+        jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+        for helper in (_is_nan8, _is_nan4, _replace_non_ascii):
+            globals()[helper.__name__] = jit(helper)
+        _COMPILED.append(jit(_transcode_rows))
     return _COMPILED[0]
+
+
+# Indices are unsigned in the compiled loop: numba checks signed ones for negative values
+# (wrap-around) at every access, which made the loop twice as slow. Constants are typed too:
+# uint64 mixed with a plain int literal would become float64.
+_U1, _U2, _U4, _U8 = (np.uint64(k) for k in (1, 2, 4, 8))
 
 
 def _transcode_rows(src, kinds, sizes, fills, nbits, out):  # pragma: no cover - compiled
@@ -122,82 +132,91 @@ def _transcode_rows(src, kinds, sizes, fills, nbits, out):  # pragma: no cover -
     Stops early (returning fewer rows) at a row whose layout does not match the columns.
     """
     ncols = kinds.size
-    n = src.size
-    i = 0
-    o = 0
+    n = np.uint64(src.size)
+    flag_bytes = np.uint64(nbits)
+    i = np.uint64(0)
+    o = np.uint64(0)
     rows = 0
-    while i + 2 <= n:
-        if (src[i] << 8 | src[i + 1]) != ncols:
+    while i + _U2 <= n:
+        if (np.int64(src[i]) << 8 | np.int64(src[i + _U1])) != ncols:
             break
-        i += 2
+        i += _U2
         bitmap = o
-        for b in range(nbits):
+        for b in range(flag_bytes):
             out[o + b] = 0
-        o += nbits
+        o += flag_bytes
         for c in range(ncols):
-            length = np.int32(np.uint32(src[i]) << 24 | np.uint32(src[i + 1]) << 16
-                              | np.uint32(src[i + 2]) << 8 | np.uint32(src[i + 3]))
-            i += 4
+            length = np.int32(np.uint32(src[i]) << 24 | np.uint32(src[i + _U1]) << 16
+                              | np.uint32(src[i + _U2]) << 8 | np.uint32(src[i + _U2 + _U1]))
             kind = kinds[c]
             if length < 0:
+                i += _U4
                 if nbits:
-                    out[bitmap + c // 8] |= 0x80 >> (c % 8)
-                if kind == 4:  # _CHAR: zero length
-                    for b in range(4):
-                        out[o + b] = 0
-                    o += 4
+                    out[bitmap + np.uint64(c >> 3)] |= np.uint8(0x80 >> (c & 7))
+                size = _U4 if kind == 4 else np.uint64(sizes[c])  # _CHAR: a zero length
+                for b in range(size):
+                    out[o + b] = fills[c, b]
+                o += size
+                continue
+            size = np.uint64(length)
+            if kind == 4:  # _CHAR: length and bytes as they are, if ASCII
+                high = np.uint8(0)
+                for b in range(_U4 + size):
+                    byte = src[i + b]
+                    out[o + b] = byte
+                    high |= byte
+                if high >= 128 and size > 0:
+                    o = _replace_non_ascii(src, i + _U4, size, out, o)
                 else:
-                    for b in range(sizes[c]):
-                        out[o + b] = fills[c, b]
-                    o += sizes[c]
-            elif kind == 4:  # _CHAR: length, then ASCII (one ? per non-ASCII character)
-                ascii = True
-                for b in range(length):
-                    if src[i + b] >= 128:
-                        ascii = False
-                        break
-                if ascii:
-                    for b in range(-4, length):
-                        out[o + 4 + b] = src[i + b]
-                    o += 4 + length
-                else:
-                    chars = 0
-                    for b in range(length):
-                        byte = src[i + b]
-                        if byte < 128:
-                            out[o + 4 + chars] = byte
-                            chars += 1
-                        elif byte >= 0xC0:  # lead byte of a UTF-8 sequence
-                            out[o + 4 + chars] = 63
-                            chars += 1
-                    out[o] = (chars >> 24) & 0xFF
-                    out[o + 1] = (chars >> 16) & 0xFF
-                    out[o + 2] = (chars >> 8) & 0xFF
-                    out[o + 3] = chars & 0xFF
-                    o += 4 + chars
-                i += length
+                    o += _U4 + size
+                i += _U4 + size
             elif length != sizes[c]:
                 return o, rows  # cannot happen with the casts of pg_type: caller raises
             elif kind == 3:  # _BOOL
-                out[o] = 84 if src[i] else 70
-                o += 1
-                i += 1
+                out[o] = 84 if src[i + _U4] else 70
+                o += _U1
+                i += _U4 + _U1
             else:
-                nan = False
-                if kind == 2:  # _FLOAT8: exponent all ones, mantissa not zero
-                    nan = ((src[i] & 0x7F) == 0x7F and (src[i + 1] & 0xF0) == 0xF0
-                           and ((src[i + 1] & 0x0F) | src[i + 2] | src[i + 3] | src[i + 4]
-                                | src[i + 5] | src[i + 6] | src[i + 7]) != 0)
-                elif kind == 1:  # _FLOAT4
-                    nan = ((src[i] & 0x7F) == 0x7F and (src[i + 1] & 0x80) == 0x80
-                           and ((src[i + 1] & 0x7F) | src[i + 2] | src[i + 3]) != 0)
-                if nan:  # one NaN bit pattern, as numpy writes it
-                    for b in range(length):
+                i += _U4
+                if kind == 2 and _is_nan8(src, i) or kind == 1 and _is_nan4(src, i):
+                    for b in range(size):  # one NaN bit pattern, as numpy writes it
                         out[o + b] = fills[c, b]
                 else:
-                    for b in range(length):
+                    for b in range(size):
                         out[o + b] = src[i + b]
-                o += length
-                i += length
+                o += size
+                i += size
         rows += 1
     return o, rows
+
+
+def _is_nan8(src, i):  # pragma: no cover - compiled
+    """Big-endian float64 at ``src[i]`` is a NaN: exponent all ones, mantissa not zero."""
+    if (src[i] & 0x7F) != 0x7F or (src[i + _U1] & 0xF0) != 0xF0:
+        return False
+    rest = src[i + _U1] & 0x0F
+    for b in range(_U2, _U8):
+        rest |= src[i + b]
+    return rest != 0
+
+
+def _is_nan4(src, i):  # pragma: no cover - compiled
+    if (src[i] & 0x7F) != 0x7F or (src[i + _U1] & 0x80) != 0x80:
+        return False
+    return ((src[i + _U1] & 0x7F) | src[i + _U2] | src[i + _U2 + _U1]) != 0
+
+
+def _replace_non_ascii(src, start, size, out, o):  # pragma: no cover - compiled
+    """Write a char value whose UTF-8 bytes are not all ASCII: one ``?`` per non-ASCII
+    character (as ``str.encode("ascii", "replace")``), its length in front; return the end."""
+    chars = np.uint64(0)
+    for b in range(size):
+        byte = src[start + b]
+        if byte < 128 or byte >= 0xC0:  # continuation bytes of a character are skipped
+            out[o + _U4 + chars] = byte if byte < 128 else 63
+            chars += _U1
+    out[o] = (chars >> np.uint64(24)) & np.uint64(0xFF)
+    out[o + _U1] = (chars >> np.uint64(16)) & np.uint64(0xFF)
+    out[o + _U2] = (chars >> _U8) & np.uint64(0xFF)
+    out[o + _U2 + _U1] = chars & np.uint64(0xFF)
+    return o + _U4 + chars
