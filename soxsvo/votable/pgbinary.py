@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from soxsvo.db.metadata import ColumnMeta
 from soxsvo.votable.fields import INT_NULLS, ColumnSpec
 
-__all__ = ["PG_TYPES", "PgBinaryRows", "pg_type", "transcode"]
+__all__ = ["PG_TYPES", "PgBinaryRows", "pg_type", "transcode", "warm_up"]
 
 #: PostgreSQL type each VOTable datatype is cast to, so that its binary form is known.
 PG_TYPES = {
@@ -32,7 +33,7 @@ PG_TYPES = {
 #: char xtypes whose values are plain text (timestamps need reformatting: tuple path).
 _PLAIN_CHAR_XTYPES = {None, "adql:REGION"}
 
-# Column kinds of the compiled loop.
+# Column kinds of the compiled loop (soxsvo.votable._pgbinary_loop).
 _INT, _FLOAT4, _FLOAT8, _BOOL, _CHAR = range(5)
 _KINDS = {"long": _INT, "int": _INT, "short": _INT, "float": _FLOAT4, "double": _FLOAT8,
           "boolean": _BOOL, "char": _CHAR}
@@ -105,118 +106,19 @@ def transcode(specs: Sequence[ColumnSpec], binary2: bool, rows: PgBinaryRows) ->
     return out[:written].tobytes()
 
 
-_COMPILED = []
-
-
 def _kernel():
-    """The compiled loop (numba imported and the cached machine code loaded on first use)."""
-    if not _COMPILED:
-        import numba
+    """The compiled loop: numba is imported (0.4 s) and the machine code loaded from numba's
+    cache (compiled once, ~3 s) only when a result first needs it (or by :func:`warm_up`)."""
+    from soxsvo.votable._pgbinary_loop import transcode_rows
 
-        jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-        for helper in (_is_nan8, _is_nan4, _replace_non_ascii):
-            globals()[helper.__name__] = jit(helper)
-        _COMPILED.append(jit(_transcode_rows))
-    return _COMPILED[0]
+    return transcode_rows
 
 
-# Indices are unsigned in the compiled loop: numba checks signed ones for negative values
-# (wrap-around) at every access, which made the loop twice as slow. Constants are typed too:
-# uint64 mixed with a plain int literal would become float64.
-_U1, _U2, _U4, _U8 = (np.uint64(k) for k in (1, 2, 4, 8))
+def warm_up() -> None:
+    """Import and load the compiled loop now (a web worker does it before serving, so that its
+    first query does not wait for it)."""
+    from soxsvo.votable.fields import column_specs
 
+    transcode(column_specs([ColumnMeta("x", "long")]), True,
+              PgBinaryRows(b"\x00\x01\x00\x00\x00\x08" + bytes(8), 1))
 
-def _transcode_rows(src, kinds, sizes, fills, nbits, out):  # pragma: no cover - compiled
-    """Walk ``src`` row by row; return (bytes written to ``out``, rows transcoded).
-
-    Stops early (returning fewer rows) at a row whose layout does not match the columns.
-    """
-    ncols = kinds.size
-    n = np.uint64(src.size)
-    flag_bytes = np.uint64(nbits)
-    i = np.uint64(0)
-    o = np.uint64(0)
-    rows = 0
-    while i + _U2 <= n:
-        if (np.int64(src[i]) << 8 | np.int64(src[i + _U1])) != ncols:
-            break
-        i += _U2
-        bitmap = o
-        for b in range(flag_bytes):
-            out[o + b] = 0
-        o += flag_bytes
-        for c in range(ncols):
-            length = np.int32(np.uint32(src[i]) << 24 | np.uint32(src[i + _U1]) << 16
-                              | np.uint32(src[i + _U2]) << 8 | np.uint32(src[i + _U2 + _U1]))
-            kind = kinds[c]
-            if length < 0:
-                i += _U4
-                if nbits:
-                    out[bitmap + np.uint64(c >> 3)] |= np.uint8(0x80 >> (c & 7))
-                size = _U4 if kind == 4 else np.uint64(sizes[c])  # _CHAR: a zero length
-                for b in range(size):
-                    out[o + b] = fills[c, b]
-                o += size
-                continue
-            size = np.uint64(length)
-            if kind == 4:  # _CHAR: length and bytes as they are, if ASCII
-                high = np.uint8(0)
-                for b in range(_U4 + size):
-                    byte = src[i + b]
-                    out[o + b] = byte
-                    high |= byte
-                if high >= 128 and size > 0:
-                    o = _replace_non_ascii(src, i + _U4, size, out, o)
-                else:
-                    o += _U4 + size
-                i += _U4 + size
-            elif length != sizes[c]:
-                return o, rows  # cannot happen with the casts of pg_type: caller raises
-            elif kind == 3:  # _BOOL
-                out[o] = 84 if src[i + _U4] else 70
-                o += _U1
-                i += _U4 + _U1
-            else:
-                i += _U4
-                if kind == 2 and _is_nan8(src, i) or kind == 1 and _is_nan4(src, i):
-                    for b in range(size):  # one NaN bit pattern, as numpy writes it
-                        out[o + b] = fills[c, b]
-                else:
-                    for b in range(size):
-                        out[o + b] = src[i + b]
-                o += size
-                i += size
-        rows += 1
-    return o, rows
-
-
-def _is_nan8(src, i):  # pragma: no cover - compiled
-    """Big-endian float64 at ``src[i]`` is a NaN: exponent all ones, mantissa not zero."""
-    if (src[i] & 0x7F) != 0x7F or (src[i + _U1] & 0xF0) != 0xF0:
-        return False
-    rest = src[i + _U1] & 0x0F
-    for b in range(_U2, _U8):
-        rest |= src[i + b]
-    return rest != 0
-
-
-def _is_nan4(src, i):  # pragma: no cover - compiled
-    if (src[i] & 0x7F) != 0x7F or (src[i + _U1] & 0x80) != 0x80:
-        return False
-    return ((src[i + _U1] & 0x7F) | src[i + _U2] | src[i + _U2 + _U1]) != 0
-
-
-def _replace_non_ascii(src, start, size, out, o):  # pragma: no cover - compiled
-    """Write a char value whose UTF-8 bytes are not all ASCII: one ``?`` per non-ASCII
-    character (as ``str.encode("ascii", "replace")``), its length in front; return the end."""
-    chars = np.uint64(0)
-    for b in range(size):
-        byte = src[start + b]
-        if byte < 128 or byte >= 0xC0:  # continuation bytes of a character are skipped
-            out[o + _U4 + chars] = byte if byte < 128 else 63
-            chars += _U1
-    out[o] = (chars >> np.uint64(24)) & np.uint64(0xFF)
-    out[o + _U1] = (chars >> np.uint64(16)) & np.uint64(0xFF)
-    out[o + _U2] = (chars >> _U8) & np.uint64(0xFF)
-    out[o + _U2 + _U1] = chars & np.uint64(0xFF)
-    return o + _U4 + chars
