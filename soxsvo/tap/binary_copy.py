@@ -27,8 +27,12 @@ _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _TRAILER = b"\xff\xff"
 
 
-def pg_types(columns: Sequence[ColumnMeta]) -> list[str] | None:
-    """PostgreSQL cast of every column, or None when one of them needs the tuple path."""
+def pg_types(columns: Sequence[ColumnMeta],
+             conn: psycopg.Connection | None = None) -> list[str] | None:
+    """PostgreSQL cast of every column, or None when one of them needs the tuple path (as do
+    all columns on a connection whose client encoding is not UTF-8: text arrives as is)."""
+    if conn is not None and conn.info.encoding != "utf-8":
+        return None
     try:
         types = [pg_type(spec) for spec in column_specs(columns)]
     except UnsupportedColumnError:
@@ -64,6 +68,7 @@ def binary_batches(conn: psycopg.Connection, query: PreparedQuery, maxrec: int,
 def _read_blocks(conn: psycopg.Connection, query: PreparedQuery,
                  maxrec: int) -> Iterator[PgBinaryRows]:
     pgconn = conn.pgconn
+    readable = _Readable(pgconn)
     get = pgconn.get_copy_data
     # Appending to a bytearray frees each libpq buffer at once: keeping a million memoryviews
     # for a join cost 0.5 s more per million rows.
@@ -90,10 +95,10 @@ def _read_blocks(conn: psycopg.Connection, query: PreparedQuery,
                 yield _block(block, rows, query)
                 block, rows = bytearray(), 0
         elif nbytes == 0:
-            _wait_readable(pgconn)
+            readable.wait()
         else:
             break
-    _finish(pgconn, conn.info.encoding)
+    _finish(pgconn, readable, conn.info.encoding)
     if rows:
         yield _block(block, rows, query)
 
@@ -112,17 +117,28 @@ def _strip_header(data) -> memoryview:
     return data[19 + extension:]
 
 
-def _wait_readable(pgconn: pq.abc.PGconn) -> None:
-    select.select([pgconn.socket], [], [])
-    pgconn.consume_input()
+class _Readable:
+    """Wait (without the GIL) until the connection's socket has data, then let libpq read it.
+
+    ``poll``, not ``select``: a busy server's socket numbers may pass select's limit of 1024.
+    """
+
+    def __init__(self, pgconn: pq.abc.PGconn) -> None:
+        self._pgconn = pgconn
+        self._poll = select.poll()
+        self._poll.register(pgconn.socket, select.POLLIN)
+
+    def wait(self) -> None:
+        self._poll.poll()
+        self._pgconn.consume_input()
 
 
-def _finish(pgconn: pq.abc.PGconn, encoding: str) -> None:
+def _finish(pgconn: pq.abc.PGconn, readable: _Readable, encoding: str) -> None:
     """Take the COPY's final results; raise the first error as psycopg would."""
     failure = None
     while True:
         while pgconn.is_busy():
-            _wait_readable(pgconn)
+            readable.wait()
         result = pgconn.get_result()
         if result is None:
             break

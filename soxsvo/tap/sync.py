@@ -132,7 +132,7 @@ def result_batches(conn: psycopg.Connection, prepared: PreparedQuery, maxrec: in
                    writer) -> Iterator:
     """Blocks of binary COPY rows when ``writer`` takes them and every column is a scalar or
     plain string (no Python object per value); psycopg row batches otherwise."""
-    types = pg_types(prepared.columns) if writer.accepts_pg_binary else None
+    types = pg_types(prepared.columns, conn) if writer.accepts_pg_binary else None
     if types is not None:
         return binary_batches(conn, prepared, maxrec, types)
     return stream_rows(conn, prepared, maxrec)

@@ -191,3 +191,26 @@ def test_closing_early_cancels_the_copy(db_conn, table, monkeypatch) -> None:
     batches.close()
     db_conn.rollback()
     assert db_conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_sync_takes_the_binary_path_only_where_it_applies(db_conn, table) -> None:
+    """BINARY2 of scalar columns on a UTF-8 connection: binary COPY blocks; another format or
+    client encoding: psycopg rows (the bytes of both are compared above)."""
+    from soxsvo.tap.sync import result_batches
+    from soxsvo.votable.pgbinary import PgBinaryRows
+
+    def first_batch(fmt: str):
+        query = PreparedQuery("test", f"{SELECT_ALL} WHERE id IN (1, 5) ORDER BY id", {},
+                              COLUMNS)
+        batches = result_batches(db_conn, query, 10, resolve_format(fmt))
+        try:
+            return next(batches)
+        finally:
+            batches.close()
+
+    assert isinstance(first_batch("votable"), PgBinaryRows)
+    assert isinstance(first_batch("csv")[0], tuple)
+    db_conn.execute("SET client_encoding = 'LATIN1'")
+    latin1 = first_batch("votable")
+    assert isinstance(latin1[0], tuple)
+    assert "héllo wörld" in [row[6] for row in latin1]
