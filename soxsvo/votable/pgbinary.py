@@ -119,6 +119,7 @@ def warm_up() -> None:
     first query does not wait for it)."""
     from soxsvo.votable.fields import column_specs
 
+    # A bytearray, as binary_copy makes: numba compiles per argument type (read-only or not).
     transcode(column_specs([ColumnMeta("x", "long")]), True,
-              PgBinaryRows(b"\x00\x01\x00\x00\x00\x08" + bytes(8), 1))
+              PgBinaryRows(bytearray(b"\x00\x01\x00\x00\x00\x08" + bytes(8)), 1))
 

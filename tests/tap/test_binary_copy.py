@@ -214,3 +214,21 @@ def test_sync_takes_the_binary_path_only_where_it_applies(db_conn, table) -> Non
     latin1 = first_batch("votable")
     assert isinstance(latin1[0], tuple)
     assert "héllo wörld" in [row[6] for row in latin1]
+
+
+@pytest.mark.parametrize("data", [
+    b"\x00\x02" + b"\x00\x00\x00\x08" + bytes(8) + b"\x00\x00\x00\x05ab",  # string cut short
+    b"\x00\x02" + b"\x00\x00\x00\x04" + bytes(4) + b"\x00\x00\x00\x00",  # int4 for a long
+    b"\x00\x03" + b"\x00\x00\x00\x08" + bytes(8) + b"\x00\x00\x00\x00",  # three fields
+    b"\x00\x02" + b"\x00\x00\x00\x08" + bytes(8),  # second field missing
+])
+def test_data_not_matching_the_columns_is_refused(data) -> None:
+    from soxsvo.votable.fields import column_specs
+    from soxsvo.votable.pgbinary import PgBinaryRows, transcode
+
+    specs = column_specs([ColumnMeta("id", "long"), ColumnMeta("s", "char", arraysize="*")])
+    assert transcode(specs, True, PgBinaryRows(bytearray(
+        b"\x00\x02" + b"\x00\x00\x00\x08" + bytes(7) + b"\x01" + b"\x00\x00\x00\x02ab"), 1)
+    ) == b"\x00" + bytes(7) + b"\x01" + b"\x00\x00\x00\x02ab"
+    with pytest.raises(ValueError, match="does not match the 2 result columns"):
+        transcode(specs, True, PgBinaryRows(bytearray(data), 1))
