@@ -13,16 +13,21 @@ from __future__ import annotations
 import select
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 import psycopg
 from psycopg import errors, pq
 
 from soxsvo.db.metadata import ColumnMeta
+from soxsvo.tap.libpq_copy import MORE_DATA, block_reader
 from soxsvo.tap.query import PreparedQuery
 from soxsvo.votable.fields import UnsupportedColumnError, column_specs
 from soxsvo.votable.pgbinary import PgBinaryRows, pg_type
 
 #: Bytes of COPY data per block handed to the encoder.
 BLOCK_BYTES = 1 << 20
+#: Room past BLOCK_BYTES in a block of the compiled reader: the row crossing the mark fits
+#: (a longer one gets a block of its own size).
+BLOCK_SLACK = 1 << 16
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _TRAILER = b"\xff\xff"
 
@@ -68,21 +73,46 @@ def binary_batches(conn: psycopg.Connection, query: PreparedQuery, maxrec: int,
 def _read_blocks(conn: psycopg.Connection, query: PreparedQuery,
                  maxrec: int) -> Iterator[PgBinaryRows]:
     pgconn = conn.pgconn
-    readable = _Readable(pgconn)
+    readable = _Readable(pgconn, conn.info.encoding)
+    first = _first_row(pgconn, readable)
+    if first is _ENDED:
+        readable.finish()
+        return
+    reader = block_reader()
+    if reader is None:
+        yield from _python_blocks(pgconn, readable, query, maxrec, first)
+    else:
+        yield from _compiled_blocks(reader, pgconn, readable, query, maxrec, first)
+
+
+_ENDED = object()
+
+
+def _first_row(pgconn: pq.abc.PGconn, readable: _Readable):
+    """The first row (None if the result is empty) after the file header, or _ENDED if the
+    COPY ended before a row (an error: :func:`_finish` raises it)."""
+    while True:
+        nbytes, data = pgconn.get_copy_data(1)
+        if nbytes > 0:
+            data = _strip_header(data)
+            return None if not data or data == _TRAILER else data  # trailer: empty result
+        if nbytes < 0:
+            return _ENDED
+        readable.wait()
+
+
+def _python_blocks(pgconn: pq.abc.PGconn, readable: _Readable, query: PreparedQuery,
+                   maxrec: int, first) -> Iterator[PgBinaryRows]:
+    """Rows taken one by one through psycopg (where :func:`block_reader` is not available)."""
     get = pgconn.get_copy_data
     # Appending to a bytearray frees each libpq buffer at once: keeping a million memoryviews
     # for a join cost 0.5 s more per million rows.
-    block = bytearray()
-    rows = total = 0
-    first = True
+    block = bytearray(first or b"")
+    rows = 1 if first else 0
+    total = 0
     while True:
         nbytes, data = get(1)
         if nbytes > 0:
-            if first:
-                first = False
-                data = _strip_header(data)
-                if not data or data == _TRAILER:  # header alone, or an empty result
-                    continue
             if nbytes == 2 and data == _TRAILER:
                 continue
             if total + rows == maxrec:
@@ -98,12 +128,46 @@ def _read_blocks(conn: psycopg.Connection, query: PreparedQuery,
             readable.wait()
         else:
             break
-    _finish(pgconn, readable, conn.info.encoding)
+    readable.finish()
     if rows:
         yield _block(block, rows, query)
 
 
-def _block(block: bytearray, rows: int, query: PreparedQuery) -> PgBinaryRows:
+def _compiled_blocks(reader, pgconn: pq.abc.PGconn, readable: _Readable, query: PreparedQuery,
+                     maxrec: int, first) -> Iterator[PgBinaryRows]:
+    """Rows taken from libpq by :func:`soxsvo.tap.libpq_copy.block_reader`'s loop."""
+    state = np.zeros(6, np.int64)  # see block_reader
+    state[0] = maxrec
+    block = _new_block(0)
+    if first:
+        block[:len(first)] = np.frombuffer(first, np.uint8)
+        state[:3] = (maxrec - 1, len(first), 1)
+    while True:
+        status = reader(pgconn.pgconn_ptr, state, block, BLOCK_BYTES)
+        if status == MORE_DATA:
+            readable.wait()
+            continue
+        if status < -1:  # libpq could not read (psycopg's own loop raises the same)
+            raise psycopg.OperationalError("reading COPY data failed: "
+                                           + pgconn.error_message.decode(errors="replace"))
+        if status < 0:
+            break
+        if state[2]:  # BLOCK_FULL
+            yield _block(block[:state[1]], int(state[2]), query)
+        block = _new_block(int(state[4]))
+        state[1:3] = 0
+    query.outcome.overflow = query.outcome.overflow or bool(state[3])
+    readable.finish()
+    if state[2]:
+        yield _block(block[:state[1]], int(state[2]), query)
+
+
+def _new_block(pending: int) -> np.ndarray:
+    """A block with room for BLOCK_BYTES and the row that crosses that mark (or ``pending``)."""
+    return np.empty(max(BLOCK_BYTES + BLOCK_SLACK, pending), np.uint8)
+
+
+def _block(block: bytearray | np.ndarray, rows: int, query: PreparedQuery) -> PgBinaryRows:
     query.outcome.rows += rows
     return PgBinaryRows(block, rows)
 
@@ -118,13 +182,15 @@ def _strip_header(data) -> memoryview:
 
 
 class _Readable:
-    """Wait (without the GIL) until the connection's socket has data, then let libpq read it.
+    """Waits (without the GIL) until the connection's socket has data, then lets libpq read
+    it; takes the COPY's final results.
 
     ``poll``, not ``select``: a busy server's socket numbers may pass select's limit of 1024.
     """
 
-    def __init__(self, pgconn: pq.abc.PGconn) -> None:
+    def __init__(self, pgconn: pq.abc.PGconn, encoding: str) -> None:
         self._pgconn = pgconn
+        self._encoding = encoding
         self._poll = select.poll()
         self._poll.register(pgconn.socket, select.POLLIN)
 
@@ -132,17 +198,16 @@ class _Readable:
         self._poll.poll()
         self._pgconn.consume_input()
 
-
-def _finish(pgconn: pq.abc.PGconn, readable: _Readable, encoding: str) -> None:
-    """Take the COPY's final results; raise the first error as psycopg would."""
-    failure = None
-    while True:
-        while pgconn.is_busy():
-            readable.wait()
-        result = pgconn.get_result()
-        if result is None:
-            break
-        if result.status == pq.ExecStatus.FATAL_ERROR and failure is None:
-            failure = errors.error_from_result(result, encoding=encoding)
-    if failure is not None:
-        raise failure
+    def finish(self) -> None:
+        """Take the COPY's final results; raise the first error as psycopg would."""
+        failure = None
+        while True:
+            while self._pgconn.is_busy():
+                self.wait()
+            result = self._pgconn.get_result()
+            if result is None:
+                break
+            if result.status == pq.ExecStatus.FATAL_ERROR and failure is None:
+                failure = errors.error_from_result(result, encoding=self._encoding)
+        if failure is not None:
+            raise failure

@@ -55,7 +55,7 @@ def pg_type(spec: ColumnSpec) -> str | None:
 class PgBinaryRows:
     """Complete rows of a binary COPY stream (no header, no trailer), as received."""
 
-    data: bytes | bytearray
+    data: bytes | bytearray | np.ndarray
     count: int
 
     def __len__(self) -> int:

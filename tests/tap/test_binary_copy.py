@@ -34,6 +34,19 @@ EDGE_ROWS = [
 ]
 
 
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def read_loop(request, monkeypatch) -> str:
+    """Every test runs with rows taken from libpq by the compiled loop and by the Python loop
+    (the fallback where libpq cannot be called directly)."""
+    from soxsvo.tap import binary_copy
+
+    if request.param == "compiled":
+        assert binary_copy.block_reader() is not None
+    else:
+        monkeypatch.setattr(binary_copy, "block_reader", lambda: None)
+    return request.param
+
+
 @pytest.fixture
 def table(db_conn: psycopg.Connection) -> str:
     db_conn.execute("CREATE TEMP TABLE t (id bigint, i4 integer, i2 smallint, f8 float8, "
@@ -232,3 +245,20 @@ def test_data_not_matching_the_columns_is_refused(data) -> None:
     ) == b"\x00" + bytes(7) + b"\x01" + b"\x00\x00\x00\x02ab"
     with pytest.raises(ValueError, match="does not match the 2 result columns"):
         transcode(specs, True, PgBinaryRows(bytearray(data), 1))
+
+
+def test_rows_longer_than_a_block(db_conn, monkeypatch) -> None:
+    """A row bigger than the block size (and its slack) gets a block of its own size."""
+    from soxsvo.tap import binary_copy
+
+    monkeypatch.setattr(binary_copy, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(binary_copy, "BLOCK_SLACK", 512)
+    db_conn.execute("CREATE TEMP TABLE big (id bigint, txt text)")
+    db_conn.execute("INSERT INTO big SELECT i, repeat(chr(65 + i % 26), (i % 7) * 3000) "
+                    "FROM generate_series(1, 300) AS i")
+    columns = (ColumnMeta("id", "long"), ColumnMeta("txt", "char", arraysize="*"))
+    fast, oracle = _both(db_conn, "votable", "SELECT id, txt FROM big ORDER BY id", 299,
+                         columns)
+    assert fast == oracle
+    assert fast[1:] == (True, 299)
+    assert len(fast[0]) > 299 * 9000
