@@ -20,7 +20,7 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["BLOCK_FULL", "MORE_DATA", "block_reader"]
+__all__ = ["BLOCK_FULL", "MORE_DATA", "block_reader", "warm_up"]
 
 #: Status of a read: libpq needs more data from the socket (wait, consume input, call again).
 MORE_DATA = 0
@@ -55,6 +55,14 @@ def block_reader() -> Callable | None:
     free = _function(libpq.PQfreemem, None, size_t)
     memcpy = _function(libc.memcpy, size_t, size_t, size_t, size_t)
     return numba.njit(nogil=True)(_make_loop(get_copy_data, free, memcpy))
+
+
+def warm_up() -> None:
+    """Compile the reader now (numba compiles at the first call): with an empty limit it
+    returns at once, before calling libpq."""
+    reader = block_reader()
+    if reader is not None:
+        reader(0, np.zeros(6, np.int64), np.empty(1, np.uint8), 0)
 
 
 def _function(function, restype, *argtypes):
