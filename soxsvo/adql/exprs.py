@@ -281,6 +281,15 @@ class ExpressionTranslator:
         elif node.name == "ivo_hasword":
             sql = (f"CAST(to_tsvector('simple', CAST({s[0]} AS text)) @@ "
                    f"plainto_tsquery('simple', CAST({s[1]} AS text)) AS integer)")
+        elif node.name == "eso_intersection":
+            for v, x in zip(args, node.args, strict=True):
+                if v.shape is None and v.meta.xtype not in ("point", "circle", "polygon"):
+                    raise self.fail(ADQLValidationError, "ESO_INTERSECTION needs regions, "
+                                    f"not {v.meta.datatype}", x)
+            sql = f"{geo.SQL_SCHEMA}.intersection_area({s[0]}, {s[1]})"
+        elif node.name == "eso_dateadd_sec":
+            sql = (f"(CAST({s[1]} AS timestamp) + "
+                   f"make_interval(secs => CAST({s[0]} AS double precision)))")
         elif node.name == "ivo_nocasematch":
             sql = f"CAST(CAST({s[0]} AS text) ILIKE CAST({s[1]} AS text) AS integer)"
         else:  # ivo_string_agg

@@ -88,6 +88,24 @@ UDFS: dict[str, UDF] = {
             "Aggregate: the non-NULL values of expr in a group joined with delim.",
             2, 2, "char", aggregate=True, arraysize="*",
         ),
+        # ESO's own functions (archive.eso.org tap_obs), so that ESO's queries run unchanged.
+        UDF(
+            "eso_intersection",
+            "ESO_INTERSECTION(region1 REGION, region2 REGION) -> DOUBLE",
+            "Area in square degrees of the overlap of two regions (circles, polygons; 0 for a "
+            "point), as at ESO; compare with AREA(). Exact for two circles and for two "
+            "polygons of which one is convex; a circle meeting a polygon is taken as its "
+            "inscribed 360-gon (at most 5.1e-5 of the circle's area too small). NULL for two "
+            "non-convex polygons and for circles of 90 degrees or more.",
+            2, 2, "double", unit="deg**2",
+        ),
+        UDF(
+            "eso_dateadd_sec",
+            "ESO_DATEADD_SEC(seconds INTEGER, date TIMESTAMP) -> TIMESTAMP",
+            "The timestamp date moved by the given number of seconds (may be negative or "
+            "fractional), as at ESO.",
+            2, 2, "char", arraysize="*", xtype="timestamp",
+        ),
     )
 }
 

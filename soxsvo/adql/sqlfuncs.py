@@ -380,6 +380,216 @@ BEGIN
     RETURN abs(total) * (180 / pi()) ^ 2;
 END $$;
 
+-- ESO_INTERSECTION: area (square degrees) of the overlap of two regions. Vertices travel as
+-- flat arrays of unit vectors [x1, y1, z1, x2, ...].
+CREATE OR REPLACE FUNCTION soxs_adql._flat(poly double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    result double precision[] := '{}';
+    i integer;
+BEGIN
+    FOR i IN 1 .. array_length(poly, 1) / 2 LOOP
+        result := result || soxs_adql._vec(poly[2 * i - 1], poly[2 * i]);
+    END LOOP;
+    RETURN result;
+END $$;
+
+-- Flat unit vectors back to a DALI polygon (degrees).
+CREATE OR REPLACE FUNCTION soxs_adql._dali(v double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    result double precision[] := '{}';
+    lon double precision;
+    i integer;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(v, 1), 0) / 3 LOOP
+        lon := degrees(atan2(v[3 * i - 1], v[3 * i - 2]));
+        result := result || CASE WHEN lon < 0 THEN lon + 360 ELSE lon END
+            || degrees(atan2(v[3 * i], sqrt(v[3 * i - 2] ^ 2 + v[3 * i - 1] ^ 2)));
+    END LOOP;
+    RETURN result;
+END $$;
+
+-- Is the polygon convex (every turn the same way; collinear vertices ignored)?
+CREATE OR REPLACE FUNCTION soxs_adql._convex(poly double precision[])
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    v double precision[] := soxs_adql._flat(poly);
+    n integer := array_length(poly, 1) / 2;
+    turn double precision;
+    seen integer := 0;
+    i integer;
+    prev integer;
+    nxt integer;
+BEGIN
+    FOR i IN 1 .. n LOOP
+        prev := CASE WHEN i = 1 THEN n ELSE i - 1 END;
+        nxt := CASE WHEN i = n THEN 1 ELSE i + 1 END;
+        turn := soxs_adql._dot(soxs_adql._cross(v[3 * prev - 2:3 * prev], v[3 * i - 2:3 * i]),
+                               v[3 * nxt - 2:3 * nxt]);
+        IF abs(turn) > 1e-15 THEN
+            IF seen <> 0 AND sign(turn) <> seen THEN
+                RETURN false;
+            END IF;
+            seen := sign(turn);
+        END IF;
+    END LOOP;
+    RETURN true;
+END $$;
+
+-- Sutherland-Hodgman on the sphere: the part of polygon subject inside the convex polygon
+-- clip (both flat unit vectors), clipped by the hemisphere of each great-circle edge of clip
+-- that holds clip's mean vertex. Edges cross a plane where |dp| q + |dq| p is on it.
+CREATE OR REPLACE FUNCTION soxs_adql._clip(subject double precision[], clip double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    m integer := array_length(clip, 1) / 3;
+    c double precision[] := ARRAY[0, 0, 0];
+    result double precision[] := subject;
+    input double precision[];
+    nrm double precision[];
+    p double precision[];
+    q double precision[];
+    x double precision[];
+    dp double precision;
+    dq double precision;
+    len double precision;
+    nv integer;
+    i integer;
+    j integer;
+    k integer;
+BEGIN
+    FOR i IN 1 .. m LOOP
+        c := ARRAY[c[1] + clip[3 * i - 2], c[2] + clip[3 * i - 1], c[3] + clip[3 * i]];
+    END LOOP;
+    j := m;
+    FOR i IN 1 .. m LOOP
+        nrm := soxs_adql._cross(clip[3 * j - 2:3 * j], clip[3 * i - 2:3 * i]);
+        IF soxs_adql._dot(nrm, c) < 0 THEN
+            nrm := ARRAY[-nrm[1], -nrm[2], -nrm[3]];
+        END IF;
+        j := i;
+        input := result;
+        result := '{}';
+        IF coalesce(array_length(input, 1), 0) < 9 THEN
+            RETURN '{}';
+        END IF;
+        nv := array_length(input, 1) / 3;
+        p := input[3 * nv - 2:3 * nv];
+        dp := soxs_adql._dot(nrm, p);
+        FOR k IN 1 .. nv LOOP
+            q := input[3 * k - 2:3 * k];
+            dq := soxs_adql._dot(nrm, q);
+            IF (dq >= 0 AND dp < 0) OR (dq < 0 AND dp > 0) THEN
+                x := ARRAY[abs(dp) * q[1] + abs(dq) * p[1], abs(dp) * q[2] + abs(dq) * p[2],
+                           abs(dp) * q[3] + abs(dq) * p[3]];
+                len := sqrt(soxs_adql._dot(x, x));
+                result := result || ARRAY[x[1] / len, x[2] / len, x[3] / len];
+            END IF;
+            IF dq >= 0 THEN
+                result := result || q;
+            END IF;
+            p := q;
+            dp := dq;
+        END LOOP;
+    END LOOP;
+    RETURN result;
+END $$;
+
+-- The polygon of n vertices inscribed in a circle (flat unit vectors).
+CREATE OR REPLACE FUNCTION soxs_adql._circle_flat(circ double precision[], n integer)
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    c double precision[] := soxs_adql._vec(circ[1], circ[2]);
+    r double precision := radians(circ[3]);
+    e1 double precision[] := soxs_adql._cross(ARRAY[0, 0, 1]::double precision[], c);
+    e2 double precision[];
+    len double precision;
+    t double precision;
+    result double precision[] := '{}';
+    k integer;
+BEGIN
+    IF sqrt(soxs_adql._dot(e1, e1)) < 1e-9 THEN
+        e1 := soxs_adql._cross(ARRAY[1, 0, 0]::double precision[], c);
+    END IF;
+    len := sqrt(soxs_adql._dot(e1, e1));
+    e1 := ARRAY[e1[1] / len, e1[2] / len, e1[3] / len];
+    e2 := soxs_adql._cross(c, e1);
+    FOR k IN 0 .. n - 1 LOOP
+        t := 2 * pi() * k / n;
+        result := result || ARRAY[
+            cos(r) * c[1] + sin(r) * (cos(t) * e1[1] + sin(t) * e2[1]),
+            cos(r) * c[2] + sin(r) * (cos(t) * e1[2] + sin(t) * e2[2]),
+            cos(r) * c[3] + sin(r) * (cos(t) * e1[3] + sin(t) * e2[3])];
+    END LOOP;
+    RETURN result;
+END $$;
+
+-- Area (square degrees) of the overlap of two spherical caps, exact (Gauss-Bonnet on the
+-- lens: 2 (pi - gamma) - 2 b1 cos r1 - 2 b2 cos r2, gamma the angle between the radii to a
+-- corner, b1, b2 the half-angles of the arcs seen from each centre).
+CREATE OR REPLACE FUNCTION soxs_adql._cap_overlap(a double precision[], b double precision[])
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    d double precision := radians(soxs_adql._angle(soxs_adql._vec(a[1], a[2]),
+                                                   soxs_adql._vec(b[1], b[2])));
+    r1 double precision := radians(a[3]);
+    r2 double precision := radians(b[3]);
+    b1 double precision;
+    b2 double precision;
+    g double precision;
+BEGIN
+    IF d >= r1 + r2 THEN
+        RETURN 0;
+    ELSIF d <= abs(r1 - r2) THEN
+        RETURN soxs_adql.area(CASE WHEN r1 <= r2 THEN a ELSE b END);
+    END IF;
+    b1 := acos(greatest(-1, least(1, (cos(r2) - cos(r1) * cos(d)) / (sin(r1) * sin(d)))));
+    b2 := acos(greatest(-1, least(1, (cos(r1) - cos(r2) * cos(d)) / (sin(r2) * sin(d)))));
+    g := acos(greatest(-1, least(1, (cos(d) - cos(r1) * cos(r2)) / (sin(r1) * sin(r2)))));
+    RETURN (2 * (pi() - g) - 2 * b1 * cos(r1) - 2 * b2 * cos(r2)) * (180 / pi()) ^ 2;
+END $$;
+
+-- ESO_INTERSECTION(a, b): square degrees. Exact for two circles and for two polygons of which
+-- one is convex; a circle meeting a polygon is its inscribed 360-gon (at most 5.1e-5 of the
+-- circle's area too small). NULL when neither polygon is convex or a circle is a hemisphere or
+-- more; 0 for a point (it has no area).
+CREATE OR REPLACE FUNCTION soxs_adql.intersection_area(a double precision[], b double precision[])
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    la integer := array_length(a, 1);
+    lb integer := array_length(b, 1);
+    v double precision[];
+BEGIN
+    IF la = 2 OR lb = 2 THEN
+        RETURN 0;
+    ELSIF la = 3 AND lb = 3 THEN
+        RETURN soxs_adql._cap_overlap(a, b);
+    ELSIF la = 3 THEN
+        RETURN soxs_adql.intersection_area(b, a);
+    ELSIF lb = 3 THEN
+        IF b[3] >= 90 THEN
+            RETURN NULL;
+        END IF;
+        -- Few clip edges are cheaper: clip the 360-gon by a convex polygon.
+        IF soxs_adql._convex(a) THEN
+            v := soxs_adql._clip(soxs_adql._circle_flat(b, 360), soxs_adql._flat(a));
+        ELSE
+            v := soxs_adql._clip(soxs_adql._flat(a), soxs_adql._circle_flat(b, 360));
+        END IF;
+    ELSIF soxs_adql._convex(b) THEN
+        v := soxs_adql._clip(soxs_adql._flat(a), soxs_adql._flat(b));
+    ELSIF soxs_adql._convex(a) THEN
+        v := soxs_adql._clip(soxs_adql._flat(b), soxs_adql._flat(a));
+    ELSE
+        RETURN NULL;
+    END IF;
+    IF coalesce(array_length(v, 1), 0) < 9 THEN
+        RETURN 0;
+    END IF;
+    RETURN soxs_adql.area(soxs_adql._dali(v));
+END $$;
+
 -- HEALPix NESTED index of (lon, lat) at the given order (0..29). In the NESTED scheme the
 -- cell of order k holding a point is its order-29 cell shifted right by 2 (29 - k) bits, so
 -- this reuses soxs.hpx29 (sql/008_coverage.sql) instead of a second ang2pix.

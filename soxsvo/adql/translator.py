@@ -23,6 +23,11 @@ from .parser import parse
 from .scope import REGION_XTYPE, Scope, Source, quote, renamed
 
 _CASTS = {"double": "double precision", "long": "bigint"}
+#: Schemas of ESO's archive that this service cannot offer, with the reason shown to users.
+_ABSENT_SCHEMAS = {
+    "asm": "ESO's ambient-condition tables (asm.*) hold La Silla Paranal site-monitoring "
+           "measurements (seeing, turbulence, water vapour), which this archive does not have",
+}
 
 
 @dataclass(frozen=True)
@@ -284,7 +289,9 @@ class Translator(ExpressionTranslator):
         known = [t.qualified_name for t in self.tables]
         close = difflib.get_close_matches(label.lower(), known, 3, 0.5) or \
             difflib.get_close_matches(name.name.lower(), [t.name for t in self.tables], 3, 0.6)
-        raise self.fail(ADQLNameError, f"unknown table {label!r}", node, close)
+        reason = _ABSENT_SCHEMAS.get(schema[0].key if schema else "")
+        message = f"unknown table {label!r}" + (f": {reason}" if reason else "")
+        raise self.fail(ADQLNameError, message, node, close)
 
     def join(self, node: n.Join, scope: Scope) -> str:
         left = self.from_item(node.left, scope)

@@ -155,6 +155,9 @@ PUBLISHED_SCHEMAS: tuple[SchemaMeta, ...] = (
     SchemaMeta("soxs", "SOXS archive: products, observations, raw frames and provenance."),
     SchemaMeta("marshall", "SOXS Marshall: transients, their aliases and photometry."),
     SchemaMeta("tap_schema", "TAP 1.1 metadata of this service."),
+    SchemaMeta("phase3v2", "ESO-compatible views of the files of each product and their "
+               "provenance (raw frames used), so that ESO's provenance queries run unchanged."),
+    SchemaMeta("dbo", "ESO-compatible view of the raw frames (ESO's dbo.raw)."),
 )
 
 

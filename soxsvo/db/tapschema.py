@@ -10,7 +10,9 @@ from soxsvo.db.metadata import PUBLISHED_SCHEMAS, TableMeta, published_name, pub
 
 def _comment_table(conn: psycopg.Connection, meta: TableMeta) -> None:
     table = sql.Identifier(meta.schema, meta.name)
-    conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(meta.description)))
+    kind = sql.SQL("VIEW" if meta.table_type == "view" else "TABLE")
+    conn.execute(sql.SQL("COMMENT ON {} {} IS {}").format(kind, table,
+                                                           sql.Literal(meta.description)))
     for col in meta.columns:
         conn.execute(
             sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(

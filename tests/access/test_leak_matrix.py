@@ -272,3 +272,18 @@ def test_datalink_soda_and_preview(access_archive, access_server, role) -> None:
         preview = session.get(f"{access_server}/preview/{product.dp_id}.png", timeout=120)
         assert preview.status_code == (200 if visible else 404), key
         assert preview.content.startswith(b"\x89PNG") == visible
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_eso_provenance_views(access_archive, access_server, role) -> None:
+    # ESO's phase3v2 views read products, ancillary files and PROVi as the caller.
+    service = _tap(access_archive, access_server, role)
+    by_dp_id = {p.dp_id: key for key, p in access_archive.products.items()}
+    dp_ids = ", ".join(f"'{d}'" for d in by_dp_id)
+    files = service.search("SELECT DISTINCT archive_id FROM phase3v2.files "
+                           f"WHERE archive_id IN ({dp_ids})")
+    assert {by_dp_id[str(d)] for d in files["archive_id"]} == access_archive.visible(role)
+    made_from = service.search("SELECT DISTINCT f.archive_id FROM phase3v2.provenance AS p "
+                               "JOIN phase3v2.files AS f ON p.product_file = f.file_id "
+                               f"WHERE f.archive_id IN ({dp_ids})")
+    assert {by_dp_id[str(d)] for d in made_from["archive_id"]} == access_archive.visible(role)

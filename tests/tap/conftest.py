@@ -161,3 +161,31 @@ def uws_settings_factory(settings: Settings, tmp_path):
         return load_settings(env)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def eso_client(pg_cluster, tmp_path_factory):
+    """A test client over the archive of ``tests/tap/eso_data.py`` (built once, read-only),
+    and the API token of the PI of its proprietary programme."""
+    import psycopg
+
+    from soxsvo.access import tokens, users
+    from soxsvo.web import create_app
+    from tests.support import TEMPLATE_DB
+
+    from .eso_data import SECRET_PROGRAMME, build
+
+    name = "eso_archive"
+    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+    settings = load_settings({"SOXSVO_DATA_DIR": str(tmp_path_factory.mktemp("eso-data")),
+                              "SOXSVO_DATABASE_URL": pg_cluster.conninfo(name)})
+    with psycopg.connect(settings.database_url) as conn:
+        build(conn)
+        users.add_user(conn, "secretpi", None, "PI of the secret programme")
+        users.grant(conn, "secretpi", programme=SECRET_PROGRAMME, capacity="pi")
+        token = tokens.create_token(conn, "secretpi", "eso tests")
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app.test_client(), token
+    _close_pool(app)

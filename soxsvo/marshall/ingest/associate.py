@@ -12,9 +12,10 @@ the whole batch (no per-alert round trips):
 4. TNS names become primary names (the previous name stays an alias); aliases, photometry
    and the alert records are inserted, each ``ON CONFLICT DO NOTHING``.
 
-Concurrent ingests serialise on one transaction-level advisory lock taken first: two
+Concurrent ingests serialise on one transaction-level advisory lock: two
 consumers seeing the same new object cannot both create it, the second finds the first's
-transient. The lock covers only the database step of a batch, not reading the files.
+transient. The lock is taken after staging and covers the association, recording and
+context steps of a batch; reading files and staging run beside another consumer's batch.
 """
 
 from __future__ import annotations
@@ -240,12 +241,14 @@ def associate(conn: psycopg.Connection, detections: list[Detection],
     radius_arcsec : float
         Association radius.
     """
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
     # q3c's cost estimates make the planner JIT-compile these short statements, which costs
     # far more (0.5-1 s per statement) than running them.
     conn.execute("SET LOCAL jit = off")
     radius_deg = radius_arcsec / 3600.0
+    # Staging touches only this session's temporary tables: another consumer may associate
+    # its batch meanwhile.
     _stage(conn, detections)
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
     result = AssociationResult(duplicates=_drop_known_alerts(conn))
     _join_known(conn, radius_deg)
     _create_new(conn, radius_deg)

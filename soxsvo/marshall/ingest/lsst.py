@@ -16,6 +16,11 @@ from soxsvo.marshall.ingest.base import AlertFormatError, AlertSource, position
 from soxsvo.marshall.ingest.model import Detection, Photometry
 
 NJY_PER_UJY = 1000.0
+#: The packet fields this adapter reads (at any depth); the others are skipped when decoding.
+FIELDS = frozenset({
+    "diaSourceId", "diaSource", "diaObject", "diaObjectId", "prvDiaSources",
+    "prvDiaForcedSources", "diaForcedSourceId", "ra", "dec", "band", "midpointMjdTai",
+    "psfFlux", "psfFluxErr"})
 
 
 def _point(source: dict, id_field: str, kind: str) -> Photometry | None:
@@ -62,5 +67,6 @@ class LSSTSource(AlertSource):
         return name.startswith("lsst.") and name.endswith(".alert")
 
     def read(self, data: bytes, origin: str) -> Iterator[Detection]:
-        found = (detection_from_packet(p, origin) for p in avro.records(data, origin, "lsst."))
+        packets = avro.records(data, origin, "lsst.", FIELDS)
+        found = (detection_from_packet(p, origin) for p in packets)
         return iter([d for d in found if d is not None])

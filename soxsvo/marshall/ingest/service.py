@@ -7,7 +7,8 @@ reported (naming it) and contributes nothing, while the other files are still in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,9 +124,24 @@ def ingest_paths(conn: psycopg.Connection, paths: Iterable[Path], config: Ingest
     """Ingest alert files and folders, batching whole files up to ``config.batch_alerts``.
 
     A file that cannot be read or is not in the expected format is reported through
-    ``report`` and in ``summary.errors``; nothing of it is stored.
+    ``report`` and in ``summary.errors``; nothing of it is stored. The next batch is read
+    in a second thread while this one is stored: storing mostly waits for PostgreSQL (and
+    for the ingest lock), so reading costs no wall time beside it.
     """
     summary = IngestSummary()
+    batches = _read_batches(paths, config.batch_alerts, source, summary, report)
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        upcoming = reader.submit(next, batches, None)
+        while (batch := upcoming.result()) is not None:
+            upcoming = reader.submit(next, batches, None)
+            ingest_items(conn, batch, config, summary)
+    return summary
+
+
+def _read_batches(paths: Iterable[Path], size: int, source: str | None,
+                  summary: IngestSummary, report: Callable[[str], None] | None
+                  ) -> Iterator[list[Detection | Event]]:
+    """Whole files' alerts in batches of at least ``size`` (the last one smaller)."""
     pending: list[Detection | Event] = []
     for path in alert_files(paths):
         summary.files += 1
@@ -136,15 +152,14 @@ def ingest_paths(conn: psycopg.Connection, paths: Iterable[Path], config: Ingest
         except OSError as exc:
             summary.errors.append(f"{path}: {exc.strerror or exc}")
         else:
-            if len(pending) >= config.batch_alerts:
-                ingest_items(conn, pending, config, summary)
+            if len(pending) >= size:
+                yield pending
                 pending = []
             continue
         if report:
             report(summary.errors[-1])
     if pending:
-        ingest_items(conn, pending, config, summary)
-    return summary
+        yield pending
 
 
 def _ingest_share(conninfo: str, paths: list[str], config: IngestConfig,

@@ -21,6 +21,11 @@ from soxsvo.marshall.ingest.model import (
 )
 
 BANDS = {1: "ztf-g", 2: "ztf-r", 3: "ztf-i"}
+#: The packet fields this adapter reads (at any depth); the others are skipped when decoding.
+FIELDS = frozenset({
+    "objectId", "candid", "candidate", "prv_candidates", "fp_hist", "ra", "dec", "jd", "fid",
+    "magpsf", "sigmapsf", "isdiffpos", "diffmaglim", "forcediffimflux", "forcediffimfluxunc",
+    "magzpsci"})
 
 
 def _negative(isdiffpos: str | None) -> bool:
@@ -99,4 +104,4 @@ class ZTFSource(AlertSource):
 
     def read(self, data: bytes, origin: str) -> Iterator[Detection]:
         return iter([detection_from_packet(packet, origin)
-                     for packet in avro.records(data, origin, "ztf.alert")])
+                     for packet in avro.records(data, origin, "ztf.alert", FIELDS)])

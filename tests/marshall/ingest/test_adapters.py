@@ -158,3 +158,28 @@ def test_ztf_file_given_as_lsst_is_refused(shared_dir) -> None:
 def test_detection_type() -> None:
     (report,) = read_alerts(samples.tns_csv(1.0, 1.0), "x")
     assert isinstance(report, Detection)
+
+
+
+@pytest.mark.parametrize("packet", ["2019_01_10_739260766315010006.avro",
+                                    "472263571115115000.avro", "generated", "rubin"])
+def test_decoding_only_the_fields_read_changes_no_detection(shared_dir, packet,
+                                                           monkeypatch) -> None:
+    # The adapters decode a projection of the packet (their FIELDS); decoding every field
+    # must give the very same detections, photometry included.
+    from soxsvo.marshall.ingest import avro, lsst, ztf
+
+    if packet == "rubin":
+        data = (shared_dir / samples.LSST_DIR / "fakeAlert.avro").read_bytes()
+    elif packet == "generated":
+        data = samples.ztf_packet(shared_dir, object_id="ZTF26p", candid=11, ra=359.9999,
+                                  dec=-89.9, history=True)
+    else:
+        data = (shared_dir / samples.ZTF_DIR / "alerts" / packet).read_bytes()
+    (projected,) = read_alerts(data, packet)
+    fields = ztf.FIELDS if projected.source == "ztf" else lsst.FIELDS
+    assert avro._projection(avro._header(data)[0]["avro.schema"], fields) is not None
+    monkeypatch.setattr(avro, "_projection", lambda schema, fields: None)
+    (full,) = read_alerts(data, packet)
+    assert projected == full
+    assert len(full.photometry) > 1
