@@ -3,9 +3,10 @@
 ``COPY (query) TO STDOUT (FORMAT binary)`` with every column cast to the PostgreSQL type of its
 VOTable datatype: the blocks go to :func:`soxsvo.votable.pgbinary.transcode` unparsed, so no
 Python object is made per value. PostgreSQL sends one protocol message per row; psycopg's
-``Copy`` iteration costs a generator round per message (0.7 s per million rows), so messages
-are taken from libpq here in a plain loop (0.3 s) and joined into blocks of about 1 MiB: memory
-stays one block deep whatever the result size, and the first block leaves as soon as it is read.
+``Copy`` iteration costs a generator round per message (0.7 s per million rows), so the rows
+are taken from libpq by compiled code (:mod:`soxsvo.tap.libpq_copy`, 0.14 s) or, where that is
+not available, by a plain Python loop (0.33 s), into blocks of about 1 MiB: memory stays one
+block deep whatever the result size, and the first block leaves as soon as it is read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import psycopg
 from psycopg import errors, pq
 
 from soxsvo.db.metadata import ColumnMeta
-from soxsvo.tap.libpq_copy import MORE_DATA, block_reader
+from soxsvo.tap.libpq_copy import MORE_DATA, block_reader, release_pending
 from soxsvo.tap.query import PreparedQuery
 from soxsvo.votable.fields import UnsupportedColumnError, column_specs
 from soxsvo.votable.pgbinary import PgBinaryRows, pg_type
@@ -142,20 +143,23 @@ def _compiled_blocks(reader, pgconn: pq.abc.PGconn, readable: _Readable, query: 
     if first:
         block[:len(first)] = np.frombuffer(first, np.uint8)
         state[:3] = (maxrec - 1, len(first), 1)
-    while True:
-        status = reader(pgconn.pgconn_ptr, state, block, BLOCK_BYTES)
-        if status == MORE_DATA:
-            readable.wait()
-            continue
-        if status < -1:  # libpq could not read (psycopg's own loop raises the same)
-            raise psycopg.OperationalError("reading COPY data failed: "
-                                           + pgconn.error_message.decode(errors="replace"))
-        if status < 0:
-            break
-        if state[2]:  # BLOCK_FULL
-            yield _block(block[:state[1]], int(state[2]), query)
-        block = _new_block(int(state[4]))
-        state[1:3] = 0
+    try:
+        while True:
+            status = reader(pgconn.pgconn_ptr, state, block, BLOCK_BYTES)
+            if status == MORE_DATA:
+                readable.wait()
+                continue
+            if status < -1:  # libpq could not read (psycopg's own loop raises the same)
+                raise psycopg.OperationalError("reading COPY data failed: "
+                                               + pgconn.error_message.decode(errors="replace"))
+            if status < 0:
+                break
+            if state[2]:  # BLOCK_FULL
+                yield _block(block[:state[1]], int(state[2]), query)
+            block = _new_block(int(state[4]))
+            state[1:3] = 0
+    finally:
+        release_pending(state)  # a row read but not yet placed, if the stream was closed
     query.outcome.overflow = query.outcome.overflow or bool(state[3])
     readable.finish()
     if state[2]:

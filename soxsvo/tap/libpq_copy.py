@@ -20,7 +20,7 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["BLOCK_FULL", "MORE_DATA", "block_reader", "warm_up"]
+__all__ = ["BLOCK_FULL", "MORE_DATA", "block_reader", "release_pending", "warm_up"]
 
 #: Status of a read: libpq needs more data from the socket (wait, consume input, call again).
 MORE_DATA = 0
@@ -46,7 +46,7 @@ def block_reader() -> Callable | None:
         import numba
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
-    libpq = ctypes.CDLL(path)
+    libpq = _libpq(path)
     libc = ctypes.CDLL(None)
     # Pointers travel as size_t (same registers in the C calling convention of 64-bit
     # platforms): numba passes integers to ctypes functions, not arbitrary pointers.
@@ -55,6 +55,19 @@ def block_reader() -> Callable | None:
     free = _function(libpq.PQfreemem, None, size_t)
     memcpy = _function(libc.memcpy, size_t, size_t, size_t, size_t)
     return numba.njit(nogil=True)(_make_loop(get_copy_data, free, memcpy))
+
+
+def release_pending(state: np.ndarray) -> None:
+    """Free the libpq buffer of a row left pending in ``state`` (a stream closed early)."""
+    if state[4]:
+        free = _function(_libpq(_loaded_libpq()).PQfreemem, None, ctypes.c_size_t)
+        free(int(state[5]))
+        state[4] = 0
+
+
+@cache
+def _libpq(path: str) -> ctypes.CDLL:
+    return ctypes.CDLL(path)
 
 
 def warm_up() -> None:

@@ -262,3 +262,11 @@ def test_rows_longer_than_a_block(db_conn, monkeypatch) -> None:
     assert fast == oracle
     assert fast[1:] == (True, 299)
     assert len(fast[0]) > 299 * 9000
+    # closed while a row waits for the next block: its buffer is freed, the connection usable
+    query = PreparedQuery("test", "SELECT id, txt FROM big ORDER BY id", {}, columns)
+    batches = binary_batches(db_conn, query, 299, pg_types(columns))
+    next(batches)
+    next(batches)
+    batches.close()
+    db_conn.rollback()
+    assert db_conn.execute("SELECT 1").fetchone() == (1,)
