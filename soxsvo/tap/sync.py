@@ -11,7 +11,7 @@ from flask import Response
 
 from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
 from soxsvo.dali import DALIError, DALIParams
-from soxsvo.tap.columnar import arrow_batches, arrow_types
+from soxsvo.tap.binary_copy import binary_batches, pg_types
 from soxsvo.tap.fair_use import take_sync_slot
 from soxsvo.tap.query import (
     PreparedQuery,
@@ -130,11 +130,11 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
 
 def result_batches(conn: psycopg.Connection, prepared: PreparedQuery, maxrec: int,
                    writer) -> Iterator:
-    """Arrow record batches when ``writer`` takes them and every column is a scalar or plain
-    string (COPY, no Python object per value); psycopg row batches otherwise."""
-    types = arrow_types(prepared.columns) if writer.accepts_arrow else None
+    """Blocks of binary COPY rows when ``writer`` takes them and every column is a scalar or
+    plain string (no Python object per value); psycopg row batches otherwise."""
+    types = pg_types(prepared.columns, conn) if writer.accepts_pg_binary else None
     if types is not None:
-        return arrow_batches(conn, prepared, maxrec, types)
+        return binary_batches(conn, prepared, maxrec, types)
     return stream_rows(conn, prepared, maxrec)
 
 

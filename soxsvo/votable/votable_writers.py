@@ -55,8 +55,8 @@ class Binary2Writer(_VOTableWriter):
     _open = '<BINARY2><STREAM encoding="base64">'
     _close = "</STREAM></BINARY2>"
     _binary2 = True
-    #: Batches may be Arrow record batches (see soxsvo.votable.columnar).
-    accepts_arrow = True
+    #: Batches may be binary COPY rows (see soxsvo.votable.pgbinary).
+    accepts_pg_binary = True
 
     def _body(self, specs: Sequence[ColumnSpec], batches: Batches) -> Iterator[bytes]:
         encoder = BinaryEncoder(specs, binary2=self._binary2)

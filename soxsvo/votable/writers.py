@@ -36,16 +36,17 @@ class Writer(ABC):
         case-insensitively).
     file_extension : str
         Suggested file name extension, without dot.
-    accepts_arrow : bool
-        True when batches may also be ``pyarrow.RecordBatch`` objects (the fast path of
-        scalar results, :mod:`soxsvo.tap.columnar`); otherwise they are row sequences.
+    accepts_pg_binary : bool
+        True when batches may also be :class:`soxsvo.votable.pgbinary.PgBinaryRows` (blocks of
+        PostgreSQL binary COPY rows: the fast path of scalar results,
+        :mod:`soxsvo.tap.binary_copy`); otherwise they are row sequences.
     """
 
     name: ClassVar[str]
     mime_type: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     file_extension: ClassVar[str]
-    accepts_arrow: ClassVar[bool] = False
+    accepts_pg_binary: ClassVar[bool] = False
 
     @abstractmethod
     def stream(

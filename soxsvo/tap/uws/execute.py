@@ -24,9 +24,8 @@ from soxsvo.tap.query import (
     forbid_writes,
     prepare,
     query_error_message,
-    stream_rows,
 )
-from soxsvo.tap.sync import parse_tap_request, resolve_writer
+from soxsvo.tap.sync import parse_tap_request, resolve_writer, result_batches
 from soxsvo.tap.uws import jobs
 from soxsvo.tap.uws.uploads import load_upload_file
 
@@ -89,7 +88,9 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     prepared = prepare(tap.query, uploads)
     from soxsvo.votable.info import query_infos
 
-    batches = _watched(stream_rows(qconn, prepared, tap.maxrec), deadline, stopping)
+    # The same rows as sync: binary COPY blocks for BINARY/BINARY2 of scalar columns.
+    batches = _watched(result_batches(qconn, prepared, tap.maxrec, writer), deadline,
+                       stopping)
     with partial.open("wb") as handle:
         for chunk in writer.stream(prepared.columns, batches,
                                    resource_infos=query_infos(query=prepared.adql_text),
