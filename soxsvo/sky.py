@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import math
 
-import astropy.units as u
-from astropy.coordinates import SkyCoord
-
 
 class PositionError(ValueError):
     """A position or one of its numbers is not understood; the message says why."""
@@ -47,6 +44,10 @@ def parse_position(text: str) -> tuple[float, float]:
     parts = text.replace(",", " ").split()
     if len(parts) == 2 and _is_float(parts[0]) and _is_float(parts[1]):
         return decimal_position(parts[0], parts[1])
+    # Imported here: astropy.coordinates costs every command-line start about a second.
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
     try:
         coord = SkyCoord(text, unit=(u.hourangle, u.deg), frame="icrs")
     except (ValueError, u.UnitsError):

@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from soxsvo.sky import icrs_degrees
 
-try:  # astropy.samp moved to pyvo.samp (astropy 8 deprecates its copy); same API
-    from pyvo.samp import SAMPHubError, SAMPIntegratedClient, SAMPProxyError
-except ImportError:  # pragma: no cover - older pyvo
-    from astropy.samp import SAMPHubError, SAMPIntegratedClient, SAMPProxyError
+if TYPE_CHECKING:
+    from pyvo.samp import SAMPIntegratedClient
 
 KINDS = ("table", "spectrum", "image", "point")
 #: Clients that are sky or image viewers: they never get a spectrum, not even as a table.
@@ -120,6 +119,12 @@ def connected(name: str = "soxsvo") -> Iterator[SAMPIntegratedClient]:
     NoHubError
         When there is no hub.
     """
+    # Imported here: pyvo costs every command-line start most of a second.
+    try:  # astropy.samp moved to pyvo.samp (astropy 8 deprecates its copy); same API
+        from pyvo.samp import SAMPHubError, SAMPIntegratedClient, SAMPProxyError
+    except ImportError:  # pragma: no cover - older pyvo
+        from astropy.samp import SAMPHubError, SAMPIntegratedClient, SAMPProxyError
+
     # Not callable: soxsvo only sends, so it needs no XML-RPC server of its own.
     client = SAMPIntegratedClient(name=name, description="SOXS archive (soxsvo)",
                                   callable=False)
