@@ -96,16 +96,31 @@ def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
                             f"({col.dtype}); upload scalar numbers, strings or booleans")
         datatype, pgtype = _NUMERIC_BY_DTYPE.get(col.dtype.str[1:],
                                                  _KIND_TO_TYPES[col.dtype.kind])
+        if datatype == "char" and not _is_ascii(col):
+            datatype = "unicodeChar"  # VOTable char is ASCII: other text would come back '?'
         # Timestamps keep their xtype; an uploaded STC-S region stays plain text (published
         # adql:REGION columns are stored as DALI arrays, uploaded ones are not).
         xtype = col.meta.get("xtype") if datatype == "char" else None
         xtype = xtype if xtype == "timestamp" else None
         meta = ColumnMeta(name=col.name.lower(), datatype=datatype, xtype=xtype,
-                          arraysize="*" if datatype == "char" else None,
+                          arraysize="*" if pgtype == "text" else None,
                           unit=str(col.unit) if col.unit else None,
                           ucd=col.meta.get("ucd") if hasattr(col, "meta") else None)
         columns.append((meta, pgtype))
     return columns
+
+
+def _is_ascii(column) -> bool:
+    """Whether every value of a text column is ASCII (bytes are read as UTF-8)."""
+    for value in column.tolist():
+        if value is None:
+            continue
+        if isinstance(value, bytes):
+            if not value.isascii():
+                return False
+        elif not str(value).isascii():
+            return False
+    return True
 
 
 def _column_values(column) -> list:

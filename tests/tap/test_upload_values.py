@@ -59,3 +59,31 @@ def test_nan_is_null(client) -> None:
     got = _send(client, sent)
     assert got["d"].mask.tolist() == [False, True, False, False]
     assert got["l"].tolist() == sent["l"].tolist()
+
+
+@pytest.mark.parametrize("fmt", ["votable", "csv"])
+def test_non_ascii_text_round_trips(client, fmt) -> None:
+    # Host names and observers' names are not all ASCII: an uploaded text column with such
+    # values is declared unicodeChar, so they come back as sent, not as '?'.
+    names = ["NGC 1365", "Ångström field", "Œil-de-bœuf", "東京"]
+    sent = Table({"i": np.arange(4), "name": names})
+    if fmt == "votable":
+        got = _send(client, sent)
+    else:
+        buffer = io.StringIO()
+        sent.write(buffer, format="ascii.csv")
+        answer = client.post("/tap/sync", data={
+            "LANG": "ADQL", "UPLOAD": "t,param:t",
+            "QUERY": "SELECT * FROM TAP_UPLOAD.t ORDER BY i",
+            "t": (io.BytesIO(buffer.getvalue().encode("utf-8")), "t.csv")})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        got = votable.parse_single_table(io.BytesIO(answer.data)).to_table()
+    assert got["name"].tolist() == names
+
+
+def test_ascii_text_stays_char(client) -> None:
+    answer = client.post("/tap/sync", data={
+        "LANG": "ADQL", "UPLOAD": "t,param:t", "QUERY": "SELECT * FROM TAP_UPLOAD.t",
+        "t": (io.BytesIO(b"i,name\n1,NGC 1365\n"), "t.csv")})
+    field = votable.parse(io.BytesIO(answer.data)).get_first_table().fields[1]
+    assert (field.name, field.datatype) == ("name", "char")
