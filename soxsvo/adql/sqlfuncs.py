@@ -383,16 +383,10 @@ END $$;
 -- ESO_INTERSECTION: area (square degrees) of the overlap of two regions. Vertices travel as
 -- flat arrays of unit vectors [x1, y1, z1, x2, ...].
 CREATE OR REPLACE FUNCTION soxs_adql._flat(poly double precision[])
-RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-DECLARE
-    result double precision[] := '{}';
-    i integer;
-BEGIN
-    FOR i IN 1 .. array_length(poly, 1) / 2 LOOP
-        result := result || soxs_adql._vec(poly[2 * i - 1], poly[2 * i]);
-    END LOOP;
-    RETURN result;
-END $$;
+RETURNS double precision[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(x ORDER BY n), '{}')
+    FROM unnest(soxs_adql._vertices(poly)) WITH ORDINALITY AS v(x, n)
+$$;
 
 -- Flat unit vectors back to a DALI polygon (degrees).
 CREATE OR REPLACE FUNCTION soxs_adql._dali(v double precision[])
