@@ -40,6 +40,22 @@ RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     FROM (SELECT soxs_adql._cross(a, b) AS c) AS s
 $$;
 
+-- Unit vectors e1, e2 (flat, e1 first) completing unit vector c to an orthonormal basis: the
+-- axes of the plane tangent to the sphere at c.
+CREATE OR REPLACE FUNCTION soxs_adql._tangent_basis(c double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    e1 double precision[] := soxs_adql._cross(ARRAY[0, 0, 1]::double precision[], c);
+    len double precision;
+BEGIN
+    IF sqrt(soxs_adql._dot(e1, e1)) < 1e-9 THEN
+        e1 := soxs_adql._cross(ARRAY[1, 0, 0]::double precision[], c);
+    END IF;
+    len := sqrt(soxs_adql._dot(e1, e1));
+    e1 := ARRAY[e1[1] / len, e1[2] / len, e1[3] / len];
+    RETURN e1 || soxs_adql._cross(c, e1);
+END $$;
+
 -- Unit vectors of the polygon vertices, as a 2-D array n x 3.
 CREATE OR REPLACE FUNCTION soxs_adql._vertices(poly double precision[])
 RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -130,13 +146,9 @@ BEGIN
     IF w <= 0 THEN
         RETURN false;
     END IF;
-    e1 := soxs_adql._cross(ARRAY[0, 0, 1]::double precision[], c);
-    IF sqrt(soxs_adql._dot(e1, e1)) < 1e-9 THEN
-        e1 := soxs_adql._cross(ARRAY[1, 0, 0]::double precision[], c);
-    END IF;
-    len := sqrt(soxs_adql._dot(e1, e1));
-    e1 := ARRAY[e1[1] / len, e1[2] / len, e1[3] / len];
-    e2 := soxs_adql._cross(c, e1);
+    e1 := soxs_adql._tangent_basis(c);
+    e2 := e1[4:6];
+    e1 := e1[1:3];
     px := soxs_adql._dot(p, e1) / w;
     py := soxs_adql._dot(p, e2) / w;
     FOR i IN 1 .. n LOOP
@@ -496,19 +508,13 @@ RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
     c double precision[] := soxs_adql._vec(circ[1], circ[2]);
     r double precision := radians(circ[3]);
-    e1 double precision[] := soxs_adql._cross(ARRAY[0, 0, 1]::double precision[], c);
-    e2 double precision[];
-    len double precision;
+    basis double precision[] := soxs_adql._tangent_basis(c);
+    e1 double precision[] := basis[1:3];
+    e2 double precision[] := basis[4:6];
     t double precision;
     result double precision[] := '{}';
     k integer;
 BEGIN
-    IF sqrt(soxs_adql._dot(e1, e1)) < 1e-9 THEN
-        e1 := soxs_adql._cross(ARRAY[1, 0, 0]::double precision[], c);
-    END IF;
-    len := sqrt(soxs_adql._dot(e1, e1));
-    e1 := ARRAY[e1[1] / len, e1[2] / len, e1[3] / len];
-    e2 := soxs_adql._cross(c, e1);
     FOR k IN 0 .. n - 1 LOOP
         t := 2 * pi() * k / n;
         result := result || ARRAY[
