@@ -18,6 +18,7 @@ import numpy as np
 import psycopg
 from psycopg import errors, pq
 
+from soxsvo.db.copy_format import SIGNATURE, TRAILER
 from soxsvo.db.metadata import ColumnMeta
 from soxsvo.tap.libpq_copy import MORE_DATA, block_reader, release_pending
 from soxsvo.tap.query import PreparedQuery
@@ -29,8 +30,6 @@ BLOCK_BYTES = 1 << 20
 #: Room past BLOCK_BYTES in a block of the compiled reader: the row crossing the mark fits
 #: (a longer one gets a block of its own size).
 BLOCK_SLACK = 1 << 16
-_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-_TRAILER = b"\xff\xff"
 
 
 def pg_types(columns: Sequence[ColumnMeta],
@@ -96,7 +95,7 @@ def _first_row(pgconn: pq.abc.PGconn, readable: _Readable):
         nbytes, data = pgconn.get_copy_data(1)
         if nbytes > 0:
             data = _strip_header(data)
-            return None if not data or data == _TRAILER else data  # trailer: empty result
+            return None if not data or data == TRAILER else data  # trailer: empty result
         if nbytes < 0:
             return _ENDED
         readable.wait()
@@ -114,7 +113,7 @@ def _python_blocks(pgconn: pq.abc.PGconn, readable: _Readable, query: PreparedQu
     while True:
         nbytes, data = get(1)
         if nbytes > 0:
-            if nbytes == 2 and data == _TRAILER:
+            if nbytes == 2 and data == TRAILER:
                 continue
             if total + rows == maxrec:
                 query.outcome.overflow = True
@@ -179,7 +178,7 @@ def _block(block: bytearray | np.ndarray, rows: int, query: PreparedQuery) -> Pg
 def _strip_header(data) -> memoryview:
     """The first message starts with the file header: signature, flags, extension area."""
     data = memoryview(data)
-    if bytes(data[:11]) != _SIGNATURE:
+    if bytes(data[:len(SIGNATURE)]) != SIGNATURE:
         raise psycopg.DataError("binary COPY data without its header")
     extension = int.from_bytes(data[15:19], "big")
     return data[19 + extension:]

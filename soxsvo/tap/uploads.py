@@ -24,6 +24,7 @@ from psycopg import sql
 
 from soxsvo.adql.scope import UPLOAD_SCHEMA
 from soxsvo.dali import DALIError, DALIParams
+from soxsvo.db import copy_format
 from soxsvo.db.metadata import ColumnMeta, TableMeta
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
@@ -183,8 +184,6 @@ def copy_rows(conn: psycopg.Connection, name: str, table: Table,
 # Big-endian numpy types of PostgreSQL's binary COPY format, per column type.
 _BINARY_DTYPES = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2",
                   "double precision": ">f8", "real": ">f4", "boolean": "u1"}
-_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, extension length
-_PGCOPY_TRAILER = b"\xff\xff"
 
 
 def binary_copy_block(table: Table, pgtypes: list[str]) -> bytes | None:
@@ -213,7 +212,7 @@ def binary_copy_block(table: Table, pgtypes: list[str]) -> bytes | None:
     for i, data, size in values:
         records[f"l{i}"] = size
         records[f"v{i}"] = data
-    return _PGCOPY_HEADER + records.tobytes() + _PGCOPY_TRAILER
+    return copy_format.HEADER + records.tobytes() + copy_format.TRAILER
 
 
 def index_and_analyze(conn: psycopg.Connection, name: str,
