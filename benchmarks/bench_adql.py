@@ -6,7 +6,8 @@ Usage::
 
 For every query: median and p99 of parse+validate+translate (``translate``) when all its
 tables and functions exist here, else of ``parse`` alone (ESO-only tables/UDFs).
-``--compare-lark`` also times a lark LALR prototype of the same grammar subset (the
+``--compare-lark`` (needs ``pip install lark``, not a soxsvo dependency) also times a lark LALR
+prototype of the same grammar subset (the
 measurement that chose the hand-written parser, see docs/adql.md).
 """
 

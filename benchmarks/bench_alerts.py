@@ -40,11 +40,11 @@ import numpy as np
 import psycopg
 from astropy.table import Table
 
-from soxsvo.db import migrations
 from soxsvo.db.cluster import LocalCluster
 from soxsvo.marshall.context import load_catalog
 from soxsvo.marshall.ingest import IngestConfig
 from soxsvo.marshall.ingest.service import ingest_paths_parallel
+from soxsvo.tap.schema import upgrade_database
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "formats" / "ztf-alert"
 ARCSEC = 1 / 3600
@@ -167,7 +167,7 @@ def main() -> None:
             conninfo = args.database_url
         rng = np.random.default_rng(2026)
         with psycopg.connect(conninfo) as conn:
-            migrations.upgrade(conn)
+            upgrade_database(conn)
             load_s = load_galaxies(conn, root, args.galaxies, rng)
             print(f"galaxy catalogue: {args.galaxies} rows loaded in {load_s:.1f} s")
             start = time.perf_counter()

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from soxsvo.demo.spectra import synthesize_observation  # noqa: E402
-from soxsvo.pipeline.spectrum import write_phase3_spectrum  # noqa: E402
+from soxsvo.phase3.spectrum import write_phase3_spectrum  # noqa: E402
 from soxsvo.preview.plot import render_preview  # noqa: E402
 
 

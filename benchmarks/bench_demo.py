@@ -32,7 +32,7 @@ def main() -> None:
         port = sock.getsockname()[1]
     env = dict(os.environ, SOXSVO_DATA_DIR=str(data_dir), SOXSVO_PORT=str(port))
     env.pop("SOXSVO_DATABASE_URL", None)
-    soxsvo = [sys.executable, "-m", "soxsvo.cli"]
+    soxsvo = [sys.executable, "-m", "soxsvo.cli.main"]
     start = time.perf_counter()
     demo = subprocess.run([*soxsvo, "demo", "--transients", str(args.transients)], env=env,
                           capture_output=True, text=True, check=True)

@@ -26,12 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from scratch import scratch_cluster  # noqa: E402
 
+from soxsvo.archive.register import ArchiveConfig, register_product  # noqa: E402
 from soxsvo.demo.images import acquisition_image, write_acquisition_image  # noqa: E402
 from soxsvo.hips.catalogue import CatalogueOptions  # noqa: E402
 from soxsvo.hips.image import ImageOptions  # noqa: E402
 from soxsvo.hips.store import public_catalogue, public_image_hips  # noqa: E402
 from soxsvo.moc.coverage import Orders, coverage  # noqa: E402
-from soxsvo.pipeline.register import ArchiveConfig, register_product  # noqa: E402
 from tests.moc.helpers import add_products, add_transients, random_sky  # noqa: E402
 
 

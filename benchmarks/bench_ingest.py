@@ -10,7 +10,7 @@ Starts a private PostgreSQL cluster, then
    on each, then again (every file already registered); products per second = files / wall
    time, and the CPU time per file of the command (all its processes) and of PostgreSQL
    (what two cores can sustain when the machine is shared: 2,000 ms / CPU-ms per file);
-2. runs a watcher (``soxsvo.pipeline.watch.Watcher``, default settle 1 s) on an empty folder
+2. runs a watcher (``soxsvo.archive.watch.Watcher``, default settle 1 s) on an empty folder
    and the web application (``create_app``, werkzeug, threaded) on a free port, writes
    real-size spectra into the folder one by one (0.3 s apart, their programme made public so
    that the TAP reader role sees them), and measures for each the time from the file's close
@@ -36,8 +36,8 @@ import numpy as np
 import psycopg
 from scratch import scratch_cluster
 
-from soxsvo.pipeline.register import ArchiveConfig
-from soxsvo.pipeline.spectrum import Phase3Spectrum, write_phase3_spectrum
+from soxsvo.archive.register import ArchiveConfig
+from soxsvo.phase3.spectrum import Phase3Spectrum, write_phase3_spectrum
 
 ARMS = {"UVVIS": (350.0, 0.02, 25_000), "NIR": (800.0, 0.06, 20_000)}
 
@@ -96,7 +96,7 @@ def time_cli_ingest(folder: Path, env: dict, count: int, cluster=None) -> float:
     children = os.times()
     pg = pg_cpu_seconds(cluster) if cluster is not None else 0.0
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "soxsvo.cli", "ingest", str(folder)],
+    result = subprocess.run([sys.executable, "-m", "soxsvo.cli.main", "ingest", str(folder)],
                             env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     after = os.times()
@@ -123,8 +123,8 @@ def watch_latency(root: Path, conninfo: str, settings, files: int,
                   offset: int) -> list[float]:
     from werkzeug.serving import make_server
 
-    from soxsvo.pipeline.watch import Watcher
-    from soxsvo.web import create_app
+    from soxsvo.archive.watch import Watcher
+    from soxsvo.web.app import create_app
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per poll
     incoming, staging = root / "watched", root / "staging-watch"

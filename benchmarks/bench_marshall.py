@@ -31,7 +31,7 @@ from scratch import scratch_cluster  # noqa: E402
 
 from soxsvo.access import Identity  # noqa: E402
 from soxsvo.config import load_settings  # noqa: E402
-from soxsvo.web import create_app  # noqa: E402
+from soxsvo.web.app import create_app  # noqa: E402
 
 FILL = """
 INSERT INTO marshall.transient (name, ra, dec, discovery_mjd, discovery_survey, classification,

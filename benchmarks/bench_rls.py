@@ -149,7 +149,7 @@ def serve(conninfo: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
         port = sock.getsockname()[1]
     env = dict(os.environ, SOXSVO_DATA_DIR=str(data_dir), SOXSVO_DATABASE_URL=conninfo,
                SOXSVO_PORT=str(port))
-    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
+    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli.main", "serve", "--workers", "2"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -56,7 +56,7 @@ FROM generate_series(1, %(rows)s) AS i
 def setup(data_dir: str, rows: int) -> None:
     """Create a data dir whose marshall.transient holds ``rows`` random rows."""
     env = dict(os.environ, SOXSVO_DATA_DIR=data_dir)
-    subprocess.run([sys.executable, "-m", "soxsvo.cli", "db", "init"], env=env, check=True)
+    subprocess.run([sys.executable, "-m", "soxsvo.cli.main", "db", "init"], env=env, check=True)
     from soxsvo.config import load_settings
     from soxsvo.db import Database
 

@@ -1,4 +1,4 @@
-"""Throughput and memory of the soxsvo.votable result writers.
+"""Throughput and memory of the soxsvo.formats result writers.
 
 Plain script:  python benchmarks/bench_writers.py --rows 1000000 --format votable
 
@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from soxsvo.db.metadata import ColumnMeta  # noqa: E402
-from soxsvo.votable import resolve_format  # noqa: E402
+from soxsvo.formats import resolve_format  # noqa: E402
 
 COLUMNS = (
     ColumnMeta("ra", "double", unit="deg"), ColumnMeta("dec", "double", unit="deg"),

@@ -4,13 +4,13 @@ Usage: python benchmarks/profile_ingest.py [--files 200] [--top 15]
 
 Writes ``--files`` real-size spectra (as ``bench_ingest.py``), then, in this one process:
 
-1. times each stage of :func:`soxsvo.pipeline.prepare.prepare_product` (reading and
+1. times each stage of :func:`soxsvo.archive.prepare.prepare_product` (reading and
    checksumming the file, parsing it — the snapshot reader, astropy for unusual files —,
    the Phase 3 rules — the slowest rules listed —, header mapping) in CPU time
    of this process (``time.process_time``: what limits throughput on a machine whose cores
    are shared, where wall time mostly measures the wait for a core);
 2. profiles ``prepare_product`` with cProfile and prints the functions with the most own time;
-3. on a private PostgreSQL cluster, times :func:`soxsvo.pipeline.register.commit_batch` per
+3. on a private PostgreSQL cluster, times :func:`soxsvo.archive.register.commit_batch` per
    product with batches of 1 (one transaction per product) and of 64: wall time, and the CPU
    time of this process (the server's is not included).
 """
@@ -34,12 +34,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_ingest import write_folder  # noqa: E402
 from scratch import scratch_cluster
 
-from soxsvo.pipeline.obscore_map import ProductHeaders  # noqa: E402
-from soxsvo.pipeline.phase3 import rules_for  # noqa: E402
-from soxsvo.pipeline.phase3.snapshot import read_product  # noqa: E402
-from soxsvo.pipeline.prepare import map_headers, prepare_product  # noqa: E402
-from soxsvo.pipeline.register import ArchiveConfig, commit_batch  # noqa: E402
-from soxsvo.pipeline.store import bytes_checksums  # noqa: E402
+from soxsvo.archive.obscore_map import ProductHeaders  # noqa: E402
+from soxsvo.archive.prepare import map_headers, prepare_product  # noqa: E402
+from soxsvo.archive.register import ArchiveConfig, commit_batch  # noqa: E402
+from soxsvo.archive.store import bytes_checksums  # noqa: E402
+from soxsvo.phase3 import rules_for  # noqa: E402
+from soxsvo.phase3.snapshot import read_product  # noqa: E402
 
 
 def stages(files: list[Path]) -> None:

@@ -11,7 +11,7 @@ Stages (each run on its own, so each figure includes the COPY it needs):
 
 * ``copy csv`` / ``copy binary``: PostgreSQL produces the rows, the client only drains them.
 * ``read binary blocks``: ``soxsvo.tap.binary_copy`` reading alone (libpq messages joined).
-* ``transcode``: the same blocks transcoded to BINARY2 rows (``soxsvo.votable.pgbinary``).
+* ``transcode``: the same blocks transcoded to BINARY2 rows (``soxsvo.formats.pgbinary``).
 * ``base64 binascii`` / ``base64 pybase64``: encoding of the BINARY2 bytes alone.
 * ``stream``: the writer's whole output as the sync endpoint streams it.
 
@@ -88,9 +88,9 @@ class Profile:
         return sum(len(block) for block in self._encoded())
 
     def _encoded(self) -> Iterator[bytes]:
+        from soxsvo.formats.binary import BinaryEncoder
+        from soxsvo.formats.fields import column_specs
         from soxsvo.tap import binary_copy
-        from soxsvo.votable.binary import BinaryEncoder
-        from soxsvo.votable.fields import column_specs
 
         query = self._begin()
         encoder = BinaryEncoder(column_specs(query.columns), binary2=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import psycopg
 
-from soxsvo.db import migrations
 from soxsvo.db.cluster import LocalCluster
+from soxsvo.tap.schema import upgrade_database
 
 
 @contextmanager
@@ -31,7 +31,7 @@ def scratch_cluster(prefix: str) -> Iterator[tuple[Path, LocalCluster]]:
     cluster.acquire()
     try:
         with psycopg.connect(cluster.conninfo()) as conn:
-            migrations.upgrade(conn)
+            upgrade_database(conn)
         yield root, cluster
     finally:
         cluster.release()

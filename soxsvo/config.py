@@ -1,4 +1,4 @@
-"""Settings of soxsvo: ``config/soxsvo.toml`` overridden by a user file and ``SOXSVO_*`` variables.
+"""Settings of soxsvo: ``soxsvo/defaults.toml`` (package data), a user file, ``SOXSVO_*`` variables.
 
 The defaults file is the schema: it lists every key, and a key's default value fixes its type.
 A user file (``SOXSVO_CONFIG``) or an environment variable may only set keys that exist there,
@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULTS_FILE = PROJECT_ROOT / "config" / "soxsvo.toml"
+from soxsvo.errors import InputError
+
+DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.toml"
 ENV_PREFIX = "SOXSVO_"
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """A setting is unknown, of the wrong type, or unusable; the message names key and source."""
 
 

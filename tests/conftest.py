@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from soxsvo.config import Settings, load_settings
-from soxsvo.db import migrations
 from soxsvo.db.cluster import LocalCluster
+from soxsvo.tap.schema import upgrade_database
 from tests.support import TEMPLATE_DB, build_demo_database, free_port, soxsvo_serve
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
@@ -43,7 +43,7 @@ def pg_cluster() -> Iterator[LocalCluster]:
     with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
     with psycopg.connect(cluster.conninfo(TEMPLATE_DB)) as conn:
-        migrations.upgrade(conn)
+        upgrade_database(conn)
     yield cluster
     cluster.release()
     shutil.rmtree(root, ignore_errors=True)
@@ -94,7 +94,7 @@ def demo_archive(pg_cluster: LocalCluster, tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def demo_app(demo_archive: Settings):
     """The Flask application over the demo archive."""
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     app = create_app(demo_archive)
     app.config["TESTING"] = True

@@ -47,8 +47,8 @@ def build_demo_database(pg_cluster, name: str, data_dir: Path, *, base_url: str 
     **build_options
         Passed to :func:`soxsvo.demo.archive.build_demo_archive` (e.g. ``images``).
     """
+    from soxsvo.archive.register import ArchiveConfig
     from soxsvo.demo.archive import build_demo_archive
-    from soxsvo.pipeline.register import ArchiveConfig
 
     with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,7 +2,7 @@
 
 import pytest
 
-from soxsvo.sky import PositionError, decimal_position, parse_position
+from soxsvo.utils.sky import PositionError, decimal_position, parse_position
 
 
 @pytest.mark.parametrize("text", ["150.25 -30.5", "150.25, -30.5", "150.25,-30.5",

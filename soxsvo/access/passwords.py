@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import secrets
 
+from soxsvo.errors import InputError
+
 #: scrypt cost: one of OWASP's equivalent minimum settings (n=2**15, r=8, p=3); 32 MiB of
 #: memory at a time, so a few logins at once do not exhaust a web worker.
 N, R, P = 2**15, 8, 3
@@ -22,7 +24,7 @@ _KEY_BYTES = 32
 MIN_LENGTH = 10
 
 
-class PasswordPolicyError(ValueError):
+class PasswordPolicyError(InputError):
     """A new password that is too weak to be accepted."""
 
 

@@ -13,6 +13,7 @@ import psycopg
 
 from soxsvo.access import Identity
 from soxsvo.access.passwords import check_policy, hash_password
+from soxsvo.errors import InputError
 
 ROLES = ("consortium", "admin")
 CAPACITIES = ("pi", "coi")
@@ -20,7 +21,7 @@ LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 PROPOSAL_RE = re.compile(r"^[^,\s]+$")
 
 
-class UserError(ValueError):
+class UserError(InputError):
     """A user-management request that cannot be done; the message says why."""
 
 

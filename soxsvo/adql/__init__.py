@@ -1,20 +1,19 @@
 """ADQL 2.1 for SOXS: parse, validate and translate queries to PostgreSQL with q3c.
 
 Owns the ADQL language (grammar, names, UDF registry, geometry) and result metadata;
-never executes SQL, except :func:`install_functions` and the optional EXPLAIN helper.
+never executes SQL (its SQL functions are ``soxsvo/db/sql/repeatable/adql_functions.sql``).
 """
 
-from .errors import (
+from soxsvo.adql.errors import (
     ADQLError,
     ADQLNameError,
     ADQLSyntaxError,
     ADQLUnsupportedError,
     ADQLValidationError,
 )
-from .parser import parse
-from .printer import to_adql
-from .sqlfuncs import install_functions
-from .translator import Translation, translate
+from soxsvo.adql.parse.parser import parse
+from soxsvo.adql.printer import to_adql
+from soxsvo.adql.translate.translator import Translation, translate
 
 __all__ = [
     "ADQLError",
@@ -23,7 +22,6 @@ __all__ = [
     "ADQLUnsupportedError",
     "ADQLValidationError",
     "Translation",
-    "install_functions",
     "parse",
     "translate",
     "to_adql",

@@ -6,8 +6,10 @@ CLI) can therefore catch one class and show ``line``/``column`` to the user.
 
 from __future__ import annotations
 
+from soxsvo.errors import InputError
 
-class ADQLError(Exception):
+
+class ADQLError(InputError):
     """Base class of every error raised for a bad ADQL query.
 
     Parameters

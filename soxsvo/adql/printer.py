@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from . import nodes as n
-from .errors import ADQLError
+from soxsvo.adql import nodes as n
+from soxsvo.adql.errors import ADQLError
 
 
 def ident(node: n.Identifier) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from soxsvo.votable import error_document
+from soxsvo.formats import error_document
 
 VOTABLE_MIME = "application/x-votable+xml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from soxsvo.datalink.links import FITS_MIME, CutoutDescriptor, Link
-from soxsvo.votable.votable_xml import VOTABLE_NS, VOTABLE_VERSION, escape
+from soxsvo.formats.votable_xml import VOTABLE_NS, VOTABLE_VERSION, escape
 
 #: MIME type of a DataLink links document (DataLink 1.1 section 3.3).
 DATALINK_MIME = "application/x-votable+xml;content=datalink"

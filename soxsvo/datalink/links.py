@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from soxsvo.datalink.products import Product, find_products
+from soxsvo.archive.products import Product, find_products
 
 FITS_MIME = "application/fits"
 PNG_MIME = "image/png"

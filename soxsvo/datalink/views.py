@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from soxsvo.archive.products import reading
 from soxsvo.dali import DALIError, dal_blueprint, request_params
 from soxsvo.datalink.document import DATALINK_MIME, links_document
 from soxsvo.datalink.links import LinkSources, links_for
-from soxsvo.datalink.products import reading
 from soxsvo.tap import vosi
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = dal_blueprint("datalink", __name__, url_prefix="/datalink")
 

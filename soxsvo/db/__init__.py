@@ -10,11 +10,12 @@ import psycopg
 
 from soxsvo.config import Settings
 from soxsvo.db.cluster import INSTALL_HINT, ClusterError, LocalCluster
+from soxsvo.errors import SoxsvoError
 
 __all__ = ["Database", "DatabaseError", "ClusterError"]
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(SoxsvoError, RuntimeError):
     """The configured database cannot be used; the message says why and how to fix it."""
 
 

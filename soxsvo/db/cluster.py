@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from soxsvo.errors import SoxsvoError
+
 DATABASE_NAME = "soxsvo"
 SUPERUSER = "soxsvo"
 SOCKET_PORT = 5432
@@ -33,7 +35,7 @@ INSTALL_HINT = (
 )
 
 
-class ClusterError(RuntimeError):
+class ClusterError(SoxsvoError, RuntimeError):
     """The private cluster cannot be created, started or reached; the message says why."""
 
 

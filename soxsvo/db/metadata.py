@@ -59,14 +59,6 @@ class ColumnMeta:
             raise ValueError(f"column {self.name}: unknown VOTable datatype {self.datatype!r}")
 
 
-def published_name(name: str) -> str:
-    """A column name as TAP_SCHEMA and VOSI publish it: delimited (quoted) when it is an ADQL
-    reserved word such as ``size``, so that clients copy a name that parses (TAP 1.1 4.3)."""
-    from soxsvo.adql.lexer import RESERVED
-
-    return f'"{name}"' if name.upper() in RESERVED else name
-
-
 @dataclass(frozen=True)
 class ForeignKey:
     """A TAP_SCHEMA foreign key from this table's columns to a target table."""

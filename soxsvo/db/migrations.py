@@ -1,23 +1,23 @@
-"""Numbered SQL migrations from ``sql/``, applied in order, each once, each in a transaction.
+"""Numbered SQL migrations from ``soxsvo/db/sql/``, applied in order, each once, each in a
+transaction; then the repeatable files of ``sql/repeatable/`` (functions: code, not history).
 
-After the migrations, ``upgrade`` re-creates the ADQL geometry functions and re-derives
-everything that comes from the column metadata (column comments and TAP_SCHEMA), so that a
-change to ``soxsvo/db/columns/*.toml`` reaches the database with the next ``soxsvo db upgrade``.
+The SQL files are package data, read through :mod:`importlib.resources`, so an installed
+wheel migrates as a checkout does. TAP_SCHEMA is derived from the column metadata by
+:func:`soxsvo.tap.schema.upgrade_database`, which calls :func:`upgrade` first.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import psycopg
 
-from soxsvo.adql import install_functions
-from soxsvo.config import PROJECT_ROOT
-from soxsvo.db.tapschema import sync_published_metadata
-
-SQL_DIR = PROJECT_ROOT / "sql"
+# A real folder even from a wheel: setuptools installs package data as plain files.
+SQL_DIR = Path(str(resources.files("soxsvo.db") / "sql"))
+REPEATABLE_DIR = SQL_DIR / "repeatable"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 VERSION_TABLE_DDL = """
@@ -39,8 +39,8 @@ class Migration:
 
 
 def available_migrations(sql_dir: Path | None = None) -> list[Migration]:
-    """The migrations in ``sql_dir`` (default ``sql/``), in order; a badly named file is an
-    error, not ignored."""
+    """The migrations in ``sql_dir`` (default ``soxsvo/db/sql/``), in order; a badly named file
+    is an error, not ignored."""
     sql_dir = SQL_DIR if sql_dir is None else sql_dir
     found = []
     for path in sorted(sql_dir.glob("*.sql")):
@@ -80,7 +80,7 @@ def upgrade(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Migra
     conn : psycopg.Connection
         Connection to the soxsvo database (not in a transaction).
     sql_dir : Path, optional
-        Folder of migration files; ``sql/`` of the project by default.
+        Folder of migration files; ``soxsvo/db/sql/`` by default.
 
     Returns
     -------
@@ -102,8 +102,15 @@ def upgrade(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Migra
                     (migration.version, migration.name),
                 )
             applied.append(migration)
-        # The ADQL geometry functions are code, not schema history: re-created on every
-        # upgrade (CREATE OR REPLACE), so a new soxsvo version brings its own.
-        install_functions(conn)
-        sync_published_metadata(conn)
+        apply_repeatable(conn)
     return applied
+
+
+def apply_repeatable(conn: psycopg.Connection) -> None:
+    """Run every file of ``sql/repeatable/`` in name order (``CREATE OR REPLACE``).
+
+    The ADQL geometry functions are code, not schema history: re-created on every upgrade, so
+    a new soxsvo version brings its own.
+    """
+    for path in sorted(REPEATABLE_DIR.glob("*.sql")):
+        conn.execute(path.read_text(encoding="utf-8"))

@@ -1,7 +1,7 @@
 """Build the demo archive: transients, observations, raw frames and registered spectra.
 
 The spectra are written as Phase 3 FITS files and enter the archive through
-:func:`soxsvo.pipeline.register.register_product`, the same path as real pipeline products.
+:func:`soxsvo.archive.register.register_product`, the same path as real pipeline products.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 import psycopg
 from astropy.time import Time
 
+from soxsvo.archive.obscore_map import night_of
+from soxsvo.archive.register import ArchiveConfig, register_product
 from soxsvo.demo.transients import DEMO_EPOCH_MJD, DemoTransient, generate_transients
 from soxsvo.marshall.ingest.current_mag import update_current_magnitudes
-from soxsvo.pipeline.obscore_map import night_of
-from soxsvo.pipeline.register import ArchiveConfig, register_product
 
 #: Demo programmes: (proposal_id, title, PI, consortium, proprietary months).
 PROGRAMMES = (
@@ -159,7 +159,7 @@ def _insert_observations(conn: psycopg.Connection, visits: list[_Visit]) -> None
 
 def _write_spectra(rng: np.random.Generator, visit: _Visit, folder: Path) -> list[Path]:
     from soxsvo.demo.spectra import synthesize_observation
-    from soxsvo.pipeline.spectrum import write_phase3_spectrum
+    from soxsvo.phase3.spectrum import write_phase3_spectrum
 
     t = visit.transient
     spectra = synthesize_observation(

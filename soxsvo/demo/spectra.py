@@ -26,8 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from soxsvo.phase3.spectrum import Phase3Spectrum, QualityFlag
 from soxsvo.pipeline.merge import merge_arms
-from soxsvo.pipeline.spectrum import Phase3Spectrum, QualityFlag
 
 __all__ = [
     "ARM_GRIDS",
@@ -266,8 +266,8 @@ def synthesize_observation(rng: np.random.Generator, *, kind: str | None = "SN I
     Returns
     -------
     SyntheticObservation
-        Three :class:`~soxsvo.pipeline.spectrum.Phase3Spectrum`, ready for
-        :func:`~soxsvo.pipeline.spectrum.write_phase3_spectrum`.
+        Three :class:`~soxsvo.phase3.spectrum.Phase3Spectrum`, ready for
+        :func:`~soxsvo.phase3.spectrum.write_phase3_spectrum`.
     """
     if mjd_end is None:
         mjd_end = mjd_obs + (exptime + 120.0) / 86400.0

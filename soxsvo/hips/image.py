@@ -26,7 +26,6 @@ from astropy.wcs import WCS
 from cdshealpix.nested import lonlat_to_healpix
 from mocpy import MOC
 
-from soxsvo.atomic import write_atomically
 from soxsvo.hips.layout import (
     HIPS_VERSION,
     format_properties,
@@ -34,6 +33,7 @@ from soxsvo.hips.layout import (
     tile_path,
 )
 from soxsvo.hips.pixels import tile_lonlat
+from soxsvo.utils.atomic import write_atomically
 
 MIN_ORDER = 3
 #: Pixels per tile in Allsky.fits (a power of two; 32 keeps the file at 3 MB).

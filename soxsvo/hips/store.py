@@ -28,9 +28,9 @@ from pathlib import Path
 import psycopg
 
 from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
-from soxsvo.atomic import write_atomically
 from soxsvo.hips.catalogue import CatalogueOptions, build_catalogue, read_rows, read_state
 from soxsvo.hips.image import ImageOptions, ImageTree, Manifest
+from soxsvo.utils.atomic import write_atomically
 
 _CHECKED: dict[str, tuple[float, Path]] = {}
 _PRIVATE: OrderedDict[tuple, dict[str, bytes]] = OrderedDict()

@@ -9,9 +9,7 @@ from flask import Blueprint, Response, abort, jsonify, send_file, url_for
 from soxsvo.hips.catalogue import CatalogueOptions
 from soxsvo.hips.image import ImageOptions
 from soxsvo.hips.store import private_catalogue, public_catalogue, public_image_hips
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = Blueprint("hips", __name__, url_prefix="/hips")
 

@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from soxsvo.datalink import products
+from soxsvo.archive import products
 from soxsvo.marshall import workflow
 from soxsvo.marshall.detail import exists, history, transient_detail
 from soxsvo.marshall.listing import ListQuery, list_counts, list_page
@@ -23,9 +23,8 @@ from soxsvo.marshall.openapi import openapi_document
 from soxsvo.marshall.spectra import spectrum_series
 from soxsvo.marshall.web_support import actor, jsonable, reading, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity, problem, require_role
-from soxsvo.web.database import connection
+from soxsvo.web.auth import problem, require_role
+from soxsvo.web.context import connection, current_identity, current_settings
 from soxsvo.web.security import csrf
 
 blueprint = Blueprint("marshall_api", __name__, url_prefix="/api")

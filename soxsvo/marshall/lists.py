@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from soxsvo.errors import InputError
+
 #: List identifier → title shown on the pages, in the order of the navigation.
 LISTS: dict[str, str] = {
     "inbox": "Inbox",
@@ -24,7 +26,7 @@ LISTS: dict[str, str] = {
 PRIORITIES: dict[int, str] = {1: "critical", 2: "important", 3: "useful", 4: "low"}
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(InputError):
     """The ``[marshall]`` configuration names an unknown list or is malformed."""
 
 

@@ -1,6 +1,6 @@
 """Spectrum arrays for the object page's interactive plot, binned to a browser-friendly size.
 
-The API finds the spectrum with :func:`soxsvo.datalink.products.find_product` in the caller's
+The API finds the spectrum with :func:`soxsvo.archive.products.find_product` in the caller's
 reader transaction (row-level security decides), then reads its file here.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from soxsvo.pipeline.spectrum import FLUX_UNIT, UNCALIBRATED_UNIT, read_phase3_spectrum
+from soxsvo.phase3.spectrum import FLUX_UNIT, UNCALIBRATED_UNIT, read_phase3_spectrum
 
 #: Most points sent to the browser per spectrum (bins averaged over good pixels).
 MAX_POINTS = 3000

@@ -13,9 +13,7 @@ from flask import current_app
 
 from soxsvo.access import begin_as_reader
 from soxsvo.marshall.lists import WorkflowConfig
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_identity, current_settings
 
 
 def workflow_config() -> WorkflowConfig:

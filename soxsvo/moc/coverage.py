@@ -28,7 +28,7 @@ from erfa import ErfaWarning
 from mocpy import MOC, STMOC, TimeMOC
 
 from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
-from soxsvo.atomic import replacing
+from soxsvo.utils.atomic import replacing
 
 Kind = Literal["space", "time", "spacetime"]
 KINDS: tuple[str, ...] = ("space", "time", "spacetime")

@@ -13,6 +13,7 @@ import numpy as np
 from astropy.io import fits
 from mocpy import MOC
 
+from soxsvo.errors import InputError
 from soxsvo.moc.coverage import AnyMOC
 from soxsvo.moc.skymap import SkyMapError, credible_region
 
@@ -27,7 +28,7 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 _ASCII_MOC = re.compile(r"^\s*(\d+/[\d\s,\-]*)+$")
 
 
-class MOCInputError(ValueError):
+class MOCInputError(InputError):
     """An uploaded region that is not a usable space MOC or sky map."""
 
 

@@ -7,8 +7,10 @@ import math
 import numpy as np
 from mocpy import MOC
 
+from soxsvo.errors import InputError
 
-class SkyMapError(ValueError):
+
+class SkyMapError(InputError):
     """A sky map or credible level that cannot be used; the message says why."""
 
 

@@ -12,9 +12,7 @@ from soxsvo.dali import DALIError, dal_blueprint
 from soxsvo.moc.coverage import KINDS, Orders, collections, coverage
 from soxsvo.moc.query import TARGETS, QueryResult, query_moc
 from soxsvo.moc.serialize import FORMATS, MOCInputError, moc_bytes, read_region
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = dal_blueprint("moc", __name__, url_prefix="/moc")
 
@@ -134,7 +132,7 @@ def query() -> Response:
 
 
 def _writer(fmt: str):
-    from soxsvo.votable import UnknownFormatError, resolve_format
+    from soxsvo.formats import UnknownFormatError, resolve_format
 
     try:
         return resolve_format(fmt)

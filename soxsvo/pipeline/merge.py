@@ -17,7 +17,7 @@ import dataclasses
 
 import numpy as np
 
-from soxsvo.pipeline.spectrum import Phase3Spectrum, QualityFlag
+from soxsvo.phase3.spectrum import Phase3Spectrum, QualityFlag
 
 __all__ = ["bin_edges", "combine_inverse_variance", "common_grid", "merge_arms", "rebin"]
 

@@ -37,13 +37,14 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from soxsvo.pipeline.merge import merge_arms
-from soxsvo.pipeline.spectrum import (
+from soxsvo.errors import InputError
+from soxsvo.phase3.spectrum import (
     AssociatedFile,
     Phase3Spectrum,
     QualityFlag,
     write_phase3_spectrum,
 )
+from soxsvo.pipeline.merge import merge_arms
 
 __all__ = ["PackageError", "PackagedProduct", "air_to_vacuum", "barycentric_velocity",
            "package_arm", "package_reduced", "read_arm_product", "spec_res"]
@@ -66,7 +67,7 @@ _ARCHIVE_NAME = re.compile(r"^SOXS\.\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\.fits
 _C_KMS = 299792.458
 
 
-class PackageError(Exception):
+class PackageError(InputError):
     """The inputs cannot be packaged; the message says which file and why."""
 
 

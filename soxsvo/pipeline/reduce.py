@@ -37,8 +37,8 @@ from pathlib import Path
 import psycopg
 from astropy.io import fits
 
+from soxsvo.archive.ingest import is_associated_name
 from soxsvo.db import DatabaseError
-from soxsvo.pipeline.ingest import is_associated_name
 from soxsvo.pipeline.package import PackageError, package_reduced
 
 __all__ = ["ReductionConfig", "ReductionHook", "ReductionRun", "expand_command",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from soxsvo.atomic import write_atomically
 from soxsvo.preview.plot import PREVIEW_VERSION, render_preview
+from soxsvo.utils.atomic import write_atomically
 
 
 def preview_key(sha256: str, width: int, height: int) -> str:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from soxsvo.datalink.products import find_product, reading
+from soxsvo.archive.products import find_product, reading
 from soxsvo.preview.cache import cached_preview, preview_key
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = Blueprint("preview", __name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from soxsvo.sky import icrs_degrees
+from soxsvo.utils.sky import icrs_degrees
 
 if TYPE_CHECKING:
     from pyvo.samp import SAMPIntegratedClient

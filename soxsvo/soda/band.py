@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from soxsvo.errors import InputError
 
-class BandError(ValueError):
+
+class BandError(InputError):
     """A BAND value that is not a usable interval; the message says why."""
 
 

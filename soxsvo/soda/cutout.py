@@ -3,7 +3,7 @@
 The cutout is the archived product with every array column cut to the pixels inside the band;
 all other header cards are kept, and those that describe the arrays (``NELEM``, ``WAVELMIN``,
 ``WAVELMAX``, ``TDMIN1``, ``TDMAX1``, ``SPEC_VAL``, ``SPEC_BW``, ``SPEC_BIN``, ``SNR``) are
-recomputed, so that the result passes :func:`soxsvo.pipeline.validate.validate_product` as the
+recomputed, so that the result passes :func:`soxsvo.phase3.validate.validate_product` as the
 original did. ``CHECKSUM``/``DATASUM`` are written anew.
 """
 

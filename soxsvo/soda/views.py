@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from soxsvo.archive.products import find_product, reading
 from soxsvo.dali import DALIError, dal_blueprint, request_params
-from soxsvo.datalink.products import find_product, reading
 from soxsvo.soda.band import Band, BandError, parse_band
 from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
 from soxsvo.soda.sdm import cutout_votable
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = dal_blueprint("soda", __name__, url_prefix="/soda")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from astropy.time import Time
 
 from soxsvo.dali import DALIError, DALIParams
-from soxsvo.sky import PositionError, decimal_position, finite_number
+from soxsvo.utils.sky import PositionError, decimal_position, finite_number
 
 #: FORMAT values of queryData and the spectrum formats each one lists (SSA 1.1 section 8.1.2).
 #: ``native`` is the archived Phase 3 FITS; ``compliant`` the Spectrum Data Model VOTable.

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from soxsvo.formats import QueryStatus
 from soxsvo.ssa.columns import (
     ACCESS_COLUMNS,
     COLUMNS,
@@ -20,7 +21,6 @@ from soxsvo.ssa.columns import (
     SDM_VOTABLE_MIME,
 )
 from soxsvo.ssa.params import Interval, SpectrumQuery
-from soxsvo.votable import QueryStatus
 
 BATCH_ROWS = 2000
 #: Model of each offered format: ESO Phase 3 FITS carry Spectrum 1 utypes (TUTYPn).

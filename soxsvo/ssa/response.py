@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from soxsvo.dali import DALIError
+from soxsvo.formats import Info, QueryStatus, UnknownFormatError, resolve_format
 from soxsvo.ssa.columns import (
     COLUMN_META,
     INPUT_PARAMS,
@@ -14,7 +15,6 @@ from soxsvo.ssa.columns import (
 )
 from soxsvo.ssa.params import DEFAULT_SIZE_DEG
 from soxsvo.ssa.votable import Param, annotate, service_descriptor
-from soxsvo.votable import Info, QueryStatus, UnknownFormatError, resolve_format
 
 VOTABLE_MIME = "application/x-votable+xml"
 DATALINK_STANDARD_ID = "ivo://ivoa.net/std/DataLink#links-1.1"

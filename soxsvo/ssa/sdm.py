@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from soxsvo.db.metadata import ColumnMeta
-from soxsvo.pipeline.spectrum import read_phase3_spectrum
+from soxsvo.formats import Info, resolve_format
+from soxsvo.phase3.spectrum import read_phase3_spectrum
 from soxsvo.ssa.columns import ERG_CM2_S_A_IN_FLUX_VOUNIT, FLUX_VOUNIT
 from soxsvo.ssa.votable import Param, annotate
-from soxsvo.votable import Info, resolve_format
 
 #: Pixels per encoded batch: large enough for numpy, small enough to stream.
 BATCH_PIXELS = 20000

@@ -10,16 +10,14 @@ from flask import Response, request, send_file
 
 from soxsvo.access import begin_as_reader
 from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.formats import QueryStatus
 from soxsvo.ssa.capability import capabilities_document
 from soxsvo.ssa.getdata import find_spectrum, parse_getdata
 from soxsvo.ssa.params import METADATA, parse_format, parse_query
 from soxsvo.ssa.query import access_values, stream_spectra
 from soxsvo.ssa.response import metadata_document, response_writer, results_document
 from soxsvo.ssa.sdm import sdm_votable
-from soxsvo.votable import QueryStatus
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import checkout, connection
+from soxsvo.web.context import checkout, connection, current_identity, current_settings
 
 blueprint = dal_blueprint("ssa", __name__, url_prefix="/ssa")
 XML = "text/xml"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from soxsvo.votable.votable_xml import escape
+from soxsvo.formats.votable_xml import escape
 
 _FIELD = re.compile(r'<FIELD name="([^"]+)"')
 _TABLE = re.compile(r"<TABLE( [^>]*)?>")

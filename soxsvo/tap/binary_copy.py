@@ -1,10 +1,10 @@
 """Query results as blocks of PostgreSQL binary COPY rows, for results of scalar columns.
 
 ``COPY (query) TO STDOUT (FORMAT binary)`` with every column cast to the PostgreSQL type of its
-VOTable datatype: the blocks go to :func:`soxsvo.votable.pgbinary.transcode` unparsed, so no
+VOTable datatype: the blocks go to :func:`soxsvo.formats.pgbinary.transcode` unparsed, so no
 Python object is made per value. PostgreSQL sends one protocol message per row; psycopg's
 ``Copy`` iteration costs a generator round per message (0.7 s per million rows), so the rows
-are taken from libpq by compiled code (:mod:`soxsvo.tap.libpq_copy`, 0.14 s) or, where that is
+are taken from libpq by compiled code (:mod:`soxsvo.db.libpq_copy`, 0.14 s) or, where that is
 not available, by a plain Python loop (0.33 s), into blocks of about 1 MiB: memory stays one
 block deep whatever the result size, and the first block leaves as soon as it is read.
 """
@@ -19,11 +19,11 @@ import psycopg
 from psycopg import errors, pq
 
 from soxsvo.db.copy_format import SIGNATURE, TRAILER
+from soxsvo.db.libpq_copy import MORE_DATA, block_reader, release_pending
 from soxsvo.db.metadata import ColumnMeta
-from soxsvo.tap.libpq_copy import MORE_DATA, block_reader, release_pending
+from soxsvo.formats.fields import UnsupportedColumnError, column_specs
+from soxsvo.formats.pgbinary import PgBinaryRows, pg_type
 from soxsvo.tap.query import PreparedQuery
-from soxsvo.votable.fields import UnsupportedColumnError, column_specs
-from soxsvo.votable.pgbinary import PgBinaryRows, pg_type
 
 #: Bytes of COPY data per block handed to the encoder.
 BLOCK_BYTES = 1 << 20
@@ -135,7 +135,7 @@ def _python_blocks(pgconn: pq.abc.PGconn, readable: _Readable, query: PreparedQu
 
 def _compiled_blocks(reader, pgconn: pq.abc.PGconn, readable: _Readable, query: PreparedQuery,
                      maxrec: int, first) -> Iterator[PgBinaryRows]:
-    """Rows taken from libpq by :func:`soxsvo.tap.libpq_copy.block_reader`'s loop."""
+    """Rows taken from libpq by :func:`soxsvo.db.libpq_copy.block_reader`'s loop."""
     state = np.zeros(6, np.int64)  # see block_reader
     state[0] = maxrec
     block = _new_block(0)

@@ -12,7 +12,7 @@ import psycopg
 from flask import request
 
 from soxsvo.dali import DALIError
-from soxsvo.web.auth import current_identity
+from soxsvo.web.context import current_identity
 
 #: Seconds a refused client is told to wait (``Retry-After``): about one sync query.
 RETRY_AFTER = 5

@@ -14,8 +14,8 @@ import psycopg
 from soxsvo import adql
 from soxsvo.dali import DALIError
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
+from soxsvo.formats import QueryStatus
 from soxsvo.tap.uploads import upload_table_sql
-from soxsvo.votable import QueryStatus
 
 #: Rows fetched from the server-side cursor per round trip: big enough to amortise the round
 #: trip, small enough that memory stays flat whatever the result size.

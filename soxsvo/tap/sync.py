@@ -55,7 +55,7 @@ def parse_tap_request(params: DALIParams, tap_settings: dict) -> TapRequest:
 
 def resolve_writer(name: str | None):
     """The writer of a RESPONSEFORMAT/FORMAT value (BINARY2 VOTable when absent)."""
-    from soxsvo.votable import UnknownFormatError, resolve_format
+    from soxsvo.formats import UnknownFormatError, resolve_format
 
     try:
         return resolve_format(name or "votable")
@@ -64,7 +64,7 @@ def resolve_writer(name: str | None):
 
 
 def _query_infos(query: PreparedQuery):
-    from soxsvo.votable.info import query_infos
+    from soxsvo.formats.info import query_infos
 
     return query_infos(query=query.adql_text)
 

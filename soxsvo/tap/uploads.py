@@ -22,7 +22,7 @@ from astropy.io import votable
 from astropy.table import Table
 from psycopg import sql
 
-from soxsvo.adql.scope import UPLOAD_SCHEMA
+from soxsvo.adql.translate.scope import UPLOAD_SCHEMA
 from soxsvo.dali import DALIError, DALIParams
 from soxsvo.db import copy_format
 from soxsvo.db.metadata import ColumnMeta, TableMeta

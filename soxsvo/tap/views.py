@@ -9,9 +9,7 @@ from soxsvo.dali import DALIError, dal_blueprint, request_params
 from soxsvo.db.metadata import table as find_table
 from soxsvo.tap import fair_use, vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import checkout, connection
+from soxsvo.web.context import checkout, connection, current_identity, current_settings
 
 blueprint = dal_blueprint("tap", __name__, url_prefix="/tap")
 XML = "text/xml"

@@ -2,7 +2,7 @@
 
 Everything is generated: the tables from the column metadata (``soxsvo.db.metadata``), the
 language features from the ADQL registry (``soxsvo.adql.features``), the output formats from the
-writer registry (``soxsvo.votable``), the limits from the settings.
+writer registry (``soxsvo.formats``), the limits from the settings.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import psycopg
 
-from soxsvo.db.metadata import ColumnMeta, TableMeta, published_name, published_tables
+from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.ssa.capability import ssa_capability
+from soxsvo.tap.schema import published_name
 
 XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 VS = 'xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1"'
@@ -75,7 +76,7 @@ def _language_features() -> str:
 
 
 def _output_formats() -> str:
-    from soxsvo.votable import WRITERS
+    from soxsvo.formats import WRITERS
 
     parts = []
     for fmt in WRITERS:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from soxsvo.datalink.products import reading
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.archive.products import reading
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = Blueprint("ancillary", __name__)
 

@@ -6,10 +6,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request
 
-from soxsvo.archive_search import BANDS, SearchError, adql_for, parse_criteria, search_spectra
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.archive.search import BANDS, SearchError, adql_for, parse_criteria, search_spectra
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = Blueprint("archive", __name__)
 

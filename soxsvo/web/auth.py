@@ -12,14 +12,9 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Response, abort, g, jsonify, redirect, request
+from flask import Response, abort, jsonify, redirect, request
 
-from soxsvo.access import ANONYMOUS, Identity
-
-
-def current_identity() -> Identity:
-    """The caller of the current request (anonymous unless it authenticated)."""
-    return g.get("identity", ANONYMOUS)
+from soxsvo.web.context import current_identity
 
 
 def require_role(role: str | None = None) -> Callable:

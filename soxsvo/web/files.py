@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from soxsvo.datalink.products import find_product, reading
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.archive.products import find_product, reading
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = Blueprint("files", __name__)
 

@@ -20,8 +20,8 @@ from soxsvo.access.tokens import TokenError, identify_token
 from soxsvo.access.users import identity_for
 from soxsvo.dali.blueprint import DAL_BLUEPRINTS
 from soxsvo.dali.errors import DALIError, dali_error_response
-from soxsvo.web.auth import current_identity, problem
-from soxsvo.web.database import connection
+from soxsvo.web.auth import problem
+from soxsvo.web.context import connection, current_identity
 
 #: Session key holding the login of a password-authenticated browser.
 SESSION_LOGIN = "login"

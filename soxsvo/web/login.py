@@ -11,8 +11,8 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 
 from soxsvo.access.logins import LoginError, LoginThrottledError, authenticate
 from soxsvo.access.tokens import MAX_DAYS, create_token, list_tokens, revoke_token
-from soxsvo.web.auth import current_identity, require_role
-from soxsvo.web.database import connection
+from soxsvo.web.auth import require_role
+from soxsvo.web.context import connection, current_identity
 from soxsvo.web.identify import SESSION_LOGIN
 
 blueprint = Blueprint("login", __name__)

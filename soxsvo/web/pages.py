@@ -6,10 +6,8 @@ import psycopg
 from flask import Blueprint, jsonify, render_template
 
 from soxsvo.access import begin_as_reader
-from soxsvo.archive_summary import archive_summary
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.archive.summary import archive_summary
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = Blueprint("pages", __name__)
 

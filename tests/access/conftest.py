@@ -100,8 +100,8 @@ def _add_callers(conn: psycopg.Connection) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def access_archive(pg_cluster, tmp_path_factory) -> AccessArchive:
     """The leak-matrix archive (see the module docstring), built once, read-only to tests."""
+    from soxsvo.archive.register import ArchiveConfig
     from soxsvo.demo.archive import build_demo_archive
-    from soxsvo.pipeline.register import ArchiveConfig
 
     name = "access_archive"
     with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:

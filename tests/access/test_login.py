@@ -14,7 +14,7 @@ from .matrix import PASSWORD
 
 @pytest.fixture
 def app(settings):
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     app = create_app(settings)
     app.config["TESTING"] = True

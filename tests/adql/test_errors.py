@@ -3,7 +3,7 @@
 import pytest
 
 from soxsvo.adql import ADQLError, ADQLNameError, ADQLSyntaxError, parse, translate
-from soxsvo.adql.cli import explain_main
+from soxsvo.cli.adql import explain_main
 
 from .helpers import SCHEMA
 

@@ -7,8 +7,9 @@ its own temporary tables and compares with a numpy computation on the unit spher
 import numpy as np
 import pytest
 
-from soxsvo.adql import install_functions, translate
+from soxsvo.adql import translate
 from soxsvo.db.metadata import ColumnMeta, TableMeta
+from soxsvo.db.migrations import apply_repeatable
 
 PTS = TableMeta("pg_temp", "pts", "points", (
     ColumnMeta("id", "int"), ColumnMeta("ra", "double", unit="deg"),
@@ -54,7 +55,7 @@ def make_points(rng, n=3000):
 @pytest.fixture
 def conn(db_conn):
     """``db_conn`` with the soxs_adql functions and a filled temporary point table."""
-    install_functions(db_conn)
+    apply_repeatable(db_conn)
     ra, dec = make_points(np.random.default_rng(42))
     db_conn.execute("CREATE TEMP TABLE pts(id int, ra double precision, dec double precision, "
                     "name text)")

@@ -42,7 +42,7 @@ def _write_extra_product(folder: Path) -> tuple[Path, dict[str, bytes], str]:
     """A released UV-VIS spectrum delivered with a 2D and a sky spectrum (a third named
     associated file is not delivered), naming two master calibrations."""
     from soxsvo.demo.spectra import synthesize_observation
-    from soxsvo.pipeline.spectrum import AssociatedFile, write_phase3_spectrum
+    from soxsvo.phase3.spectrum import AssociatedFile, write_phase3_spectrum
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(11)
@@ -74,7 +74,7 @@ def _write_extra_product(folder: Path) -> tuple[Path, dict[str, bytes], str]:
 
 def _build(pg_cluster, data_dir: Path, base_url: str) -> tuple[Settings, str, str,
                                                                dict[str, bytes], str]:
-    from soxsvo.pipeline.register import ArchiveConfig, register_product
+    from soxsvo.archive.register import ArchiveConfig, register_product
 
     settings = build_demo_database(pg_cluster, "datalink_archive", data_dir, base_url=base_url,
                                    images=2)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from soxsvo.pipeline.spectrum import write_phase3_spectrum
-from soxsvo.pipeline.validate import validate_product
+from soxsvo.phase3.spectrum import write_phase3_spectrum
+from soxsvo.phase3.validate import validate_product
 from soxsvo.soda.band import BandError, parse_band
 from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
 

@@ -11,12 +11,12 @@ import pytest
 from astropy.io import fits
 from astropy.time import Time
 
-from soxsvo.pipeline.register import ArchiveConfig, RegistrationError, register_product
+from soxsvo.archive.register import ArchiveConfig, RegistrationError, register_product
 
 
 def _product(folder: Path, *, md5: str | None = None, days_ago: float = 800.0) -> Path:
     from soxsvo.demo.spectra import synthesize_observation
-    from soxsvo.pipeline.spectrum import AssociatedFile, write_phase3_spectrum
+    from soxsvo.phase3.spectrum import AssociatedFile, write_phase3_spectrum
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(5)
@@ -59,7 +59,7 @@ def test_associated_file_with_wrong_md5_is_refused_whole(settings, db_conn, tmp_
 
 
 def test_proprietary_products_files_are_hidden(settings, db_conn, tmp_path) -> None:
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     path = _product(tmp_path / "in", days_ago=10.0)
     registration = register_product(db_conn, path, ArchiveConfig.from_settings(settings))
@@ -75,8 +75,8 @@ def test_proprietary_products_files_are_hidden(settings, db_conn, tmp_path) -> N
 
 def test_migration_rewrites_old_access_urls_as_registration_writes_them(settings, db_conn,
                                                                         tmp_path) -> None:
+    from soxsvo.archive.obscore_map import DATALINK_MIME, datalink_url
     from soxsvo.db.migrations import SQL_DIR
-    from soxsvo.pipeline.obscore_map import DATALINK_MIME, datalink_url
 
     registration = register_product(db_conn, _product(tmp_path / "in"),
                                      ArchiveConfig.from_settings(settings))

@@ -12,7 +12,7 @@ import requests
 from astropy.io import fits, votable
 from pyvo.dal.adhoc import DatalinkResults
 
-from soxsvo.pipeline.validate import validate_product
+from soxsvo.phase3.validate import validate_product
 
 from .helpers import by_semantics, dali_error, votlint
 

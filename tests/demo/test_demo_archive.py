@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from astropy.io import fits
 
+from soxsvo.archive.register import ArchiveConfig
 from soxsvo.demo.archive import build_demo_archive
-from soxsvo.pipeline.register import ArchiveConfig
 
 
 def _obscore(conninfo: str):

@@ -8,9 +8,9 @@ import numpy as np
 import psycopg
 import pytest
 
+from soxsvo.archive.register import ArchiveConfig, Registration, register_product
 from soxsvo.config import Settings, load_settings
 from soxsvo.demo.images import acquisition_image, write_acquisition_image
-from soxsvo.pipeline.register import ArchiveConfig, Registration, register_product
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def hips_settings(tmp_path: Path, db_conninfo: str) -> Settings:
 @pytest.fixture
 def hips_client(hips_settings: Settings):
     """A test client of an application over that database."""
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     app = create_app(hips_settings)
     app.config["TESTING"] = True

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import psycopg
 
+from soxsvo.archive.register import ArchiveConfig
 from soxsvo.demo.archive import build_demo_archive
 from soxsvo.hips import HiPSReader
 from soxsvo.hips.image import ImageOptions
 from soxsvo.hips.store import public_image_hips
-from soxsvo.pipeline.register import ArchiveConfig
 
 
 def test_demo_images_make_an_image_hips(hips_settings, tmp_path) -> None:

@@ -19,7 +19,7 @@ from .helpers import gaussian_skymap, skymap_fits  # noqa: E402
 
 @pytest.fixture(scope="module")
 def moc_client(demo_archive):
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     app = create_app(demo_archive)
     if "moc" not in app.blueprints:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from p3_products import make_spectrum
 
-from soxsvo.pipeline.spectrum import Phase3Spectrum, write_phase3_spectrum
+from soxsvo.phase3.spectrum import Phase3Spectrum, write_phase3_spectrum
 
 
 @pytest.fixture

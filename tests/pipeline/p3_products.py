@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from astropy.io import fits
 
-from soxsvo.pipeline.spectrum import AssociatedFile, Phase3Spectrum
+from soxsvo.phase3.spectrum import AssociatedFile, Phase3Spectrum
 
 
 def make_spectrum(n: int = 401, seed: int = 0, **overrides) -> Phase3Spectrum:

@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from soxspipe_format import write_soxspipe
 from test_ingest_support import assert_consistent, sums, write_tiny
 
+from soxsvo.archive.ingest import ingest_paths
+from soxsvo.archive.register import ArchiveConfig
+from soxsvo.archive.store import INFLIGHT, stored_path
 from soxsvo.cli import main as cli
 from soxsvo.pipeline import register
-from soxsvo.pipeline.ingest import ingest_paths
 from soxsvo.pipeline.package import package_reduced
-from soxsvo.pipeline.register import ArchiveConfig
-from soxsvo.pipeline.store import INFLIGHT, stored_path
 
 HERE = Path(__file__).parent
 
@@ -43,7 +43,7 @@ import os, sys
 from pathlib import Path
 import psycopg
 from soxsvo.pipeline import register
-from soxsvo.pipeline.register import ArchiveConfig, register_product
+from soxsvo.archive.register import ArchiveConfig, register_product
 
 def die(conn, prepared, statement, params):  # after the copy into the store, before the commit
     os._exit(9)
@@ -138,8 +138,8 @@ def test_database_lost_in_the_middle_of_a_batch(tmp_path, config, db_conninfo, m
     # Prepared first, then committed together: one batch of six.
     from concurrent.futures import Future
 
+    from soxsvo.archive.prepare import prepare_product
     from soxsvo.pipeline import ingest
-    from soxsvo.pipeline.prepare import prepare_product
 
     batch = []
     for path in files:

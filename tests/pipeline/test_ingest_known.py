@@ -8,10 +8,10 @@ import psycopg
 import pytest
 from test_ingest_support import assert_consistent, write_tiny
 
-import soxsvo.pipeline.validate as validate_module
-from soxsvo.pipeline.ingest import ingest_paths, registered_checksums
-from soxsvo.pipeline.prepare import prepare_product
-from soxsvo.pipeline.register import ArchiveConfig, RegistrationError, commit_batch
+import soxsvo.phase3.validate as validate_module
+from soxsvo.archive.ingest import ingest_paths, registered_checksums
+from soxsvo.archive.prepare import prepare_product
+from soxsvo.archive.register import ArchiveConfig, RegistrationError, commit_batch
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import numpy as np
 import psycopg
 from p3_products import make_spectrum
 
-from soxsvo.pipeline.register import file_checksums
-from soxsvo.pipeline.spectrum import Phase3Spectrum, write_phase3_spectrum
+from soxsvo.archive.register import file_checksums
+from soxsvo.phase3.spectrum import Phase3Spectrum, write_phase3_spectrum
 
 
 def tiny_spectrum(index: int = 0, *, n: int = 2000, obid: int | None = None,
@@ -54,7 +54,7 @@ def bad_products(folder: Path) -> dict[str, Path]:
     """One file per fault case the validator must reject."""
     from astropy.io import fits
 
-    from soxsvo.pipeline.spectrum import to_hdulist
+    from soxsvo.phase3.spectrum import to_hdulist
 
     folder.mkdir(parents=True, exist_ok=True)
     good = write_tiny(folder / "src", 900)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from soxsvo.phase3.spectrum import QualityFlag
 from soxsvo.pipeline.merge import combine_inverse_variance, common_grid, merge_arms, rebin
-from soxsvo.pipeline.spectrum import QualityFlag
 
 
 def test_inverse_variance_weighting_is_exact():

@@ -12,16 +12,16 @@ from astropy.io import fits
 from click.testing import CliRunner
 from soxspipe_format import ARMS, write_soxspipe
 
+from soxsvo.archive.register import ArchiveConfig, register_product
 from soxsvo.cli import main as cli
+from soxsvo.phase3.spectrum import read_phase3_spectrum
+from soxsvo.phase3.validate import validate_product
 from soxsvo.pipeline.package import (
     air_to_vacuum,
     barycentric_velocity,
     package_reduced,
     spec_res,
 )
-from soxsvo.pipeline.register import ArchiveConfig, register_product
-from soxsvo.pipeline.spectrum import read_phase3_spectrum
-from soxsvo.pipeline.validate import validate_product
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from soxsvo.pipeline.phase3 import REGISTRY
-from soxsvo.pipeline.phase3.docs import END, START, render_rules_markdown
+from soxsvo.phase3 import REGISTRY
+from soxsvo.phase3.docs import END, START, render_rules_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "phase3.md"
 
@@ -20,7 +20,7 @@ def test_generated_table_is_current():
     text = DOC.read_text()
     current = text[text.index(START): text.index(END) + len(END)]
     assert current == render_rules_markdown(), (
-        "regenerate with: python -m soxsvo.pipeline.phase3.docs")
+        "regenerate with: python -m soxsvo.phase3.docs")
 
 
 def test_render_is_a_markdown_table():

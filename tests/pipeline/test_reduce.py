@@ -16,9 +16,9 @@ from astropy.io import fits
 from soxspipe_format import raw_header
 from test_ingest_support import sums
 
+from soxsvo.archive.register import ArchiveConfig
+from soxsvo.archive.watch import Watcher
 from soxsvo.pipeline.reduce import ReductionConfig, ReductionHook, expand_command
-from soxsvo.pipeline.register import ArchiveConfig
-from soxsvo.pipeline.watch import Watcher
 
 HERE = Path(__file__).parent
 

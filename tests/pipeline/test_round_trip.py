@@ -13,9 +13,9 @@ import psycopg
 from astropy.io.votable import parse_single_table
 from test_ingest_support import write_tiny
 
-from soxsvo.pipeline.ingest import ingest_paths
-from soxsvo.pipeline.register import ArchiveConfig
-from soxsvo.web import create_app
+from soxsvo.archive.ingest import ingest_paths
+from soxsvo.archive.register import ArchiveConfig
+from soxsvo.web.app import create_app
 
 
 def test_ingested_file_found_by_tap_and_downloaded_byte_identical(tmp_path, settings,

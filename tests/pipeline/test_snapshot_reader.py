@@ -14,11 +14,11 @@ from astropy.io import fits
 from p3_products import make_spectrum
 from test_validator_rules import ALL_CASES, SPEC, base
 
-from soxsvo.pipeline.phase3 import open_product
-from soxsvo.pipeline.phase3.snapshot import SnapshotContext, read_product, read_snapshot
-from soxsvo.pipeline.prepare import prepare_product
-from soxsvo.pipeline.spectrum import write_phase3_spectrum
-from soxsvo.pipeline.validate import validate_context
+from soxsvo.archive.prepare import prepare_product
+from soxsvo.phase3 import open_product
+from soxsvo.phase3.snapshot import SnapshotContext, read_product, read_snapshot
+from soxsvo.phase3.spectrum import write_phase3_spectrum
+from soxsvo.phase3.validate import validate_context
 
 
 def both_reports(path, category=None):
@@ -183,7 +183,7 @@ def test_prepare_maps_the_same_headers_with_either_reader(tmp_path, monkeypatch)
                                        "HIERARCH ESO PRO REC1 CAL1 CATG": "MASTER_BIAS"})
     write_phase3_spectrum(spec, path)
     fast = prepare_product(path)
-    import soxsvo.pipeline.phase3.snapshot as snapshot
+    import soxsvo.phase3.snapshot as snapshot
 
     monkeypatch.setattr(snapshot, "read_snapshot", lambda path, raw: None)
     ref = prepare_product(path)

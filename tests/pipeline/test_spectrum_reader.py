@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from soxsvo.pipeline.spectrum import read_phase3_spectrum, to_hdulist
+from soxsvo.phase3.spectrum import read_phase3_spectrum, to_hdulist
 
 
 def test_round_trip(spectrum_file, spectrum):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from soxsvo.pipeline.spectrum import to_hdulist, write_phase3_spectrum
-from soxsvo.pipeline.validate import validate_product
+from soxsvo.phase3.spectrum import to_hdulist, write_phase3_spectrum
+from soxsvo.phase3.validate import validate_product
 
 MANDATORY_PRIMARY = (
     "PRODCATG", "ORIGIN", "TELESCOP", "INSTRUME", "OBJECT", "RA", "DEC", "RADESYS",

@@ -13,8 +13,8 @@ from soxsvo.demo.spectra import (
     synthesize_observation,
     telluric_transmission,
 )
-from soxsvo.pipeline.spectrum import QualityFlag, write_phase3_spectrum
-from soxsvo.pipeline.validate import validate_product
+from soxsvo.phase3.spectrum import QualityFlag, write_phase3_spectrum
+from soxsvo.phase3.validate import validate_product
 
 
 def _obs(seed, **kw):

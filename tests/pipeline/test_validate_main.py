@@ -7,8 +7,8 @@ import json
 
 from astropy.io import fits
 
-from soxsvo.pipeline.spectrum import to_hdulist
-from soxsvo.pipeline.validate import main
+from soxsvo.phase3.spectrum import to_hdulist
+from soxsvo.phase3.validate import main
 
 
 def _run(paths, as_json=False):

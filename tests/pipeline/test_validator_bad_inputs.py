@@ -7,8 +7,8 @@ import pytest
 from astropy.io import fits
 from p3_products import make_spectrum
 
-from soxsvo.pipeline.spectrum import to_hdulist, write_phase3_spectrum
-from soxsvo.pipeline.validate import validate_product
+from soxsvo.phase3.spectrum import to_hdulist, write_phase3_spectrum
+from soxsvo.phase3.validate import validate_product
 
 
 def test_not_fits(tmp_path):

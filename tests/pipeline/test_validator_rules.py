@@ -11,9 +11,9 @@ import pytest
 from astropy.io import fits
 from p3_products import image_hdulist, make_spectrum, twod_hdulist
 
-from soxsvo.pipeline.phase3 import REGISTRY
-from soxsvo.pipeline.spectrum import to_hdulist
-from soxsvo.pipeline.validate import validate_product
+from soxsvo.phase3 import REGISTRY
+from soxsvo.phase3.spectrum import to_hdulist
+from soxsvo.phase3.validate import validate_product
 
 SPEC, IMG, ANC = "SCIENCE.SPECTRUM", "SCIENCE.IMAGE", "ANCILLARY.2DSPECTRUM"
 

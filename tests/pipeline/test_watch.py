@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from test_ingest_support import assert_consistent, tiny_spectrum, write_tiny
 
-from soxsvo.pipeline.register import ArchiveConfig
-from soxsvo.pipeline.spectrum import to_hdulist, write_phase3_spectrum
-from soxsvo.pipeline.watch import Watcher
+from soxsvo.archive.register import ArchiveConfig
+from soxsvo.archive.watch import Watcher
+from soxsvo.phase3.spectrum import to_hdulist, write_phase3_spectrum
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_database_away_keeps_file_for_retry(tmp_path, config, db_conninfo, monke
             raise psycopg.OperationalError("connection refused")
         return psycopg.connect(db_conninfo)
 
-    monkeypatch.setattr("soxsvo.pipeline.watch._RETRY_AFTER", 0.2)
+    monkeypatch.setattr("soxsvo.archive.watch._RETRY_AFTER", 0.2)
     w = Watcher(incoming, config, no_database, settle=0.2, workers=0, report=lines.append)
     w.start()
     try:

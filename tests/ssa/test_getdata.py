@@ -13,7 +13,7 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from soxsvo.pipeline.spectrum import read_phase3_spectrum
+from soxsvo.phase3.spectrum import read_phase3_spectrum
 
 
 def test_fits_is_the_archived_file_byte_for_byte(client, released):

@@ -33,7 +33,7 @@ def _close_pool(app) -> None:
 def uws_app(settings: Settings):
     """The soxsvo app over this test's database, with the ``/tap/async`` blueprint."""
     from soxsvo.tap.uws.views import blueprint
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     app = create_app(settings)
     if "uws" not in app.blueprints:
@@ -170,7 +170,7 @@ def eso_client(pg_cluster, tmp_path_factory):
     import psycopg
 
     from soxsvo.access import tokens, users
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
     from tests.support import TEMPLATE_DB
 
     from .eso_data import SECRET_PROGRAMME, build

@@ -1,5 +1,5 @@
 """The binary COPY path of BINARY/BINARY2 results (soxsvo.tap.binary_copy transcoded by
-soxsvo.votable.pgbinary) gives byte for byte the rows of the psycopg-tuple path (the oracle),
+soxsvo.formats.pgbinary) gives byte for byte the rows of the psycopg-tuple path (the oracle),
 with nulls in every column type, edge values, odd strings, casts and MAXREC overflow."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import psycopg
 import pytest
 
 from soxsvo.db.metadata import ColumnMeta
+from soxsvo.formats import resolve_format
 from soxsvo.tap.binary_copy import binary_batches, pg_types
 from soxsvo.tap.query import PreparedQuery, stream_rows
-from soxsvo.votable import resolve_format
 
 COLUMNS = (
     ColumnMeta("id", "long"), ColumnMeta("i4", "int"), ColumnMeta("i2", "short"),
@@ -209,8 +209,8 @@ def test_closing_early_cancels_the_copy(db_conn, table, monkeypatch) -> None:
 def test_sync_takes_the_binary_path_only_where_it_applies(db_conn, table) -> None:
     """BINARY2 of scalar columns on a UTF-8 connection: binary COPY blocks; another format or
     client encoding: psycopg rows (the bytes of both are compared above)."""
+    from soxsvo.formats.pgbinary import PgBinaryRows
     from soxsvo.tap.sync import result_batches
-    from soxsvo.votable.pgbinary import PgBinaryRows
 
     def first_batch(fmt: str):
         query = PreparedQuery("test", f"{SELECT_ALL} WHERE id IN (1, 5) ORDER BY id", {},
@@ -236,8 +236,8 @@ def test_sync_takes_the_binary_path_only_where_it_applies(db_conn, table) -> Non
     b"\x00\x02" + b"\x00\x00\x00\x08" + bytes(8),  # second field missing
 ])
 def test_data_not_matching_the_columns_is_refused(data) -> None:
-    from soxsvo.votable.fields import column_specs
-    from soxsvo.votable.pgbinary import PgBinaryRows, transcode
+    from soxsvo.formats.fields import column_specs
+    from soxsvo.formats.pgbinary import PgBinaryRows, transcode
 
     specs = column_specs([ColumnMeta("id", "long"), ColumnMeta("s", "char", arraysize="*")])
     assert transcode(specs, True, PgBinaryRows(bytearray(

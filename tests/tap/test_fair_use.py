@@ -26,7 +26,7 @@ from soxsvo.tap.fair_use import client_key
 def capped_server(uws_settings_factory) -> Iterator[str]:
     """soxsvo over this test's database with one sync query per client and a 6 s sync
     timeout (so the long query ends by itself), served over HTTP."""
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     settings = uws_settings_factory(TAP_MAX_SYNC_PER_CLIENT="1", QUERY_SYNC_TIMEOUT="6",
                                     TAP_MAX_JOBS_PER_CLIENT="1")

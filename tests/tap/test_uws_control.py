@@ -102,7 +102,7 @@ def test_destruction_in_the_past_is_swept(uws, uws_client, uws_workers, settings
 
 def test_fair_use_limit_answers_429(uws_settings_factory):
     from soxsvo.tap.uws.views import blueprint
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     app = create_app(uws_settings_factory(TAP_MAX_JOBS_PER_CLIENT="2"))
     if "uws" not in app.blueprints:

@@ -7,9 +7,9 @@ import random
 import pytest
 
 from soxsvo.db.metadata import ColumnMeta
-from soxsvo.votable.binary import BinaryEncoder
-from soxsvo.votable.fields import column_specs
-from soxsvo.votable.reference import encode_rows
+from soxsvo.formats.binary import BinaryEncoder
+from soxsvo.formats.fields import column_specs
+from soxsvo.formats.reference import encode_rows
 
 COLUMNS = [
     ColumnMeta("d", "double"), ColumnMeta("f", "float"), ColumnMeta("l", "long"),

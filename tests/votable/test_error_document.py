@@ -4,7 +4,7 @@ import io
 
 from astropy.io import votable
 
-from soxsvo.votable import Info, error_document
+from soxsvo.formats import Info, error_document
 
 
 def test_message_is_escaped_and_readable():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from soxsvo.votable import FORMATS, UnknownFormatError, resolve_format, write
+from soxsvo.formats import FORMATS, UnknownFormatError, resolve_format, write
 
 
 @pytest.mark.parametrize(("value", "name"), [

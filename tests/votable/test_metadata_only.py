@@ -8,7 +8,7 @@ from astropy.io import votable
 from astropy.table import Table
 from conftest import COLUMNS
 
-from soxsvo.votable import write
+from soxsvo.formats import write
 
 
 def test_votable_has_fields_and_no_rows():

@@ -11,7 +11,7 @@ from astropy.io import ascii as astropy_ascii
 from astropy.table import Table
 from conftest import COLUMNS, EXPECTED_TIMES, ROWS
 
-from soxsvo.votable import write
+from soxsvo.formats import write
 
 
 def _out(fmt):

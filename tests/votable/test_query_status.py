@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from astropy.io import votable
 from conftest import COLUMNS, ROWS
 
-from soxsvo.votable import QueryStatus, write
+from soxsvo.formats import QueryStatus, write
 
 NS = "{http://www.ivoa.net/xml/VOTable/v1.3}"
 

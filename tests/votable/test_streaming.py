@@ -3,7 +3,7 @@
 import pytest
 from conftest import COLUMNS, ROWS
 
-from soxsvo.votable import WRITERS
+from soxsvo.formats import WRITERS
 
 
 class ReadTooFarError(AssertionError):
@@ -30,7 +30,7 @@ def test_first_chunk_before_any_row(writer):
 
 @pytest.mark.parametrize("fmt", ["votable/b2", "votable/td", "csv", "json", "parquet"])
 def test_chunk_per_batch_without_reading_ahead(fmt):
-    from soxsvo.votable import resolve_format
+    from soxsvo.formats import resolve_format
 
     consumed: list = []
 

@@ -3,7 +3,7 @@
 import datetime as dt
 import random
 
-from soxsvo.votable.fields import format_timestamp, format_timestamps
+from soxsvo.formats.fields import format_timestamp, format_timestamps
 
 
 def test_canonical_text():

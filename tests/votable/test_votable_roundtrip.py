@@ -8,7 +8,7 @@ import pytest
 from astropy.io import votable
 from conftest import COLUMNS, EXPECTED_TIMES, ROWS
 
-from soxsvo.votable import write
+from soxsvo.formats import write
 
 
 def _read(data: bytes):

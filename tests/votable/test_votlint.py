@@ -3,7 +3,7 @@
 import pytest
 from conftest import COLUMNS, ROWS
 
-from soxsvo.votable import Info, QueryStatus, error_document, query_infos, write
+from soxsvo.formats import Info, QueryStatus, error_document, query_infos, write
 from tests.support import votlint
 
 # STILTS 3.4 votlint misreads BINARY/BINARY2 streams with xtype="polygon"

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from soxsvo.access import ANONYMOUS
-from soxsvo.archive_search import parse_criteria, search_spectra
+from soxsvo.archive.search import parse_criteria, search_spectra
 
 
 def _public(demo_archive):

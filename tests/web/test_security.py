@@ -6,7 +6,7 @@ import stat
 
 from flask import render_template_string
 
-from soxsvo.web import create_app
+from soxsvo.web.app import create_app
 from soxsvo.web.security import secret_key
 
 

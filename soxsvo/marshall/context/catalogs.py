@@ -19,6 +19,8 @@ from astropy.io import fits
 from astropy.table import Table
 from psycopg import sql
 
+from soxsvo.errors import InputError
+
 KINDS = ("galaxy", "star", "agn", "variable")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # Column names tried, in order, when the caller names none (case-insensitive).
@@ -33,7 +35,7 @@ _GUESSES = {
 }
 
 
-class CatalogError(ValueError):
+class CatalogError(InputError):
     """A catalogue file or option that cannot be loaded; the message says which and why."""
 
 

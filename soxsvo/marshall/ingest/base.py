@@ -6,10 +6,11 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
+from soxsvo.errors import InputError
 from soxsvo.marshall.ingest.model import Detection, Event
 
 
-class AlertFormatError(ValueError):
+class AlertFormatError(InputError):
     """Input that its adapter cannot read; the message names the file (or request) and why."""
 
     def __init__(self, origin: str, reason: str) -> None:

@@ -14,9 +14,8 @@ from soxsvo.marshall.ingest.base import AlertFormatError
 from soxsvo.marshall.ingest.config import IngestConfig
 from soxsvo.marshall.ingest.service import ingest_bytes
 from soxsvo.marshall.ingest.sources import SOURCES
-from soxsvo.web import current_settings
 from soxsvo.web.auth import problem, require_role
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_settings
 from soxsvo.web.security import exempt_from_csrf
 
 blueprint = exempt_from_csrf(Blueprint("alerts_api", __name__, url_prefix="/api"))

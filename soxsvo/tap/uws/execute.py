@@ -86,7 +86,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
                     for name, filename in job.uploads)
     forbid_writes(qconn)
     prepared = prepare(tap.query, uploads)
-    from soxsvo.votable.info import query_infos
+    from soxsvo.formats.info import query_infos
 
     # The same rows as sync: binary COPY blocks for BINARY/BINARY2 of scalar columns.
     batches = _watched(result_batches(qconn, prepared, tap.maxrec, writer), deadline,

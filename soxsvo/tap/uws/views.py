@@ -14,9 +14,7 @@ from soxsvo.dali import DALIError, DALIParams, dal_blueprint, request_params
 from soxsvo.tap.fair_use import client_key
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
-from soxsvo.web import current_settings
-from soxsvo.web.auth import current_identity
-from soxsvo.web.database import connection
+from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = dal_blueprint("uws", __name__, url_prefix="/tap/async")
 TEXT = "text/plain"
@@ -261,7 +259,7 @@ def owner(job_id: str) -> Response:
 @blueprint.get("/<job_id>/error")
 def error(job_id: str) -> Response:
     """The DALI error document of a job in phase ERROR."""
-    from soxsvo.votable import error_document
+    from soxsvo.formats import error_document
 
     with connection() as conn:
         found = _visible_job(conn, job_id)

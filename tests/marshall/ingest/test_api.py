@@ -6,7 +6,7 @@ import pytest
 from flask import g
 
 from soxsvo.access import Identity
-from soxsvo.web import create_app
+from soxsvo.web.app import create_app
 from tests.marshall.ingest import samples
 from tests.marshall.ingest.conftest import table_counts
 

@@ -53,7 +53,7 @@ def install_test_identity(app) -> None:
     session cookie (a logged-in browser). A request without the header is anonymous.
     """
     from soxsvo.access import tokens, users
-    from soxsvo.web.database import connection
+    from soxsvo.web.context import connection
     from soxsvo.web.identify import SESSION_LOGIN
 
     minted: dict[str, str] = {}
@@ -88,7 +88,7 @@ def install_test_identity(app) -> None:
 @pytest.fixture
 def marshall_app(marshall_settings):
     """The application over this test's archive copy, with the test identity hook."""
-    from soxsvo.web import create_app
+    from soxsvo.web.app import create_app
 
     app = create_app(marshall_settings)
     app.config["TESTING"] = True

@@ -1,0 +1,1 @@
+"""soxsvo.adql.translate."""

@@ -1,0 +1,213 @@
+"""Name resolution: which table and column an ADQL name designates.
+
+ADQL case rules: regular identifiers match case-insensitively, delimited identifiers match
+exactly.  Every name that reaches SQL is the *metadata's* spelling, double-quoted, so
+nothing the user typed is pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+
+from soxsvo.adql import nodes as n
+from soxsvo.adql.errors import ADQLNameError, ADQLValidationError
+from soxsvo.adql.parse.lexer import line_col
+from soxsvo.db.metadata import ColumnMeta, TableMeta
+
+
+def quote(name: str) -> str:
+    """Double-quote an SQL identifier; ``%`` is doubled for psycopg placeholders."""
+    return '"' + name.replace('"', '""').replace("%", "%%") + '"'
+
+
+def matches(ident: n.Identifier, name: str) -> bool:
+    """ADQL case rule: delimited names match exactly, regular ones case-insensitively."""
+    return ident.name == name if ident.quoted else ident.name.lower() == name.lower()
+
+
+@dataclass(slots=True)
+class Val:
+    """A translated expression.
+
+    Parameters
+    ----------
+    sql : str
+        SQL text (placeholders for literals).
+    meta : ColumnMeta
+        Result metadata (name is a placeholder).
+    shape : str or None
+        ``point``, ``circle`` or ``polygon`` for geometry values.
+    coords : tuple of str or None
+        SQL of the numbers a geometry was built from (enables q3c fast paths).
+    const : bool
+        True if no column is involved (a constant geometry can drive a q3c index scan).
+    region : tuple of str or None
+        (ra, dec, fov) SQL of the row owning a region column: coarse q3c filter.
+    column : bool
+        True for a plain column reference (metadata carried over as is).
+    uploaded : bool
+        True when built from columns of a ``TAP_UPLOAD`` table (for a circle: its centre);
+        a crossmatch probes the archive's index once per uploaded row, never the other way.
+    parts : tuple of Val or None
+        The values a point (x, y) or circle (x, y, r) was built from.
+    """
+
+    sql: str
+    meta: ColumnMeta
+    shape: str | None = None
+    coords: tuple[str, ...] | None = None
+    const: bool = False
+    region: tuple[str, str, str] | None = None
+    column: bool = False
+    uploaded: bool = False
+    parts: tuple[Val, ...] | None = None
+
+
+@dataclass(slots=True)
+class Source:
+    """One FROM item: a table, a derived table or a CTE reference."""
+
+    alias: n.Identifier | None
+    sql_alias: str
+    columns: tuple[ColumnMeta, ...]
+    table: TableMeta | None = None
+    name: str = ""
+
+    def ref_matches(self, qualifier: tuple[n.Identifier, ...]) -> bool:
+        """Does ``qualifier`` (the part before ``.column``) designate this source?"""
+        if self.alias is not None:
+            if len(qualifier) != 1:
+                return False
+            a = self.alias
+            q = qualifier[0]
+            return a.name == q.name if (a.quoted or q.quoted) else a.key == q.key
+        if len(qualifier) == 1:
+            return matches(qualifier[0], self.name)
+        if self.table is None:
+            return False
+        schema, table = qualifier[-2], qualifier[-1]
+        return matches(schema, self.table.schema) and matches(table, self.table.name)
+
+    def column(self, ident: n.Identifier) -> ColumnMeta | None:
+        for col in self.columns:
+            if col.name == ident.name:
+                return col
+        if not ident.quoted:
+            for col in self.columns:
+                if col.name.lower() == ident.key:
+                    return col
+        return None
+
+    def column_sql(self, col: ColumnMeta) -> str:
+        return f"{self.sql_alias}.{quote(col.name)}"
+
+    def region_of(self, col: ColumnMeta) -> tuple[str, str, str] | None:
+        """Coarse filter of ObsCore-like tables: region ``s_region`` centred on s_ra/s_dec."""
+        if col.name.lower() != "s_region":
+            return None
+        names = {c.name.lower(): c for c in self.columns}
+        if not all(k in names for k in ("s_ra", "s_dec", "s_fov")):
+            return None
+        return tuple(self.column_sql(names[k]) for k in ("s_ra", "s_dec", "s_fov"))
+
+
+@dataclass(slots=True)
+class Scope:
+    """The names visible in one SELECT: its FROM sources and the enclosing scopes."""
+
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    parent: Scope | None = None
+    #: USING/NATURAL join columns: lower-case name -> (SQL, meta); they are unambiguous.
+    merged: dict[str, tuple[str, ColumnMeta]] = field(default_factory=dict)
+    #: ``*`` expansion: (SQL, meta) in order.
+    star: list[tuple[str, ColumnMeta]] = field(default_factory=list)
+
+    def error(self, cls, message: str, pos: int, suggestions=()) -> Exception:
+        line, col = line_col(self.text, pos) if pos >= 0 else (None, None)
+        if cls is ADQLNameError:
+            return cls(message, line, col, tuple(suggestions))
+        return cls(message, line, col)
+
+    def visible_columns(self) -> list[str]:
+        names = []
+        scope: Scope | None = self
+        while scope is not None:
+            for src in scope.sources:
+                names.extend(c.name for c in src.columns)
+            scope = scope.parent
+        return names
+
+    def resolve(self, ref: n.ColumnRef) -> Val:
+        """Resolve a column reference here or in an enclosing scope (correlation)."""
+        *qualifier, name = ref.parts
+        scope: Scope | None = self
+        while scope is not None:
+            found = scope._lookup(tuple(qualifier), name, ref.pos)
+            if found is not None:
+                return found
+            scope = scope.parent
+        if qualifier and not self._qualifier_known(tuple(qualifier)):
+            label = ".".join(p.name for p in qualifier)
+            aliases = [s.alias.name if s.alias else s.name for s in self._all_sources()]
+            raise self.error(
+                ADQLNameError, f"unknown table or alias {label!r}", ref.pos,
+                difflib.get_close_matches(label, aliases, 3, 0.6),
+            )
+        candidates = difflib.get_close_matches(name.name, self.visible_columns(), 3, 0.6)
+        raise self.error(ADQLNameError, f"unknown column {name.name!r}", name.pos, candidates)
+
+    def _all_sources(self) -> list[Source]:
+        out, scope = [], self
+        while scope is not None:
+            out.extend(scope.sources)
+            scope = scope.parent
+        return out
+
+    def _qualifier_known(self, qualifier) -> bool:
+        return any(s.ref_matches(qualifier) for s in self._all_sources())
+
+    def _lookup(self, qualifier, name: n.Identifier, pos: int) -> Val | None:
+        if not qualifier and not name.quoted and name.key in self.merged:
+            sql, meta = self.merged[name.key]
+            return Val(sql, meta, _shape(meta), column=True)
+        hits = []
+        for src in self.sources:
+            if qualifier and not src.ref_matches(qualifier):
+                continue
+            col = src.column(name)
+            if col is not None:
+                hits.append((src, col))
+        if not hits:
+            return None
+        if len(hits) > 1:
+            tables = ", ".join(s.alias.name if s.alias else s.name for s, _ in hits)
+            raise self.error(
+                ADQLValidationError,
+                f"column {name.name!r} is ambiguous (in {tables}): qualify it", pos,
+            )
+        src, col = hits[0]
+        uploaded = src.table is not None and src.table.schema.lower() == UPLOAD_SCHEMA
+        return Val(src.column_sql(col), col, _shape(col), region=src.region_of(col), column=True,
+                   uploaded=uploaded)
+
+
+#: Schema of uploaded tables (TAP 1.1 ``TAP_UPLOAD``).
+UPLOAD_SCHEMA = "tap_upload"
+
+#: xtype of region columns of published tables (ObsCore 1.1 ``s_region``): published as
+#: ``char``/``adql:REGION`` (STC-S text in results), stored as DALI polygon arrays so that the
+#: exact spherical predicates work on them; the translator converts them to STC-S on output.
+REGION_XTYPE = "adql:REGION"
+
+
+def _shape(meta: ColumnMeta) -> str | None:
+    if meta.xtype == REGION_XTYPE:
+        return "polygon"
+    return meta.xtype if meta.xtype in ("point", "circle", "polygon") else None
+
+
+def renamed(meta: ColumnMeta, name: str) -> ColumnMeta:
+    """Copy of ``meta`` under another name (result columns)."""
+    return replace(meta, name=name)

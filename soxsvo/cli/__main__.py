@@ -1,0 +1,5 @@
+"""``python -m soxsvo.cli``: the ``soxsvo`` command."""
+
+from soxsvo.cli.main import main
+
+main()

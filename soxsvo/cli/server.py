@@ -1,0 +1,76 @@
+"""``soxsvo serve`` and ``soxsvo demo``: run the service, fill a demo archive."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+from soxsvo.cli.common import handles_errors, read_settings, started_database, upgrade
+from soxsvo.config import load_settings
+
+
+# -- serve -----------------------------------------------------------------------------------
+@click.command()
+@click.option("--workers", type=int, default=None, help="Web worker processes (default: config).")
+@handles_errors
+def serve(workers: int | None) -> None:
+    """Serve the web application and run the TAP job workers."""
+    settings = read_settings()
+    database = started_database(settings)
+    upgrade(database)
+    workers = workers or settings.workers
+    bind = f"{settings.host}:{settings.port}"
+    click.echo(f"soxsvo: serving {settings.public_url} ({workers} workers)", err=True)
+    env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path))
+    if database.cluster is not None:
+        env["SOXSVO_DATABASE_URL"] = database.conninfo
+    # Threaded workers: a blocking UWS WAIT or a long sync query holds a thread, not a process;
+    # the worker timeout must outlast the longest sync query and WAIT (60 s).
+    timeout = max(settings.query["sync_timeout"], 60) + 30
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
+               "--worker-class", "gthread", "--threads", "8", "--timeout", str(timeout),
+               "--access-logfile", "-", "--graceful-timeout", "10", "soxsvo.web.wsgi:app"]
+    from soxsvo.tap.uws.worker import start_workers, stop_workers
+
+    job_workers = start_workers(load_settings(env), settings.tap["job_workers"])
+    server = subprocess.Popen(command, env=env)
+    try:
+        server.wait()
+    finally:
+        # SIGTERM/SIGINT arrive here as SystemExit: pass them on, then let the cluster stop.
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
+        stop_workers(job_workers)
+
+
+# -- demo ------------------------------------------------------------------------------------
+@click.command()
+@click.option("--transients", type=int, default=None,
+              help="Number of transients (default: config).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: config).")
+@click.option("--images", type=int, default=None,
+              help="Acquisition images to register (default: config).")
+@handles_errors
+def demo(transients: int | None, seed: int | None, images: int | None) -> None:
+    """Fill the database with a deterministic SOXS-like demo archive."""
+    from soxsvo.archive.register import ArchiveConfig
+    from soxsvo.demo.archive import build_demo_archive
+
+    settings = read_settings()
+    database = started_database(settings)
+    upgrade(database)
+    size = transients or settings.demo["transients"]
+    with database.connect() as conn:
+        result = build_demo_archive(
+            conn, ArchiveConfig.from_settings(settings), n_transients=size,
+            seed=settings.demo["seed"] if seed is None else seed,
+            workdir=settings.data_path / "demo-work",
+            images=settings.demo["images"] if images is None else images,
+        )
+    click.echo(result.message)
+
+
