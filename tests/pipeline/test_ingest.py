@@ -14,7 +14,7 @@ from test_ingest_support import assert_consistent, bad_products, sums, write_tin
 from soxsvo.archive.ingest import ingest_paths
 from soxsvo.archive.register import ArchiveConfig
 from soxsvo.cli import main as cli
-from soxsvo.pipeline import register
+from soxsvo.archive import register
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from soxsvo.archive.ingest import ingest_paths
 from soxsvo.archive.register import ArchiveConfig
 from soxsvo.archive.store import INFLIGHT, stored_path
 from soxsvo.cli import main as cli
-from soxsvo.pipeline import register
+from soxsvo.archive import register
 from soxsvo.pipeline.package import package_reduced
 
 HERE = Path(__file__).parent
@@ -42,7 +42,7 @@ KILLED_MID_REGISTRATION = """\
 import os, sys
 from pathlib import Path
 import psycopg
-from soxsvo.pipeline import register
+from soxsvo.archive import register
 from soxsvo.archive.register import ArchiveConfig, register_product
 
 def die(conn, prepared, statement, params):  # after the copy into the store, before the commit
@@ -139,7 +139,7 @@ def test_database_lost_in_the_middle_of_a_batch(tmp_path, config, db_conninfo, m
     from concurrent.futures import Future
 
     from soxsvo.archive.prepare import prepare_product
-    from soxsvo.pipeline import ingest
+    from soxsvo.archive import ingest
 
     batch = []
     for path in files:
