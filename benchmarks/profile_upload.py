@@ -32,11 +32,14 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tap import upload_csv, upload_query  # noqa: E402
 
-from soxsvo.access import begin_as_reader  # noqa: E402
+from soxsvo.access import (
+    begin_as_reader,  # noqa: E402
+    read_only,
+)
 from soxsvo.config import load_settings  # noqa: E402
 from soxsvo.db import Database  # noqa: E402
 from soxsvo.tap import uploads  # noqa: E402
-from soxsvo.tap.query import forbid_writes, prepare  # noqa: E402
+from soxsvo.tap.query import prepare  # noqa: E402
 from soxsvo.tap.sync import resolve_writer, result_batches  # noqa: E402
 
 
@@ -70,7 +73,7 @@ def run_once(conn, csv: bytes, query: str, watch: Stopwatch, explain: bool) -> i
     uploads.index_and_analyze(conn, "mine", columns)
     watch.lap("index + ANALYZE upload")
     upload_meta = uploads.upload_meta("mine", columns)
-    forbid_writes(conn)
+    read_only(conn)
     prepared = prepare(query, (upload_meta,))
     watch.lap("translate ADQL")
     if explain:

@@ -17,6 +17,10 @@ class InputError(SoxsvoError, ValueError):
     """The request, file, query or setting is wrong; the message says what and where."""
 
 
+class TooLargeError(InputError):
+    """An upload or request is larger than the service accepts."""
+
+
 class NotFoundError(SoxsvoError, LookupError):
     """What was asked for does not exist, or is not visible to the caller (the same answer:
     row-level security never says which)."""
@@ -56,6 +60,7 @@ class ServiceError(SoxsvoError):
 #: HTTP status of each error class, the one place the web interfaces read it from.
 HTTP_STATUS: dict[type[SoxsvoError], int] = {
     InputError: 400,
+    TooLargeError: 413,
     ForbiddenError: 403,
     NotFoundError: 404,
     ConflictError: 409,

@@ -1,14 +1,17 @@
 """Who is asking: the caller's identity and the reader transaction every user-facing read uses.
 
 Every path that shows archive data to a user (TAP, SSA, DataLink, SODA, files, previews, MOC,
-HiPS, Marshall pages, REST API) opens its transaction with :func:`begin_as_reader`, passing the
-request's :class:`Identity`. The reader role is subject to PostgreSQL row-level security; the
-identity is handed to the policies as transaction-local settings, so the database, not Python,
-decides which rows a caller may see.
+HiPS, Marshall pages, REST API) reads inside :func:`reading` (or, for a transaction that must
+outlive a ``with`` block such as a streamed result, :func:`begin_as_reader` and
+:func:`read_only`), passing the request's :class:`Identity`. The reader role is subject to
+PostgreSQL row-level security; the identity is handed to the policies as transaction-local
+settings, so the database, not Python, decides which rows a caller may see.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
@@ -63,3 +66,43 @@ def begin_as_reader(conn: psycopg.Connection, timeout_s: float,
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(READER_ROLE)))
     conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(
         sql.Literal(int(timeout_s * 1000))))
+
+
+def read_only(conn: psycopg.Connection, *, jit: bool = False) -> None:
+    """Make the rest of the transaction read-only and, unless ``jit``, plan without JIT.
+
+    Callable mid-transaction (after an upload's temporary tables exist: PostgreSQL allows
+    going read-only, never back). q3c's selectivity estimates put any q3c join at costs far
+    above ``jit_above_cost``: PostgreSQL then spends 150-300 ms compiling a query that runs in
+    50 ms; no user query here gains enough from JIT to pay for that.
+    """
+    conn.execute("SET LOCAL transaction_read_only = on")
+    if not jit:
+        conn.execute("SET LOCAL jit = off")
+
+
+@contextmanager
+def reading(conn: psycopg.Connection, identity: Identity = ANONYMOUS, timeout_s: float = 30.0,
+            *, read_only_: bool = True, jit: bool = False) -> Iterator[psycopg.Connection]:
+    """The one reader transaction: as ``identity``, under row-level security, with a timeout.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        A connection not in a transaction; the transaction ends with the block.
+    identity : Identity
+        Whose rights the rows are filtered by.
+    timeout_s : float
+        Statement timeout.
+    read_only_ : bool
+        Refuse writes for the rest of the transaction (default).
+    jit : bool
+        Let PostgreSQL JIT-compile (off by default, see :func:`read_only`).
+    """
+    with conn.transaction():
+        begin_as_reader(conn, timeout_s, identity)
+        if read_only_:
+            read_only(conn, jit=jit)
+        elif not jit:
+            conn.execute("SET LOCAL jit = off")
+        yield conn

@@ -1,21 +1,18 @@
 """Products as a caller may see them: the one lookup DataLink, SODA, previews and downloads share.
 
-Every function here runs inside :func:`reading`, a transaction opened with
-:func:`soxsvo.access.begin_as_reader` for the caller's identity: a product the caller may not
-see is simply not found (row-level security), indistinguishable from one that does not exist.
+Every function here runs inside :func:`soxsvo.access.reading` for the caller's identity: a product
+the caller may not see is simply not found (row-level security), indistinguishable from one that
+does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 from psycopg.rows import class_row
-
-from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
 
 
 @dataclass(frozen=True)
@@ -57,14 +54,6 @@ SELECT o.obs_publisher_did AS publisher_did, o.dp_id, o.obs_id, o.dataproduct_ty
 """
 
 
-@contextmanager
-def reading(conn: psycopg.Connection, timeout_s: float,
-            identity: Identity = ANONYMOUS) -> Iterator[psycopg.Connection]:
-    """A read-only transaction as the reader role for ``identity`` (all settings LOCAL)."""
-    with conn.transaction():
-        begin_as_reader(conn, timeout_s, identity)
-        conn.execute("SET LOCAL transaction_read_only = on")
-        yield conn
 
 
 def find_products(conn: psycopg.Connection, ids: Sequence[str]) -> dict[str, Product]:

@@ -1,11 +1,8 @@
-"""What every DAL service shares (DALI 1.1): case-insensitive parameters and error documents.
+"""What every DAL service shares (DALI 1.1): parameters, streaming answers, VOSI, errors.
 
-Owns request parsing common to TAP, SSA and DataLink and turning typed errors into DALI error
-VOTables; never knows a protocol's own parameters or runs a query.
+Owns request parsing common to TAP, SSA, DataLink, SODA and MOC (:mod:`.params`), the
+prefetch–stream–release of a result held on a pooled connection (:mod:`.streaming`), VOSI
+capabilities and availability (:mod:`.vosi`), and — in :mod:`.blueprint`, the only module
+here that imports Flask — turning :class:`soxsvo.errors.SoxsvoError` into DALI error
+documents. Never knows a protocol's own parameters or runs a query.
 """
-
-from soxsvo.dali.blueprint import dal_blueprint
-from soxsvo.dali.errors import DALIError, dali_error_response
-from soxsvo.dali.params import DALIParams, request_params
-
-__all__ = ["DALIError", "DALIParams", "dal_blueprint", "dali_error_response", "request_params"]

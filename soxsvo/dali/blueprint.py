@@ -1,28 +1,57 @@
-"""The Flask blueprint every DAL service starts from: DALI errors and CORS in one place."""
+"""The Flask side of every DAL service: its blueprint, its parameters, its error documents.
+
+The only module of :mod:`soxsvo.dali` that imports Flask. A :class:`soxsvo.errors.SoxsvoError`
+raised anywhere below a DAL view becomes a DALI error VOTable (``QUERY_STATUS=ERROR``) with
+the status of :func:`soxsvo.errors.http_status`, here and nowhere else.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Request, Response
 
-from soxsvo.dali.errors import DALIError, dali_error_response
+from soxsvo.dali.params import DALIParams
+from soxsvo.dali.streaming import ResultStream
+from soxsvo.errors import LimitError, SoxsvoError, http_status
+from soxsvo.formats import error_document
 from soxsvo.web.security import exempt_from_csrf
+
+VOTABLE_MIME = "application/x-votable+xml"
 
 #: Names of the DAL blueprints: requests to them get their errors (e.g. a rejected API token
 #: before any view runs) as DALI error documents.
 DAL_BLUEPRINTS: set[str] = set()
 
 
+def request_params(request: Request) -> DALIParams:
+    """Parameters of a Flask request: query string, then form fields (multipart files apart)."""
+    pairs = list(request.args.items(multi=True))
+    if request.method == "POST":
+        pairs.extend(request.form.items(multi=True))
+    return DALIParams(pairs)
+
+
+def dali_error_response(message: str, status: int, retry_after: int | None = None) -> Response:
+    """The DALI error VOTable (``QUERY_STATUS=ERROR``) with an HTTP status."""
+    response = Response(error_document(message), status=status, mimetype=VOTABLE_MIME)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def error_response(error: SoxsvoError) -> Response:
+    """The DALI error document of a domain error (``Retry-After`` for fair-use limits)."""
+    retry_after = error.retry_after if isinstance(error, LimitError) else None
+    return dali_error_response(str(error), http_status(error), retry_after)
+
+
 def dal_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
-    """A blueprint whose DALIErrors become DALI error documents and whose answers carry CORS
+    """A blueprint whose errors become DALI error documents and whose answers carry CORS
     headers, so that browser clients (Aladin Lite, notebooks) can call the service.
 
     Programs, not HTML forms, call DAL services: the blueprint needs no CSRF token."""
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
     DAL_BLUEPRINTS.add(name)
-
-    @blueprint.errorhandler(DALIError)
-    def _dali_error(error: DALIError) -> Response:
-        return dali_error_response(error)
+    blueprint.register_error_handler(SoxsvoError, error_response)
 
     @blueprint.after_request
     def _allow_browsers(response: Response) -> Response:
@@ -34,3 +63,12 @@ def dal_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
         return response
 
     return exempt_from_csrf(blueprint)
+
+
+def streamed(stream: ResultStream) -> Response:
+    """The Flask answer of a :class:`ResultStream`: it is closed when the server closes the
+    response, even when the client went away before the first byte."""
+    response = Response(iter(stream), mimetype=stream.mime_type)
+    response.call_on_close(stream.close)
+    response.headers["Content-Disposition"] = f'inline; filename="{stream.filename}"'
+    return response

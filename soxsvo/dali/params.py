@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Request
-
-from soxsvo.dali.errors import DALIError
+from soxsvo.errors import InputError
 
 
 class DALIParams:
@@ -29,8 +27,8 @@ class DALIParams:
         if not values:
             return default
         if len(set(values)) > 1:
-            raise DALIError(f"parameter {name.upper()} given more than once "
-                            f"with different values: {', '.join(values)}")
+            raise InputError(f"parameter {name.upper()} given more than once "
+                             f"with different values: {', '.join(values)}")
         return values[0]
 
     def getall(self, name: str) -> list[str]:
@@ -45,9 +43,10 @@ class DALIParams:
         try:
             value = int(text)
         except ValueError:
-            raise DALIError(f"parameter {name.upper()} must be an integer, got {text!r}") from None
+            raise InputError(f"parameter {name.upper()} must be an integer, got {text!r}"
+                             ) from None
         if value < minimum:
-            raise DALIError(f"parameter {name.upper()} must be at least {minimum}, got {value}")
+            raise InputError(f"parameter {name.upper()} must be at least {minimum}, got {value}")
         return value
 
     def __contains__(self, name: str) -> bool:
@@ -56,11 +55,3 @@ class DALIParams:
     def items(self) -> list[tuple[str, str]]:
         """(NAME, value) pairs, names upper-cased, in first-seen order."""
         return [(name, value) for name, values in self._values.items() for value in values]
-
-
-def request_params(request: Request) -> DALIParams:
-    """Parameters of a Flask request: query string, then form fields (multipart files apart)."""
-    pairs = list(request.args.items(multi=True))
-    if request.method == "POST":
-        pairs.extend(request.form.items(multi=True))
-    return DALIParams(pairs)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from soxsvo.archive.products import reading
-from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.dali.blueprint import dal_blueprint, request_params
+from soxsvo.dali.vosi import database_availability
+from soxsvo.datalink.capability import capabilities_document
 from soxsvo.datalink.document import DATALINK_MIME, links_document
 from soxsvo.datalink.links import LinkSources, links_for
-from soxsvo.tap import vosi
-from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.errors import InputError
+from soxsvo.web.context import connection, current_settings, reading
 
 blueprint = dal_blueprint("datalink", __name__, url_prefix="/datalink")
 
@@ -22,8 +23,8 @@ def _check_format(value: str | None) -> None:
         return
     normal = value.replace(" ", "").lower()
     if normal not in RESPONSE_FORMATS:
-        raise DALIError(f"UsageFault: RESPONSEFORMAT {value!r} is not supported; use "
-                        f"{DATALINK_MIME}")
+        raise InputError(f"UsageFault: RESPONSEFORMAT {value!r} is not supported; use "
+                         f"{DATALINK_MIME}")
 
 
 @blueprint.route("/links", methods=["GET", "POST"])
@@ -34,16 +35,15 @@ def links() -> Response:
     params = request_params(request)
     ids = [value.strip() for value in params.getall("ID") if value.strip()]
     if not ids:
-        raise DALIError("UsageFault: the ID parameter is required (a publisher DID such as "
-                        "ivo://eso.org/soxs/ID?ADP.2026-..., or an archive name)")
+        raise InputError("UsageFault: the ID parameter is required (a publisher DID such as "
+                         "ivo://eso.org/soxs/ID?ADP.2026-..., or an archive name)")
     limit = settings.datalink["max_ids"]
     if len(ids) > limit:
-        raise DALIError(f"UsageFault: {len(ids)} ID values; at most {limit} per request")
+        raise InputError(f"UsageFault: {len(ids)} ID values; at most {limit} per request")
     _check_format(params.get("RESPONSEFORMAT"))
     maxrec = params.get_int("MAXREC")
     sources = LinkSources(settings.public_url, settings.datalink["eso_file_url"])
-    with connection() as conn, reading(conn, settings.query["sync_timeout"],
-                                       current_identity()):
+    with reading() as conn:
         rows, descriptors = links_for(conn, ids, sources)
     overflow = maxrec is not None and len(rows) > maxrec
     if overflow:
@@ -51,23 +51,6 @@ def links() -> Response:
     body = links_document(rows, descriptors, f"{settings.public_url}/soda/sync",
                           overflow=overflow)
     return Response(body, content_type=DATALINK_MIME)
-
-
-def capabilities_document(base_url: str) -> str:
-    """VOSI capabilities of DataLink and SODA, with their VOSI resources."""
-    def capability(standard: str, url: str, role: str | None = None) -> str:
-        interface = vosi._interface(url, role=role)
-        return f'<capability standardID="{standard}">{interface}</capability>'
-
-    body = "".join((
-        capability("ivo://ivoa.net/std/DataLink#links-1.1", f"{base_url}/datalink/links", "std"),
-        capability("ivo://ivoa.net/std/SODA#sync-1.0", f"{base_url}/soda/sync", "std"),
-        capability("ivo://ivoa.net/std/VOSI#capabilities", f"{base_url}/datalink/capabilities"),
-        capability("ivo://ivoa.net/std/VOSI#availability", f"{base_url}/datalink/availability"),
-    ))
-    return (vosi.XML_HEAD
-            + '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" '
-            f"{vosi.XSI} {vosi.VR} {vosi.VS}>{body}</vosi:capabilities>")
 
 
 @blueprint.get("/capabilities")
@@ -79,4 +62,4 @@ def capabilities() -> Response:
 @blueprint.get("/availability")
 def availability() -> Response:
     """VOSI availability: true when the database answers."""
-    return Response(vosi.database_availability(connection), mimetype="text/xml")
+    return Response(database_availability(connection), mimetype="text/xml")

@@ -1,6 +1,6 @@
 """The OpenAPI 3.0 description of the Marshall's REST API, served at ``/api/openapi.json``.
 
-Written beside the handlers in :mod:`soxsvo.marshall.api`; the tests validate the document and
+Written beside the handlers in :mod:`soxsvo.marshall.views.api`; the tests validate the document and
 check real responses against it, so the two cannot drift apart unnoticed.
 """
 

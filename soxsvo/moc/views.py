@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from flask import Response, request, url_for
 
-from soxsvo.dali import DALIError, dal_blueprint
+from soxsvo.dali.blueprint import dal_blueprint
+from soxsvo.errors import InputError, NotFoundError
 from soxsvo.moc.coverage import KINDS, Orders, collections, coverage
 from soxsvo.moc.query import TARGETS, QueryResult, query_moc
 from soxsvo.moc.serialize import FORMATS, MOCInputError, moc_bytes, read_region
@@ -41,17 +42,16 @@ def coverage_moc(kind: str) -> Response:
     """Space, time or space-time MOC of the public spectra (``collection=``, ``fmt=``)."""
     params = _params()
     if kind not in KINDS:
-        raise DALIError(f"no MOC {kind!r}; there are {', '.join(KINDS)}", status=404)
+        raise NotFoundError(f"no MOC {kind!r}; there are {', '.join(KINDS)}")
     fmt = params.get("fmt", "fits").lower()
     if fmt not in FORMATS:
-        raise DALIError(f"fmt={fmt} is not supported; use one of {', '.join(FORMATS)}")
+        raise InputError(f"fmt={fmt} is not supported; use one of {', '.join(FORMATS)}")
     collection = params.get("collection") or None
     settings = current_settings()
     with connection() as conn:
         # Only names that exist: arbitrary names would each leave a cache file behind.
         if collection is not None and collection not in (known := collections(conn)):
-            raise DALIError(f"unknown collection {collection!r}; known: {', '.join(known)}",
-                            status=404)
+            raise NotFoundError(f"unknown collection {collection!r}; known: {', '.join(known)}")
         # coverage() reads in a transaction of its own, as the reader for the caller.
         conn.rollback()
         result = coverage(conn, kind, settings.data_path / "moc",
@@ -86,9 +86,9 @@ def _float(params: dict[str, str], name: str) -> float | None:
     try:
         value = float(params[name])
     except ValueError:
-        raise DALIError(f"{name}={params[name]} is not a number") from None
+        raise InputError(f"{name}={params[name]} is not a number") from None
     if not math.isfinite(value):
-        raise DALIError(f"{name}={params[name]} is not a finite number")
+        raise InputError(f"{name}={params[name]} is not a finite number")
     return value
 
 
@@ -97,9 +97,9 @@ def _maxrec(params: dict[str, str]) -> int:
     try:
         maxrec = int(params.get("maxrec", tap["maxrec_default"]))
     except ValueError:
-        raise DALIError(f"maxrec={params['maxrec']} is not an integer") from None
+        raise InputError(f"maxrec={params['maxrec']} is not an integer") from None
     if maxrec < 0:
-        raise DALIError("maxrec must not be negative")
+        raise InputError("maxrec must not be negative")
     return min(maxrec, tap["maxrec_hard"])
 
 
@@ -109,16 +109,16 @@ def query() -> Response:
     params = _params()
     target = params.get("target", "transients").lower()
     if target not in TARGETS:
-        raise DALIError(f"target={target} is unknown; use one of {', '.join(TARGETS)}")
+        raise InputError(f"target={target} is unknown; use one of {', '.join(TARGETS)}")
     fmt = (params.get("fmt") or params.get("responseformat") or "votable").lower()
     credible = _float(params, "credible")
     if credible is not None and not 0 < credible <= 1:
-        raise DALIError(f"credible={params['credible']} must be in (0, 1], e.g. 0.9")
+        raise InputError(f"credible={params['credible']} must be in (0, 1], e.g. 0.9")
     maxrec = _maxrec(params)
     try:
         region = read_region(_uploaded_region(), credible)
     except MOCInputError as exc:
-        raise DALIError(str(exc)) from None
+        raise InputError(str(exc)) from None
     # Resolved before the query runs, so an unknown format costs no database work.
     writer = None if fmt == "json" else _writer(fmt)
     with connection() as conn:
@@ -137,7 +137,7 @@ def _writer(fmt: str):
     try:
         return resolve_format(fmt)
     except UnknownFormatError as exc:
-        raise DALIError(str(exc)) from None
+        raise InputError(str(exc)) from None
 
 
 def _json_value(value: object) -> object:

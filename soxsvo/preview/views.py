@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from soxsvo.archive.products import find_product, reading
+from soxsvo.archive.products import find_product
 from soxsvo.preview.cache import cached_preview, preview_key
-from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.web.context import current_settings, reading
 
 blueprint = Blueprint("preview", __name__)
 
@@ -19,8 +19,7 @@ def preview(dp_id: str):
     authorised caller) only by the caller's own browser.
     """
     settings = current_settings()
-    with connection() as conn, reading(conn, settings.query["sync_timeout"],
-                                       current_identity()):
+    with reading() as conn:
         product = find_product(conn, dp_id)
     if product is None or product.dp_id != dp_id or not product.is_spectrum:
         abort(404, description=f"no spectrum {dp_id} (unknown, or not released to you)")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from soxsvo.archive.products import find_product, reading
-from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.archive.products import find_product
+from soxsvo.dali.blueprint import dal_blueprint, request_params
+from soxsvo.errors import InputError, NotFoundError
 from soxsvo.soda.band import Band, BandError, parse_band
 from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
 from soxsvo.soda.sdm import cutout_votable
-from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.web.context import reading
 
 blueprint = dal_blueprint("soda", __name__, url_prefix="/soda")
 
@@ -25,50 +26,48 @@ def _response_format(value: str | None) -> str:
         return "fits"
     if normal in VOTABLE_FORMATS:
         return "votable"
-    raise DALIError(f"UsageFault: RESPONSEFORMAT {value!r} is not supported; use "
-                    "application/fits or application/x-votable+xml")
+    raise InputError(f"UsageFault: RESPONSEFORMAT {value!r} is not supported; use "
+                     "application/fits or application/x-votable+xml")
 
 
 def _band(params) -> Band:
     values = params.getall("BAND")
     if len(values) > 1:
-        raise DALIError("UsageFault: one BAND per request; this service does not combine "
-                        "several bands")
+        raise InputError("UsageFault: one BAND per request; this service does not combine "
+                         "several bands")
     if not values:
         return Band(float("-inf"), float("inf"))
     try:
         return parse_band(values[0])
     except BandError as exc:
-        raise DALIError(f"UsageFault: {exc}") from None
+        raise InputError(f"UsageFault: {exc}") from None
 
 
 @blueprint.route("/sync", methods=["GET", "POST"])
 def sync() -> Response:
     """Cut the spectrum named by ``ID`` to ``BAND`` (metres); FITS (default) or VOTable."""
-    settings = current_settings()
     params = request_params(request)
     ids = [value.strip() for value in params.getall("ID") if value.strip()]
     if len(ids) != 1:
-        raise DALIError("UsageFault: give exactly one ID (the publisher DID of a spectrum); "
-                        f"got {len(ids)}")
+        raise InputError("UsageFault: give exactly one ID (the publisher DID of a spectrum); "
+                         f"got {len(ids)}")
     for name in UNSUPPORTED:
         if name in params:
-            raise DALIError(f"UsageFault: {name} is not supported: SOXS spectra are cut by "
-                            "wavelength (BAND) only")
+            raise InputError(f"UsageFault: {name} is not supported: SOXS spectra are cut by "
+                             "wavelength (BAND) only")
     band = _band(params)
     kind = _response_format(params.get("RESPONSEFORMAT"))
-    with connection() as conn, reading(conn, settings.query["sync_timeout"],
-                                       current_identity()):
+    with reading() as conn:
         product = find_product(conn, ids[0])
     if product is not None and not product.is_spectrum:
-        raise DALIError(f"UsageFault: {ids[0]} is an image; this service cuts spectra only")
+        raise InputError(f"UsageFault: {ids[0]} is an image; this service cuts spectra only")
     if product is None:
-        raise DALIError(f"NotFoundFault: {ids[0]}: no such spectrum (unknown, or not released "
-                        "to you)", status=404)
+        raise NotFoundError(f"NotFoundFault: {ids[0]}: no such spectrum (unknown, or not released "
+                            "to you)")
     try:
         cutout = cut_spectrum(product.file_path, band)
     except EmptyCutoutError as exc:
-        raise DALIError(f"UsageFault: {exc}") from None
+        raise InputError(f"UsageFault: {exc}") from None
     stem = f"{product.dp_id}_{cutout.wave_nm[0]:.1f}-{cutout.wave_nm[-1]:.1f}nm"
     if kind == "fits":
         response = Response(cutout.fits_bytes(), mimetype="application/fits")

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from soxsvo.dali.vosi import capabilities_document as capabilities_document_of
+from soxsvo.dali.vosi import vosi_capabilities
+
 SSA_NS = 'xmlns:ssa="http://www.ivoa.net/xml/SSA/v1.1"'
 #: Largest search radius SIZE allows (SIZE is a diameter of at most 180 degrees).
 MAX_SEARCH_RADIUS_DEG = 90
@@ -51,15 +54,6 @@ def ssa_capability(base_url: str, ssa_settings: dict, *, extension: bool = True)
 
 def capabilities_document(base_url: str, ssa_settings: dict) -> str:
     """VOSI capabilities of ``{base_url}/ssa``: SSA, VOSI capabilities and availability."""
-    vosi = "".join(
-        f'<capability standardID="ivo://ivoa.net/std/VOSI#{name}">'
-        '<interface xsi:type="vs:ParamHTTP">'
-        f'<accessURL use="full">{escape(base_url)}/ssa/{name}</accessURL></interface>'
-        "</capability>"
-        for name in ("capabilities", "availability"))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-            'xmlns:vr="http://www.ivoa.net/xml/VOResource/v1.0" '
-            f'xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" {SSA_NS}>'
-            + ssa_capability(base_url, ssa_settings) + vosi + "</vosi:capabilities>")
+    resources = vosi_capabilities(f"{base_url}/ssa", (("capabilities", "capabilities"),
+                                                      ("availability", "availability")))
+    return capabilities_document_of((ssa_capability(base_url, ssa_settings), resources), SSA_NS)

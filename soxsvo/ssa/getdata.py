@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from soxsvo.dali import DALIError, DALIParams
+from soxsvo.dali.params import DALIParams
+from soxsvo.errors import InputError, NotFoundError
 from soxsvo.ssa.sdm import SpectrumRecord
 
 #: getData FORMAT values and the format they give (FITS as archived unless told otherwise).
@@ -30,12 +31,12 @@ def parse_getdata(params: DALIParams) -> tuple[str, str]:
     """PUBDID and the wanted format (``fits`` or ``votable``) of a getData request."""
     pubdid = (params.get("PUBDID") or "").strip()
     if not pubdid:
-        raise DALIError("getData needs PUBDID=<publisher DID>, the ssa_pubdid of a queryData "
-                        "row")
+        raise InputError("getData needs PUBDID=<publisher DID>, the ssa_pubdid of a queryData "
+                         "row")
     fmt = (params.get("FORMAT") or "fits").strip().lower()
     if fmt not in GETDATA_FORMATS:
-        raise DALIError(f"FORMAT={params.get('FORMAT')!r} is not a getData format; use "
-                        f"{', '.join(GETDATA_FORMATS)}")
+        raise InputError(f"FORMAT={params.get('FORMAT')!r} is not a getData format; use "
+                         f"{', '.join(GETDATA_FORMATS)}")
     return pubdid, GETDATA_FORMATS[fmt]
 
 
@@ -60,6 +61,6 @@ def find_spectrum(conn: psycopg.Connection, pubdid: str) -> StoredSpectrum:
     """
     row = conn.execute(_SELECT, (pubdid,)).fetchone()
     if row is None:
-        raise DALIError(f"no spectrum with PUBDID {pubdid} is available to you", 404)
+        raise NotFoundError(f"no spectrum with PUBDID {pubdid} is available to you")
     path, sha256, size, *meta = row
     return StoredSpectrum(path, sha256, size, SpectrumRecord(*meta))

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from astropy.time import Time
 
-from soxsvo.dali import DALIError, DALIParams
+from soxsvo.dali.params import DALIParams
+from soxsvo.errors import InputError
 from soxsvo.utils.sky import PositionError, decimal_position, finite_number
 
 #: FORMAT values of queryData and the spectrum formats each one lists (SSA 1.1 section 8.1.2).
@@ -64,31 +65,31 @@ def _number(name: str, text: str) -> float:
     try:
         return finite_number(text)
     except PositionError as error:
-        raise DALIError(f"{name}={text!r}: {error}") from None
+        raise InputError(f"{name}={text!r}: {error}") from None
 
 
 def parse_pos(text: str) -> tuple[float, float]:
     """``ra,dec`` in ICRS degrees, optionally followed by ``;ICRS`` (SSA 1.1 section 8.4.1.1)."""
     value, _, frame = text.partition(";")
     if frame and frame.strip().upper() not in FRAMES:
-        raise DALIError(f"POS={text!r}: reference frame {frame.strip()!r} is not supported; "
-                        "give ICRS coordinates (POS=ra,dec or POS=ra,dec;ICRS)")
+        raise InputError(f"POS={text!r}: reference frame {frame.strip()!r} is not supported; "
+                         "give ICRS coordinates (POS=ra,dec or POS=ra,dec;ICRS)")
     parts = value.split(",")
     if len(parts) != 2:
-        raise DALIError(f"POS={text!r}: expected two numbers 'ra,dec' in degrees")
+        raise InputError(f"POS={text!r}: expected two numbers 'ra,dec' in degrees")
     try:
         return decimal_position(*parts)
     except PositionError as error:
-        raise DALIError(f"POS={text!r}: {error}") from None
+        raise InputError(f"POS={text!r}: {error}") from None
 
 
 def parse_size(text: str) -> float:
     """SIZE: the diameter of the search cone in degrees, > 0 and at most 180."""
     size = _number("SIZE", text.strip())
     if size <= 0:
-        raise DALIError(f"SIZE={text!r}: the diameter must be positive (degrees)")
+        raise InputError(f"SIZE={text!r}: the diameter must be positive (degrees)")
     if size > MAX_SIZE_DEG:
-        raise DALIError(f"SIZE={text!r}: the diameter must be at most {MAX_SIZE_DEG:g} degrees")
+        raise InputError(f"SIZE={text!r}: the diameter must be at most {MAX_SIZE_DEG:g} degrees")
     return size
 
 
@@ -98,17 +99,17 @@ def _range_list(name: str, text: str, convert) -> tuple[Interval, ...]:
     for item in text.split(","):
         item = item.strip()
         if not item:
-            raise DALIError(f"{name}={text!r}: empty range in the list")
+            raise InputError(f"{name}={text!r}: empty range in the list")
         if "/" in item:
             lo_text, _, hi_text = item.partition("/")
             if "/" in hi_text:
-                raise DALIError(f"{name}={text!r}: a range has one '/' (lo/hi)")
+                raise InputError(f"{name}={text!r}: a range has one '/' (lo/hi)")
             lo = convert(name, lo_text.strip()) if lo_text.strip() else None
             hi = convert(name, hi_text.strip()) if hi_text.strip() else None
             if lo is None and hi is None:
-                raise DALIError(f"{name}={text!r}: a range needs at least one end")
+                raise InputError(f"{name}={text!r}: a range needs at least one end")
             if lo is not None and hi is not None and lo > hi:
-                raise DALIError(f"{name}={text!r}: the range starts after it ends")
+                raise InputError(f"{name}={text!r}: the range starts after it ends")
         else:
             lo = hi = convert(name, item)
         intervals.append(Interval(lo, hi))
@@ -118,11 +119,11 @@ def _range_list(name: str, text: str, convert) -> tuple[Interval, ...]:
 def _wavelength(name: str, text: str) -> float:
     value = _number(name, text)
     if value <= 0:
-        raise DALIError(f"{name}: wavelength {text} must be positive (metres)")
+        raise InputError(f"{name}: wavelength {text} must be positive (metres)")
     if value > 1.0:
         # A wavelength above 1 m is almost certainly nm or Angstrom sent where metres are due.
-        raise DALIError(f"{name}: wavelength {text} m is outside any spectrum here; BAND is in "
-                        "metres, e.g. BAND=6.5e-7/6.6e-7 for 650-660 nm")
+        raise InputError(f"{name}: wavelength {text} m is outside any spectrum here; BAND is in "
+                         "metres, e.g. BAND=6.5e-7/6.6e-7 for 650-660 nm")
     return value
 
 
@@ -130,8 +131,8 @@ def _mjd(name: str, text: str) -> float:
     try:
         return float(Time(text, format="isot" if "T" in text else "iso", scale="utc").mjd)
     except ValueError:
-        raise DALIError(f"{name}: {text!r} is not an ISO 8601 date "
-                        "(YYYY-MM-DD or YYYY-MM-DDThh:mm:ss)") from None
+        raise InputError(f"{name}: {text!r} is not an ISO 8601 date "
+                         "(YYYY-MM-DD or YYYY-MM-DDThh:mm:ss)") from None
 
 
 def _plain(name: str, text: str) -> float:
@@ -157,8 +158,8 @@ def parse_format(text: str | None) -> str | tuple[str, ...]:
     for item in value.split(","):
         item = item.strip()
         if item not in FORMAT_CHOICES:
-            raise DALIError(f"FORMAT={text!r} is not supported; use one of "
-                            f"{', '.join([*FORMAT_CHOICES, METADATA])}")
+            raise InputError(f"FORMAT={text!r} is not supported; use one of "
+                             f"{', '.join([*FORMAT_CHOICES, METADATA])}")
         choices.extend(f for f in FORMAT_CHOICES[item] if f not in choices)
     return tuple(choices)
 

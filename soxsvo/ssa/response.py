@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from soxsvo.dali import DALIError
+from soxsvo.errors import InputError
 from soxsvo.formats import Info, QueryStatus, UnknownFormatError, resolve_format
 from soxsvo.ssa.columns import (
     COLUMN_META,
@@ -28,8 +28,8 @@ def response_writer(value: str | None):
     except UnknownFormatError:
         writer = None
     if writer is None or not writer.mime_type.startswith(VOTABLE_MIME):
-        raise DALIError(f"RESPONSEFORMAT={value!r} is not supported: SSA answers in VOTable "
-                        "(votable, votable/td, votable/b2, votable/b)")
+        raise InputError(f"RESPONSEFORMAT={value!r} is not supported: SSA answers in VOTable "
+                         "(votable, votable/td, votable/b2, votable/b)")
     return writer
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
-import psycopg
 from flask import Response, request, send_file
 
 from soxsvo.access import begin_as_reader
-from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed
+from soxsvo.dali.streaming import open_result
+from soxsvo.dali.vosi import database_availability
+from soxsvo.errors import InputError
 from soxsvo.formats import QueryStatus
 from soxsvo.ssa.capability import capabilities_document
 from soxsvo.ssa.getdata import find_spectrum, parse_getdata
@@ -33,10 +34,10 @@ def ssa() -> Response:
     if operation == "getdata":
         return _get_data(params)
     if not operation:
-        raise DALIError("parameter REQUEST is missing; use REQUEST=queryData or "
-                        "REQUEST=getData")
-    raise DALIError(f"REQUEST={params.get('REQUEST')} is not supported; use REQUEST=queryData "
-                    "or REQUEST=getData")
+        raise InputError("parameter REQUEST is missing; use REQUEST=queryData or "
+                         "REQUEST=getData")
+    raise InputError(f"REQUEST={params.get('REQUEST')} is not supported; use REQUEST=queryData "
+                     "or REQUEST=getData")
 
 
 def _votable_response(body: Iterator[bytes], writer) -> Response:
@@ -54,33 +55,18 @@ def _query_data(params) -> Response:
             settings.public_url, settings.ssa["maxrec_default"], response_format), writer)
     query = parse_query(params, settings.ssa["maxrec_default"], settings.ssa["maxrec_hard"])
     status = QueryStatus()
-    conn, release = checkout()
-    try:
+
+    def start(conn):
         begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
-        batches = stream_spectra(conn, query, settings.public_url, status)
-        # The first batch is read before answering, so that database errors still get an
-        # error document with an HTTP error status.
-        first = next(batches, None)
-    except psycopg.Error as exc:
-        _rollback_and_release(conn, release)
-        raise DALIError(f"the search failed: {exc.diag.message_primary or exc}", 500) from None
-    except BaseException:
-        _rollback_and_release(conn, release)
-        raise
+        return stream_spectra(conn, query, settings.public_url, status)
 
-    def all_batches() -> Iterator[list]:
-        if first is not None:
-            yield first
-        yield from batches
+    def render(batches):
+        return results_document(batches, status, settings.public_url, query.echo,
+                                response_format)
 
-    def body() -> Iterator[bytes]:
-        try:
-            yield from results_document(all_batches(), status, settings.public_url,
-                                        query.echo, response_format)
-        finally:
-            _rollback_and_release(conn, release)
-
-    return _votable_response(body(), writer)
+    conn, release = checkout()
+    return streamed(open_result(conn, release, start, render, mime_type=writer.mime_type,
+                                filename="ssa.vot"))
 
 
 def _get_data(params) -> Response:
@@ -109,12 +95,6 @@ def _get_data(params) -> Response:
     return response
 
 
-def _rollback_and_release(conn: psycopg.Connection, release) -> None:
-    with contextlib.suppress(psycopg.Error):
-        conn.rollback()
-    release(conn)
-
-
 @blueprint.get("/capabilities")
 def capabilities() -> Response:
     """VOSI capabilities of ``/ssa``: SSA and its VOSI resources."""
@@ -125,6 +105,4 @@ def capabilities() -> Response:
 @blueprint.get("/availability")
 def availability() -> Response:
     """VOSI availability of ``/ssa``: true when the database answers."""
-    from soxsvo.tap import vosi
-
-    return Response(vosi.database_availability(connection), mimetype=XML)
+    return Response(database_availability(connection), mimetype=XML)

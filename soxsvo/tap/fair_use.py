@@ -9,10 +9,8 @@ connection dying), so a crashed request never leaks a slot.
 from __future__ import annotations
 
 import psycopg
-from flask import request
 
-from soxsvo.dali import DALIError
-from soxsvo.web.context import current_identity
+from soxsvo.errors import LimitError
 
 #: Seconds a refused client is told to wait (``Retry-After``): about one sync query.
 RETRY_AFTER = 5
@@ -20,21 +18,13 @@ RETRY_AFTER = 5
 _LOCK_CLASS = "soxsvo_tap_sync"
 
 
-def client_key() -> str:
-    """Who the caller is for fair use: the authenticated user, else the remote address."""
-    identity = current_identity()
-    if not identity.is_anonymous:
-        return f"user:{identity.user}"
-    return f"addr:{request.remote_addr or 'unknown'}"
-
-
 def take_sync_slot(conn: psycopg.Connection, client: str, limit: int) -> None:
     """Hold one of ``client``'s ``limit`` sync slots for the rest of ``conn``'s transaction.
 
     Raises
     ------
-    DALIError
-        429 with ``Retry-After`` when all the client's slots are taken. Never waits.
+    LimitError
+        (429, ``Retry-After``) when all the client's slots are taken. Never waits.
     """
     for slot in range(limit):
         taken = conn.execute(
@@ -42,7 +32,6 @@ def take_sync_slot(conn: psycopg.Connection, client: str, limit: int) -> None:
             (_LOCK_CLASS, f"{client}#{slot}")).fetchone()[0]
         if taken:
             return
-    raise DALIError(
-        f"you already run {limit} synchronous queries at once, the most this service runs "
-        "for one client; wait until one ends, or submit the query to /tap/async",
-        429, retry_after=RETRY_AFTER)
+    raise LimitError(f"you already run {limit} synchronous queries at once, the most this "
+                     "service runs for one client; wait until one ends, or submit the query to "
+                     "/tap/async", RETRY_AFTER)

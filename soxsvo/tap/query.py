@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import psycopg
 
 from soxsvo import adql
-from soxsvo.dali import DALIError
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
+from soxsvo.errors import InputError
 from soxsvo.formats import QueryStatus
 from soxsvo.tap.uploads import upload_table_sql
 
@@ -52,26 +52,15 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
         With the parser's or validator's message (line and column included).
     """
     if not adql_text or not adql_text.strip():
-        raise DALIError("parameter QUERY is missing or empty")
+        raise InputError("parameter QUERY is missing or empty")
     try:
         translation = adql.translate(adql_text, (*published_tables(), *uploads),
                                      table_sql=upload_table_sql)
     except adql.ADQLError as exc:
-        raise DALIError(f"ADQL error: {exc}") from None
+        raise InputError(f"ADQL error: {exc}") from None
     return PreparedQuery(adql_text, translation.sql, dict(translation.params),
                          tuple(translation.columns))
 
-
-def forbid_writes(conn: psycopg.Connection) -> None:
-    """Make the rest of the transaction read-only (after the uploads' temporary tables exist:
-    PostgreSQL allows going read-only mid-transaction, never back), and plan without JIT.
-
-    q3c's selectivity estimates put any q3c join at costs of billions, far above
-    ``jit_above_cost``: PostgreSQL then spends 150-300 ms compiling a crossmatch that runs in
-    50 ms (see docs/performance.md). No TAP query gains enough from JIT to pay for that.
-    """
-    conn.execute("SET LOCAL transaction_read_only = on")
-    conn.execute("SET LOCAL jit = off")
 
 
 def stream_rows(conn: psycopg.Connection, query: PreparedQuery, maxrec: int) -> Iterator[list]:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
-from flask import Response
 
-from soxsvo.access import ANONYMOUS, Identity, begin_as_reader
-from soxsvo.dali import DALIError, DALIParams
+from soxsvo.access import ANONYMOUS, Identity, begin_as_reader, read_only
+from soxsvo.dali.params import DALIParams
+from soxsvo.dali.streaming import ResultStream, open_result
+from soxsvo.errors import InputError, ServiceError, SoxsvoError
 from soxsvo.tap.binary_copy import binary_batches, pg_types
 from soxsvo.tap.fair_use import take_sync_slot
 from soxsvo.tap.query import (
     PreparedQuery,
-    forbid_writes,
     prepare,
     query_error_message,
     stream_rows,
@@ -35,18 +34,18 @@ class TapRequest:
 
 
 def parse_tap_request(params: DALIParams, tap_settings: dict) -> TapRequest:
-    """Check LANG, REQUEST, QUERY, MAXREC and the format; raise DALIError saying what is wrong."""
+    """Check LANG, REQUEST, QUERY, MAXREC and the format; raise InputError saying what is wrong."""
     request = params.get("REQUEST")
     if request is not None and request.lower() != "doquery":
-        raise DALIError(f"REQUEST={request} is not supported; use REQUEST=doQuery (or omit it)")
+        raise InputError(f"REQUEST={request} is not supported; use REQUEST=doQuery (or omit it)")
     lang = params.get("LANG")
     if lang is None:
-        raise DALIError("parameter LANG is missing; use LANG=ADQL")
+        raise InputError("parameter LANG is missing; use LANG=ADQL")
     if lang.upper() not in ACCEPTED_LANGS:
-        raise DALIError(f"LANG={lang} is not supported; use one of {', '.join(ACCEPTED_LANGS)}")
+        raise InputError(f"LANG={lang} is not supported; use one of {', '.join(ACCEPTED_LANGS)}")
     query = params.get("QUERY")
     if query is None or not query.strip():
-        raise DALIError("parameter QUERY is missing or empty")
+        raise InputError("parameter QUERY is missing or empty")
     maxrec = params.get_int("MAXREC", tap_settings["maxrec_default"])
     maxrec = min(maxrec, tap_settings["maxrec_hard"])
     fmt = params.get("RESPONSEFORMAT") or params.get("FORMAT")
@@ -60,7 +59,7 @@ def resolve_writer(name: str | None):
     try:
         return resolve_format(name or "votable")
     except UnknownFormatError as exc:
-        raise DALIError(str(exc)) from None
+        raise InputError(str(exc)) from None
 
 
 def _query_infos(query: PreparedQuery):
@@ -71,61 +70,47 @@ def _query_infos(query: PreparedQuery):
 
 def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: float,
                  uploads_loader=None, identity: Identity = ANONYMOUS,
-                 sync_slot: tuple[str, int] | None = None) -> Response:
-    """Run ``tap`` on ``conn`` and return a streaming response.
+                 sync_slot: tuple[str, int] | None = None) -> ResultStream:
+    """Run ``tap`` on ``conn`` and return its result as a stream.
 
-    The first batch is fetched before the response starts, so errors of the query itself
+    The first batch is fetched before the answer starts, so errors of the query itself
     (bad SQL, timeout before the first row) still become DALI error documents with an HTTP
-    error status. ``release`` gives the connection back when the stream ends. Row-level
-    security shows ``identity`` only the rows it may see. ``sync_slot`` (client, limit)
-    caps the client's concurrent queries (429 beyond it, see :mod:`soxsvo.tap.fair_use`).
+    error status. ``release`` gives the connection back when the stream ends, or at once when
+    anything fails before it starts. Row-level security shows ``identity`` only the rows it
+    may see. ``sync_slot`` (client, limit) caps the client's concurrent queries (429 beyond
+    it, see :mod:`soxsvo.tap.fair_use`).
     """
-    writer = resolve_writer(tap.response_format)
-    try:
+    prepared: list[PreparedQuery] = []
+    writer = None
+
+    def start(conn: psycopg.Connection) -> Iterator:
+        nonlocal writer
+        # Everything that can fail runs inside open_result's guard, the format check too:
+        # an unknown RESPONSEFORMAT once kept its pooled connection for good.
+        writer = resolve_writer(tap.response_format)
         begin_as_reader(conn, timeout_s, identity)
         if sync_slot is not None:
             take_sync_slot(conn, *sync_slot)
         uploads = uploads_loader(conn) if uploads_loader else ()
-        forbid_writes(conn)
-        prepared = prepare(tap.query, uploads)
-        batches = result_batches(conn, prepared, tap.maxrec, writer)
-        first = next(batches, None)
-    except (DALIError, psycopg.Error) as exc:
-        _rollback_and_release(conn, release)
-        if isinstance(exc, DALIError):
-            raise
-        message, status = query_error_message(exc)
-        raise DALIError(message, status) from None
+        read_only(conn)
+        prepared.append(prepare(tap.query, uploads))
+        return result_batches(conn, prepared[0], tap.maxrec, writer)
 
-    def all_batches() -> Iterator[list]:
-        if first is not None:
-            yield first
-        yield from batches
+    def render(batches: Iterator) -> Iterator[bytes]:
+        query = prepared[0]
+        return writer.stream(query.columns, batches, resource_infos=_query_infos(query),
+                             overflow=query.outcome)
 
-    done = []
+    stream = open_result(conn, release, start, render, mime_type="", filename="",
+                         database_error=_database_error)
+    stream.mime_type = writer.mime_type
+    stream.filename = f"result.{writer.file_extension}"
+    return stream
 
-    def finish() -> None:
-        # Once, whether the body ran to its end, was closed early or never started (the
-        # WSGI server still closes the response). The batches generator goes first: a COPY
-        # in progress holds the connection until it is closed.
-        if not done:
-            done.append(True)
-            batches.close()
-            _rollback_and_release(conn, release)
 
-    def body() -> Iterator[bytes]:
-        try:
-            yield from writer.stream(prepared.columns, all_batches(),
-                                     resource_infos=_query_infos(prepared),
-                                     overflow=prepared.outcome)
-        finally:
-            finish()
-
-    response = Response(body(), mimetype=writer.mime_type)
-    response.call_on_close(finish)
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="result.{writer.file_extension}"')
-    return response
+def _database_error(exc: psycopg.Error) -> SoxsvoError:
+    message, status = query_error_message(exc)
+    return InputError(message) if status == 400 else ServiceError(message)
 
 
 def result_batches(conn: psycopg.Connection, prepared: PreparedQuery, maxrec: int,
@@ -136,9 +121,3 @@ def result_batches(conn: psycopg.Connection, prepared: PreparedQuery, maxrec: in
     if types is not None:
         return binary_batches(conn, prepared, maxrec, types)
     return stream_rows(conn, prepared, maxrec)
-
-
-def _rollback_and_release(conn: psycopg.Connection, release) -> None:
-    with contextlib.suppress(psycopg.Error):
-        conn.rollback()
-    release(conn)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urlparse
 from urllib.request import urlopen
 
@@ -23,9 +23,10 @@ from astropy.table import Table
 from psycopg import sql
 
 from soxsvo.adql.translate.scope import UPLOAD_SCHEMA
-from soxsvo.dali import DALIError, DALIParams
+from soxsvo.dali.params import DALIParams
 from soxsvo.db import copy_format
 from soxsvo.db.metadata import ColumnMeta, TableMeta
+from soxsvo.errors import InputError, TooLargeError
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 
@@ -60,9 +61,9 @@ def _parse_upload_spec(values: list[str]) -> list[tuple[str, str]]:
         for item in filter(None, (part.strip() for part in value.split(";"))):
             name, _, uri = item.partition(",")
             if not uri:
-                raise DALIError(f"UPLOAD={item!r}: expected name,param:partname")
+                raise InputError(f"UPLOAD={item!r}: expected name,param:partname")
             if not _NAME.match(name):
-                raise DALIError(f"UPLOAD table name {name!r} must be a regular ADQL identifier")
+                raise InputError(f"UPLOAD table name {name!r} must be a regular ADQL identifier")
             pairs.append((name, uri))
     return pairs
 
@@ -79,10 +80,9 @@ def _read_table(name: str, payload: bytes, max_rows: int) -> Table:
         else:
             table = astropy_ascii.read(payload.decode("utf-8"), format="csv")
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's input
-        raise DALIError(f"UPLOAD {name}: not a readable VOTable or CSV table: {exc}") from None
+        raise InputError(f"UPLOAD {name}: not a readable VOTable or CSV table: {exc}") from None
     if len(table) > max_rows:
-        raise DALIError(f"UPLOAD {name}: {len(table)} rows, more than the limit of {max_rows}",
-                        413)
+        raise TooLargeError(f"UPLOAD {name}: {len(table)} rows, more than the limit of {max_rows}")
     return table
 
 
@@ -90,11 +90,11 @@ def _columns(name: str, table: Table) -> list[tuple[ColumnMeta, str]]:
     columns = []
     for col in table.columns.values():
         if not _NAME.match(col.name):
-            raise DALIError(f"UPLOAD {name}: column name {col.name!r} is not a regular ADQL "
-                            "identifier")
+            raise InputError(f"UPLOAD {name}: column name {col.name!r} is not a regular ADQL "
+                             "identifier")
         if col.ndim > 1 or col.dtype.kind not in _KIND_TO_TYPES:
-            raise DALIError(f"UPLOAD {name}: column {col.name} has an unsupported type "
-                            f"({col.dtype}); upload scalar numbers, strings or booleans")
+            raise InputError(f"UPLOAD {name}: column {col.name} has an unsupported type "
+                             f"({col.dtype}); upload scalar numbers, strings or booleans")
         datatype, pgtype = _NUMERIC_BY_DTYPE.get(col.dtype.str[1:],
                                                  _KIND_TO_TYPES[col.dtype.kind])
         if datatype == "char" and not _is_ascii(col):
@@ -234,38 +234,39 @@ def fetch_upload(name: str, uri: str, tap_settings: dict) -> bytes:
     allowed = tap_settings["upload_url_hosts"]
     if parsed.scheme not in ("http", "https") or parsed.hostname not in allowed:
         hosts = ", ".join(allowed) or "none are configured"
-        raise DALIError(f"UPLOAD {name}: this service fetches uploads only from its configured "
-                        f"hosts ({hosts}); send the table inline as param:partname instead of "
-                        f"{uri!r}")
+        raise InputError(f"UPLOAD {name}: this service fetches uploads only from its configured "
+                         f"hosts ({hosts}); send the table inline as param:partname instead of "
+                         f"{uri!r}")
     try:
         with urlopen(uri, timeout=30) as answer:  # noqa: S310 - scheme and host checked above
             return answer.read(tap_settings["upload_max_bytes"] + 1)
     except OSError as exc:
-        raise DALIError(f"UPLOAD {name}: could not fetch {uri}: {exc}") from None
+        raise InputError(f"UPLOAD {name}: could not fetch {uri}: {exc}") from None
 
 
-def read_upload_payloads(request, params: DALIParams, tap_settings: dict
+def read_upload_payloads(files: Mapping, params: DALIParams, tap_settings: dict
                          ) -> list[tuple[str, bytes]]:
-    """The uploaded tables of a request as (name, bytes), each checked for size, row count and
+    """The uploaded tables of a request (``files``: its multipart parts) as (name, bytes), each
+    checked for size, row count and
     readability, so that sync and async uploads are refused alike and early."""
-    return [(name, payload) for name, payload, _ in _read_uploads(request, params, tap_settings)]
+    return [(name, payload) for name, payload, _ in _read_uploads(files, params, tap_settings)]
 
 
-def _read_uploads(request, params: DALIParams, tap_settings: dict
+def _read_uploads(files: Mapping, params: DALIParams, tap_settings: dict
                   ) -> list[tuple[str, bytes, Table]]:
     payloads = []
     for name, uri in _parse_upload_spec(params.getall("UPLOAD")):
         if uri.startswith("param:"):
-            storage = request.files.get(uri[len("param:"):])
+            storage = files.get(uri[len("param:"):])
             if storage is None:
-                raise DALIError(f"UPLOAD {name}: no multipart part named "
-                                f"{uri[len('param:'):]!r} in the request")
+                raise InputError(f"UPLOAD {name}: no multipart part named "
+                                 f"{uri[len('param:'):]!r} in the request")
             payload = storage.read(tap_settings["upload_max_bytes"] + 1)
         else:
             payload = fetch_upload(name, uri, tap_settings)
         if len(payload) > tap_settings["upload_max_bytes"]:
-            raise DALIError(f"UPLOAD {name}: larger than the limit of "
-                            f"{tap_settings['upload_max_bytes']} bytes", 413)
+            raise TooLargeError(f"UPLOAD {name}: larger than the limit of "
+                                f"{tap_settings['upload_max_bytes']} bytes")
         table = _read_table(name, payload, tap_settings["upload_max_rows"])
         payloads.append((name, payload, table))
     return payloads
@@ -276,11 +277,12 @@ def load_upload(conn: psycopg.Connection, name: str, payload: bytes, max_rows: i
     return _load_into_temp_table(conn, name, _read_table(name, payload, max_rows))
 
 
-def uploads_from_request(request, params: DALIParams, tap_settings: dict
+def uploads_from_request(files: Mapping, params: DALIParams, tap_settings: dict
                          ) -> Callable[[psycopg.Connection], tuple[TableMeta, ...]] | None:
-    """Read the uploaded tables of a request; return a loader that creates their temporary
+    """Read the uploaded tables of a request (``files``: its multipart parts by name, each
+    with ``read(n)``); return a loader that creates their temporary
     tables on the query's connection (inside its transaction), or None without uploads."""
-    uploads = _read_uploads(request, params, tap_settings)
+    uploads = _read_uploads(files, params, tap_settings)
     if not uploads:
         return None
     # Parsed once, here; the loader only copies them into the query's transaction.

@@ -5,11 +5,20 @@ from __future__ import annotations
 from flask import Response, request
 from psycopg_pool import PoolTimeout
 
-from soxsvo.dali import DALIError, dal_blueprint, request_params
+from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed
+from soxsvo.dali.vosi import database_availability
 from soxsvo.db.metadata import table as find_table
+from soxsvo.errors import LimitError
+from soxsvo.ssa.capability import ssa_capability
 from soxsvo.tap import fair_use, vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
-from soxsvo.web.context import checkout, connection, current_identity, current_settings
+from soxsvo.web.context import (
+    checkout,
+    connection,
+    current_client,
+    current_identity,
+    current_settings,
+)
 
 blueprint = dal_blueprint("tap", __name__, url_prefix="/tap")
 XML = "text/xml"
@@ -22,21 +31,25 @@ def sync() -> Response:
     tap_request = parse_tap_request(request_params(request), settings.tap)
     from soxsvo.tap.uploads import uploads_from_request
 
-    loader = uploads_from_request(request, request_params(request), settings.tap)
+    loader = uploads_from_request(request.files, request_params(request), settings.tap)
     try:
         conn, release = checkout(settings.tap["sync_connection_wait"])
     except PoolTimeout:
-        raise DALIError("the service is busy (all its database connections are in use); "
-                        "try again shortly", 503, retry_after=fair_use.RETRY_AFTER) from None
-    return stream_query(conn, release, tap_request, settings.query["sync_timeout"], loader,
-                        current_identity(),
-                        sync_slot=(fair_use.client_key(), settings.tap["max_sync_per_client"]))
+        raise LimitError("the service is busy (all its database connections are in use); "
+                         "try again shortly", fair_use.RETRY_AFTER, overall=True) from None
+    return streamed(stream_query(
+        conn, release, tap_request, settings.query["sync_timeout"], loader, current_identity(),
+        sync_slot=(current_client(), settings.tap["max_sync_per_client"])))
 
 
 @blueprint.get("/capabilities")
 def capabilities() -> Response:
     """VOSI capabilities: TAP, its VOSI resources and DALI examples."""
-    return Response(vosi.capabilities_document(current_settings().public_url, current_settings()),
+    settings = current_settings()
+    # The spectra of ObsCore are also served by SSA from the same root; its full capability
+    # (with the SSA extension) is at /ssa/capabilities, see ssa_capability for why not here.
+    ssa = ssa_capability(settings.public_url, settings.ssa, extension=False)
+    return Response(vosi.capabilities_document(settings.public_url, settings, also=(ssa,)),
                     mimetype=XML)
 
 
@@ -52,7 +65,7 @@ def examples() -> Response:
 @blueprint.get("/availability")
 def availability() -> Response:
     """VOSI availability: true when the database answers."""
-    return Response(vosi.database_availability(connection), mimetype=XML)
+    return Response(database_availability(connection), mimetype=XML)
 
 
 @blueprint.get("/tables")

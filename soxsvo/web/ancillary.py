@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from soxsvo.archive.products import reading
-from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.web.context import reading
 
 blueprint = Blueprint("ancillary", __name__)
 
@@ -14,9 +13,7 @@ blueprint = Blueprint("ancillary", __name__)
 @blueprint.get("/files/<dp_id>/ancillary/<name>")
 def download(dp_id: str, name: str):
     """The associated file ``name`` of product ``dp_id`` as delivered, SHA-256 as ETag."""
-    settings = current_settings()
-    with connection() as conn, reading(conn, settings.query["sync_timeout"],
-                                       current_identity()):
+    with reading() as conn:
         row = conn.execute(
             "SELECT a.file_path, a.sha256, a.content_type, "
             "soxs.is_public(o.obs_release_date, o.data_rights) FROM soxs.ancillary a "

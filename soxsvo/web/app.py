@@ -12,9 +12,9 @@ from soxsvo.archive.obscore_map import datalink_url
 from soxsvo.config import Settings, load_settings
 from soxsvo.datalink.views import blueprint as datalink_blueprint
 from soxsvo.hips.views import blueprint as hips_blueprint
-from soxsvo.marshall.api import blueprint as marshall_api_blueprint
 from soxsvo.marshall.ingest.views import blueprint as alerts_blueprint
-from soxsvo.marshall.views import blueprint as marshall_blueprint
+from soxsvo.marshall.views.api import blueprint as marshall_api_blueprint
+from soxsvo.marshall.views.pages import blueprint as marshall_blueprint
 from soxsvo.moc.views import blueprint as moc_blueprint
 from soxsvo.preview.views import blueprint as preview_blueprint
 from soxsvo.soda.views import blueprint as soda_blueprint

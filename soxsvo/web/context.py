@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from psycopg_pool import ConnectionPool
 
+from soxsvo import access
 from soxsvo.access import ANONYMOUS, Identity
 from soxsvo.config import Settings
 from soxsvo.db import Database
@@ -30,6 +31,14 @@ def current_settings() -> Settings:
 def current_identity() -> Identity:
     """The caller of the current request (anonymous unless it authenticated)."""
     return g.get("identity", ANONYMOUS)
+
+
+def current_client() -> str:
+    """Who the caller is for fair use: the authenticated user, else the remote address."""
+    identity = current_identity()
+    if not identity.is_anonymous:
+        return f"user:{identity.user}"
+    return f"addr:{request.remote_addr or 'unknown'}"
 
 
 def init_pool(app: Flask, settings: Settings) -> None:
@@ -65,3 +74,12 @@ def checkout(timeout: float | None = None) -> tuple[psycopg.Connection, object]:
     pool = _pool()
     conn = pool.getconn(timeout=timeout)
     return conn, pool.putconn
+
+
+@contextmanager
+def reading() -> Iterator[psycopg.Connection]:
+    """A pooled connection inside the one reader transaction for the request's caller
+    (:func:`soxsvo.access.reading`: row-level security, read-only, statement timeout)."""
+    with connection() as conn, access.reading(
+            conn, current_identity(), current_settings().query["sync_timeout"]):
+        yield conn

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from soxsvo.archive.products import find_product, reading
-from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.archive.products import find_product
+from soxsvo.web.context import reading
 
 blueprint = Blueprint("files", __name__)
 
@@ -17,9 +17,7 @@ def download(dp_id: str):
     Found by the same lookup as DataLink, SODA and previews, so the caller gets exactly the
     products row-level security lets them see.
     """
-    settings = current_settings()
-    with connection() as conn, reading(conn, settings.query["sync_timeout"],
-                                       current_identity()):
+    with reading() as conn:
         product = find_product(conn, dp_id)
     if product is None or product.dp_id != dp_id:
         abort(404, description=f"no product {dp_id}")

@@ -18,8 +18,7 @@ from flask import Flask, Response, g, request, session
 
 from soxsvo.access.tokens import TokenError, identify_token
 from soxsvo.access.users import identity_for
-from soxsvo.dali.blueprint import DAL_BLUEPRINTS
-from soxsvo.dali.errors import DALIError, dali_error_response
+from soxsvo.dali.blueprint import DAL_BLUEPRINTS, dali_error_response
 from soxsvo.web.auth import problem
 from soxsvo.web.context import connection, current_identity
 
@@ -60,7 +59,7 @@ def unauthorized(reason: str) -> Response:
     """A 401 answer saying why, in the form the requested service speaks, with no data."""
     message = f"authentication failed: {reason}"
     if request.blueprint in DAL_BLUEPRINTS:
-        response = dali_error_response(DALIError(message, 401))
+        response = dali_error_response(message, 401)
     elif request.path.startswith("/api/"):
         response = problem(401, "authentication failed", reason)
     else:

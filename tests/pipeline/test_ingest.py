@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from test_ingest_support import assert_consistent, bad_products, sums, write_tiny
 
+from soxsvo.archive import register
 from soxsvo.archive.ingest import ingest_paths
 from soxsvo.archive.register import ArchiveConfig
 from soxsvo.cli import main as cli
-from soxsvo.archive import register
 
 
 @pytest.fixture

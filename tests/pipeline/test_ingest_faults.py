@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from soxspipe_format import write_soxspipe
 from test_ingest_support import assert_consistent, sums, write_tiny
 
+from soxsvo.archive import register
 from soxsvo.archive.ingest import ingest_paths
 from soxsvo.archive.register import ArchiveConfig
 from soxsvo.archive.store import INFLIGHT, stored_path
 from soxsvo.cli import main as cli
-from soxsvo.archive import register
 from soxsvo.pipeline.package import package_reduced
 
 HERE = Path(__file__).parent
@@ -138,8 +138,8 @@ def test_database_lost_in_the_middle_of_a_batch(tmp_path, config, db_conninfo, m
     # Prepared first, then committed together: one batch of six.
     from concurrent.futures import Future
 
-    from soxsvo.archive.prepare import prepare_product
     from soxsvo.archive import ingest
+    from soxsvo.archive.prepare import prepare_product
 
     batch = []
     for path in files:

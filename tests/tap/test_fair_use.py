@@ -19,7 +19,7 @@ from flask import g
 from werkzeug.serving import make_server
 
 from soxsvo.access import Identity
-from soxsvo.tap.fair_use import client_key
+from soxsvo.web.context import current_client as client_key
 
 
 @pytest.fixture

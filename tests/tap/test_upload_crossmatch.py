@@ -105,15 +105,15 @@ def test_crossmatch_plan_probes_the_archive_index_without_jit(settings, catalogu
     """What makes the crossmatch fast, in the plan the service runs: one probe of the
     catalogue's q3c index per uploaded row (not a probe of the upload per catalogue row),
     and no JIT compilation (q3c's cost estimates would trigger it)."""
-    from soxsvo.access import begin_as_reader
-    from soxsvo.tap.query import forbid_writes, prepare
+    from soxsvo.access import begin_as_reader, read_only
+    from soxsvo.tap.query import prepare
     from soxsvo.tap.uploads import load_upload
 
     csv = "id,ra,dec\n" + "".join(f"{i},{i * 0.3},{i * 0.1 - 10}\n" for i in range(500))
     with psycopg.connect(settings.database_url) as conn:
         begin_as_reader(conn, 30)
         upload = load_upload(conn, "mine", csv.encode(), 10_000)
-        forbid_writes(conn)
+        read_only(conn)
         prepared = prepare("SELECT u.id, t.transient_id FROM TAP_UPLOAD.mine AS u JOIN "
                            f"marshall.transient AS t ON {join}",
                            (upload,))

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import psycopg
 
-from soxsvo.access import ANONYMOUS, begin_as_reader
+from soxsvo.access import ANONYMOUS, begin_as_reader, read_only
 from soxsvo.access.users import identity_for
 from soxsvo.config import Settings
-from soxsvo.dali import DALIError, DALIParams
+from soxsvo.dali.params import DALIParams
+from soxsvo.errors import SoxsvoError
 from soxsvo.tap.query import (
-    forbid_writes,
     prepare,
     query_error_message,
 )
@@ -84,7 +84,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     uploads = tuple(load_upload_file(qconn, name, folder / "uploads" / filename,
                                      settings.tap["upload_max_rows"])
                     for name, filename in job.uploads)
-    forbid_writes(qconn)
+    read_only(qconn)
     prepared = prepare(tap.query, uploads)
     from soxsvo.formats.info import query_infos
 
@@ -159,7 +159,7 @@ def execute_job(qconn: psycopg.Connection, job: jobs.Job, settings: Settings, wo
     watch(job.job_id)
     try:
         partial, writer, outcome = _write_result(qconn, job, settings, stopping)
-    except DALIError as exc:
+    except SoxsvoError as exc:
         error = (str(exc), "fatal")
     except _JobTimeoutError:
         error = (_timeout_message(job.execution_duration), "fatal")

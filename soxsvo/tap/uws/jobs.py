@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
-from soxsvo.dali import DALIError
+from soxsvo.errors import ConflictError, InputError, LimitError, NotFoundError
 
 PHASES = ("PENDING", "QUEUED", "EXECUTING", "COMPLETED", "ERROR", "ABORTED", "UNKNOWN", "HELD",
           "SUSPENDED", "ARCHIVED")
@@ -36,7 +36,7 @@ JOB_PARAMETERS = ("LANG", "QUERY", "MAXREC", "RESPONSEFORMAT", "FORMAT", "UPLOAD
 RETRY_AFTER = 30
 
 
-class JobNotFoundError(DALIError):
+class JobNotFoundError(NotFoundError):
     """No job with this id (never created, deleted or destroyed)."""
 
     def __init__(self, job_id: str) -> None:
@@ -201,12 +201,12 @@ def check_fair_use(conn: psycopg.Connection, client: str, *, per_client: int,
         "SELECT count(*) FILTER (WHERE client = %s), count(*) FROM uws.job "
         "WHERE phase = ANY(%s)", (client, list(ACTIVE_PHASES))).fetchone()
     if mine >= per_client:
-        raise DALIError(f"you already have {mine} queued or executing jobs, the most this "
-                        f"service runs for one client; wait until one ends, or abort one",
-                        429, retry_after=RETRY_AFTER)
+        raise LimitError(f"you already have {mine} queued or executing jobs, the most this "
+                         "service runs for one client; wait until one ends, or abort one",
+                         RETRY_AFTER)
     if everybody >= total:
-        raise DALIError("the service has too many queued jobs; try again later", 503,
-                        retry_after=RETRY_AFTER)
+        raise LimitError("the service has too many queued jobs; try again later", RETRY_AFTER,
+                         overall=True)
 
 
 def run_job(conn: psycopg.Connection, job_id: str, *, per_client: int, total: int) -> Job:
@@ -223,8 +223,8 @@ def run_job(conn: psycopg.Connection, job_id: str, *, per_client: int, total: in
                          "WHERE job_id = %s", (job_id,))
             conn.execute(f"NOTIFY {QUEUE_CHANNEL}")
         elif job.phase not in ACTIVE_PHASES:
-            raise DALIError(f"job {job_id} is {job.phase}; it cannot run again (create a new "
-                            "job)", 409)
+            raise ConflictError(f"job {job_id} is {job.phase}; it cannot run again (create a new "
+                                "job)")
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -289,8 +289,8 @@ def sweep_destroyed(conn: psycopg.Connection, data_path: Path) -> list[str]:
 
 def _require_pending(job: Job, what: str) -> None:
     if job.phase != "PENDING":
-        raise DALIError(f"job {job.job_id} is {job.phase}: its {what} can only change while "
-                        "it is PENDING", 409)
+        raise ConflictError(f"job {job.job_id} is {job.phase}: its {what} can only change while "
+                            "it is PENDING")
 
 
 def update_parameters(conn: psycopg.Connection, job_id: str,
@@ -358,8 +358,8 @@ def parse_iso_time(text: str, name: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise DALIError(f"{name}={text!r} is not an ISO 8601 time such as "
-                        "2026-05-01T12:00:00Z") from None
+        raise InputError(f"{name}={text!r} is not an ISO 8601 time such as "
+                         "2026-05-01T12:00:00Z") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when

@@ -6,17 +6,17 @@ means the same in both; only where the bytes wait in between differs (the job's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import psycopg
-from flask import Request
 
-from soxsvo.dali import DALIParams
+from soxsvo.dali.params import DALIParams
 from soxsvo.db.metadata import TableMeta
 from soxsvo.tap.uploads import load_upload, read_upload_payloads
 
 
-def read_upload_parts(request: Request, params: DALIParams, tap_settings: dict
+def read_upload_parts(files: Mapping, params: DALIParams, tap_settings: dict
                       ) -> list[tuple[str, bytes]]:
     """The uploaded tables of a request as (name, bytes).
 
@@ -25,10 +25,10 @@ def read_upload_parts(request: Request, params: DALIParams, tap_settings: dict
 
     Raises
     ------
-    DALIError
-        400 for a bad UPLOAD value or unreadable table, 413 for a too large one.
+    InputError
+        For a bad UPLOAD value or unreadable table (TooLargeError for a too large one).
     """
-    return read_upload_payloads(request, params, tap_settings)
+    return read_upload_payloads(files, params, tap_settings)
 
 
 def load_upload_file(conn: psycopg.Connection, name: str, path: Path,

@@ -10,11 +10,12 @@ import time
 
 from flask import Response, redirect, request, send_file
 
-from soxsvo.dali import DALIError, DALIParams, dal_blueprint, request_params
-from soxsvo.tap.fair_use import client_key
+from soxsvo.dali.blueprint import dal_blueprint, request_params
+from soxsvo.dali.params import DALIParams
+from soxsvo.errors import ForbiddenError, InputError, NotFoundError, SoxsvoError
 from soxsvo.tap.uws import documents, jobs
 from soxsvo.tap.uws.uploads import read_upload_parts
-from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.web.context import connection, current_client, current_identity, current_settings
 
 blueprint = dal_blueprint("uws", __name__, url_prefix="/tap/async")
 TEXT = "text/plain"
@@ -42,8 +43,7 @@ def _owner() -> str | None:
 
 def _client() -> str:
     # The same key as /tap/sync's fair use: the user when authenticated, else the address.
-    owner = _owner()
-    return f"user:{owner}" if owner else client_key()
+    return current_client()
 
 
 def _limits() -> dict:
@@ -58,7 +58,7 @@ def _see_other(url: str) -> Response:
 def _visible_job(conn, job_id: str) -> jobs.Job:
     job = jobs.get_job(conn, job_id)
     if job.owner is not None and job.owner != _owner():
-        raise DALIError(f"job {job_id} belongs to another user", 403)
+        raise ForbiddenError(f"job {job_id} belongs to another user")
     return job
 
 
@@ -70,8 +70,8 @@ def job_list() -> Response:
     phases = [value.upper() for value in params.getall("PHASE")]
     unknown = sorted(set(phases) - set(jobs.PHASES))
     if unknown:
-        raise DALIError(f"PHASE={', '.join(unknown)} is not a UWS phase; use one of "
-                        f"{', '.join(jobs.PHASES)}")
+        raise InputError(f"PHASE={', '.join(unknown)} is not a UWS phase; use one of "
+                         f"{', '.join(jobs.PHASES)}")
     after = params.get("AFTER")
     after_time = jobs.parse_iso_time(after, "AFTER") if after else None
     last = params.get_int("LAST", None, minimum=1)
@@ -88,8 +88,8 @@ def create() -> Response:
     params = request_params(request)
     phase = (params.get("PHASE") or "").upper()
     if phase not in ("", "RUN"):
-        raise DALIError(f"PHASE={phase} at creation: only PHASE=RUN is accepted")
-    uploads = read_upload_parts(request, params, settings.tap)
+        raise InputError(f"PHASE={phase} at creation: only PHASE=RUN is accepted")
+    uploads = read_upload_parts(request.files, params, settings.tap)
     with connection() as conn:
         job_id = jobs.create_job(
             conn, parameters=params.items(), uploads=uploads, owner=_owner(),
@@ -99,7 +99,7 @@ def create() -> Response:
         if phase == "RUN":
             try:
                 jobs.run_job(conn, job_id, **_limits())
-            except DALIError:
+            except SoxsvoError:
                 # Over the fair-use limit: the client is told to retry, so leave no job
                 # behind that it does not know the id of.
                 jobs.delete_job(conn, job_id, settings.data_path)
@@ -115,7 +115,7 @@ def _wait_seconds(params: DALIParams) -> float | None:
     try:
         seconds = float(text)
     except ValueError:
-        raise DALIError(f"WAIT must be a number of seconds, got {text!r}") from None
+        raise InputError(f"WAIT must be a number of seconds, got {text!r}") from None
     # A negative WAIT means "as long as the service allows" (UWS 1.1 section 2.2.3.1).
     return WAIT_MAX if seconds < 0 else min(seconds, WAIT_MAX)
 
@@ -173,7 +173,7 @@ def post_job(job_id: str) -> Response:
     """ACTION=DELETE deletes the job (for clients that cannot send DELETE)."""
     action = request_params(request).get("ACTION")
     if (action or "").upper() != "DELETE":
-        raise DALIError(f"ACTION={action} is not supported on a job; use ACTION=DELETE")
+        raise InputError(f"ACTION={action} is not supported on a job; use ACTION=DELETE")
     return _delete(job_id)
 
 
@@ -195,7 +195,7 @@ def change_phase(job_id: str) -> Response:
         elif wanted == "ABORT":
             jobs.abort_job(conn, job_id)
         else:
-            raise DALIError(f"PHASE={wanted or '(missing)'}: use PHASE=RUN or PHASE=ABORT")
+            raise InputError(f"PHASE={wanted or '(missing)'}: use PHASE=RUN or PHASE=ABORT")
     return _see_other(_job_url(job_id))
 
 
@@ -212,7 +212,7 @@ def set_execution_duration(job_id: str) -> Response:
     params = request_params(request)
     seconds = params.get_int("EXECUTIONDURATION", None)
     if seconds is None:
-        raise DALIError("parameter EXECUTIONDURATION (seconds) is missing")
+        raise InputError("parameter EXECUTIONDURATION (seconds) is missing")
     with connection() as conn:
         _visible_job(conn, job_id)
         jobs.set_execution_duration(conn, job_id, seconds,
@@ -233,7 +233,7 @@ def set_destruction(job_id: str) -> Response:
     """DESTRUCTION=ISO 8601 time (at most ``retention_days`` from now)."""
     text = request_params(request).get("DESTRUCTION")
     if not text:
-        raise DALIError("parameter DESTRUCTION (an ISO 8601 time) is missing")
+        raise InputError("parameter DESTRUCTION (an ISO 8601 time) is missing")
     when = jobs.parse_iso_time(text, "DESTRUCTION")
     with connection() as conn:
         _visible_job(conn, job_id)
@@ -286,7 +286,7 @@ def result(job_id: str, result_id: str) -> Response:
         found = _visible_job(conn, job_id)
     match = next((r for r in found.results if r.result_id == result_id), None)
     if match is None:
-        raise DALIError(f"job {job_id} has no result {result_id!r} (it is {found.phase})", 404)
+        raise NotFoundError(f"job {job_id} has no result {result_id!r} (it is {found.phase})")
     path = current_settings().data_path / match.path
     return send_file(path, mimetype=match.mime_type, download_name=path.name,
                      as_attachment=False, conditional=True)
@@ -305,7 +305,7 @@ def set_parameters(job_id: str) -> Response:
     """Change parameters of a PENDING job (409 once it was queued)."""
     params = request_params(request)
     if params.getall("UPLOAD"):
-        raise DALIError("UPLOAD can only be given when the job is created")
+        raise InputError("UPLOAD can only be given when the job is created")
     with connection() as conn:
         _visible_job(conn, job_id)
         jobs.update_parameters(conn, job_id, params.items())

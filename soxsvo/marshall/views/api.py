@@ -21,10 +21,10 @@ from soxsvo.marshall.listing import ListQuery, list_counts, list_page
 from soxsvo.marshall.lists import LISTS
 from soxsvo.marshall.openapi import openapi_document
 from soxsvo.marshall.spectra import spectrum_series
-from soxsvo.marshall.web_support import actor, jsonable, reading, workflow_config, writing
+from soxsvo.marshall.views.support import actor, jsonable, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
 from soxsvo.web.auth import problem, require_role
-from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.web.context import reading
 from soxsvo.web.security import csrf
 
 blueprint = Blueprint("marshall_api", __name__, url_prefix="/api")
@@ -195,8 +195,7 @@ def add_comment(transient_id: int):
 @require_role("consortium")
 def spectrum(dp_id: str):
     """Wavelength (nm) and flux of an archived SOXS spectrum, binned for plotting."""
-    timeout = current_settings().query["sync_timeout"]
-    with connection() as conn, products.reading(conn, timeout, current_identity()):
+    with reading() as conn:
         product = products.find_product(conn, dp_id)
     if product is None or product.dp_id != dp_id or not product.is_spectrum:
         raise WorkflowError(f"no spectrum {dp_id}", 404)

@@ -1,5 +1,7 @@
-"""What the Marshall's pages and API share: reader transactions, the workflow configuration,
-the acting user and JSON-ready values."""
+"""What the Marshall's pages and API share: the writing connection, the workflow
+configuration, the acting user and JSON-ready values.
+
+Reads use the one reader transaction, :func:`soxsvo.web.context.reading`."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from typing import Any
 import psycopg
 from flask import current_app
 
-from soxsvo.access import begin_as_reader
 from soxsvo.marshall.lists import WorkflowConfig
 from soxsvo.web.context import connection, current_identity, current_settings
 
@@ -25,18 +26,6 @@ def workflow_config() -> WorkflowConfig:
     return cached
 
 
-@contextmanager
-def reading() -> Iterator[psycopg.Connection]:
-    """A pooled connection inside a reader transaction for the request's identity."""
-    timeout = current_settings().query["sync_timeout"]
-    with connection() as conn:
-        begin_as_reader(conn, timeout, current_identity())
-        # Page queries are short: JIT compilation would cost more than it saves.
-        conn.execute("SET LOCAL jit = off")
-        try:
-            yield conn
-        finally:
-            conn.rollback()
 
 
 @contextmanager

@@ -17,9 +17,10 @@ from soxsvo.marshall.listing import SORTS, ListQuery, list_counts, list_page, su
 from soxsvo.marshall.lists import LISTS, PRIORITIES
 from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.thumbnails import BAND_COLOURS, thumbnails
-from soxsvo.marshall.web_support import actor, jsonable, reading, workflow_config, writing
+from soxsvo.marshall.views.support import actor, jsonable, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
 from soxsvo.web.auth import require_role
+from soxsvo.web.context import reading
 
 blueprint = Blueprint("marshall", __name__, url_prefix="/marshall")
 #: Most transients one bulk action may change.
