@@ -59,8 +59,10 @@ def _soxsvo_edges() -> Iterator[tuple[str, str]]:
 def _is_edge(module: str) -> bool:
     """Views, the web layer, the DAL blueprint and the command line: the interfaces."""
     parts = module.split(".")
-    return len(parts) > 1 and (parts[1] in ("web", "cli") or parts[-1] == "views" or "views" in parts[2:-1]
-                               or module == "soxsvo.dali.blueprint")
+    if len(parts) < 2:
+        return False
+    return (parts[1] in ("web", "cli") or parts[-1] == "views" or "views" in parts[2:-1]
+            or module == "soxsvo.dali.blueprint")
 
 
 def _cycles(edges: set[tuple[str, str]]) -> list[list[str]]:
