@@ -23,7 +23,7 @@ from pathlib import Path
 from soxsvo.adql import ADQLError, parse, translate
 from soxsvo.db.metadata import published_tables
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance" / "adql"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "adql"
 X1 = CORPUS / "ivoa" / "X1_obscore_eso.xml"
 
 _KEYWORDS = (

@@ -9,7 +9,7 @@ Without ``--database-url`` a private PostgreSQL cluster is started in a temporar
    written as FITS and loaded with ``soxsvo.marshall.context.load_catalog`` (timed);
 2. ``--transients`` known transients (with their survey aliases) are copied in;
 3. ``--alerts`` ZTF alert packets are written, one Avro file each, from the real ZTF packet in
-   ``../shared/formats`` (its schema and its 11 previous candidates; cutouts only with
+   ``tests/data/alerts/ztf`` (its schema and its 11 previous candidates; cutouts only with
    ``--cutouts``): 50 % fall 0.5" from known transients, 25 % are new objects and 25 % are
    second alerts of those new objects;
 4. the folder is ingested with ``ingest_paths_parallel`` (``--workers`` consumer processes:
@@ -46,7 +46,7 @@ from soxsvo.marshall.ingest import IngestConfig
 from soxsvo.marshall.ingest.service import ingest_paths_parallel
 from soxsvo.tap.schema import upgrade_database
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "formats" / "ztf-alert"
+ZTF_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "alerts" / "ztf"
 ARCSEC = 1 / 3600
 
 
@@ -84,7 +84,7 @@ def load_transients(conn: psycopg.Connection, n: int, rng) -> tuple[np.ndarray, 
 
 def write_alerts(folder: Path, n: int, known: tuple[np.ndarray, np.ndarray], rng,
                  cutouts: bool) -> None:
-    template_path = SHARED / "alerts" / "472263571115115000.avro"
+    template_path = ZTF_DATA / "alerts" / "472263571115115000.avro"
     with template_path.open("rb") as handle:
         reader = fastavro.reader(handle)
         schema, template = reader.writer_schema, next(reader)
@@ -153,8 +153,8 @@ def main() -> None:
     parser.add_argument("--cutouts", action="store_true")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    if not SHARED.is_dir():
-        sys.exit(f"bench_alerts: the real ZTF packets are expected in {SHARED}")
+    if not ZTF_DATA.is_dir():
+        sys.exit(f"bench_alerts: the real ZTF packets are expected in {ZTF_DATA}")
     root = Path(tempfile.mkdtemp(prefix="sxba-", dir="/tmp"))
     root.chmod(0o755)
     cluster = None

@@ -22,7 +22,8 @@ from soxsvo.db.cluster import LocalCluster
 from soxsvo.tap.schema import upgrade_database
 from tests.support import TEMPLATE_DB, build_demo_database, free_port, soxsvo_serve
 
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+#: Third-party corpora the tests read (ADQL queries, survey alert packets): see data/README.md.
+DATA_DIR = Path(__file__).resolve().parent / "data"
 _db_numbers = itertools.count()
 
 
@@ -75,11 +76,9 @@ def settings(tmp_path: Path, db_conninfo: str) -> Settings:
 
 
 @pytest.fixture
-def shared_dir() -> Path:
-    """``../shared`` beside the project (conformance corpora, alert formats)."""
-    if not SHARED_DIR.is_dir():
-        pytest.skip(f"the shared corpora folder {SHARED_DIR.name}/ is not beside this checkout")
-    return SHARED_DIR
+def data_dir() -> Path:
+    """``tests/data``: the conformance corpora and survey alert formats kept in the repository."""
+    return DATA_DIR
 
 
 @pytest.fixture(scope="session")

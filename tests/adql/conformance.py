@@ -1,4 +1,4 @@
-"""Loader of the IVOA ADQL query collection (``../shared/conformance/adql``)."""
+"""Loader of the IVOA ADQL query collection kept in ``tests/data/adql``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "adql"
-SKIP_REASON = f"ADQL conformance corpus not found at {CORPUS}"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "adql"
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,16 @@ def _names(element) -> list[str]:
 
 
 def load_cases(pattern: str = "*/*.xml") -> list[Case]:
-    """Return every query of the corpus files matching ``pattern`` (empty if absent)."""
+    """Return every query of the corpus files matching ``pattern``.
+
+    The corpus is part of the repository: a pattern that matches no file is an error, not an
+    empty collection (which would let the tests built on it pass without running).
+    """
     cases = []
-    if not CORPUS.is_dir():
-        return cases
-    for path in sorted(CORPUS.glob(pattern)):
+    paths = sorted(CORPUS.glob(pattern))
+    if not paths:
+        raise FileNotFoundError(f"no ADQL corpus file matches {pattern!r} in {CORPUS}")
+    for path in paths:
         root = ET.parse(path).getroot()
         file_udfs = _names(root)
         for index, query in enumerate(root.iter("query")):

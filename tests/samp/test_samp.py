@@ -32,7 +32,7 @@ def hub(tmp_path: Path, monkeypatch):
 
 @pytest.fixture
 def tools(hub):
-    """SPLAT-, TOPCAT- and Aladin-like clients subscribed as STANDARDS.md describes them."""
+    """SPLAT-, TOPCAT- and Aladin-like clients subscribed as docs/samp.md describes them."""
     made = {
         "splat": Listener("splat", ["spectrum.load.ssa-generic", "table.load.votable"]),
         "topcat": Listener("topcat", ["table.load.votable", "table.load.fits"]),

@@ -1,5 +1,5 @@
-"""The ObsCore queries ESO archive users send (the X1_obscore_eso collection of
-../shared/conformance) through /tap/sync.
+"""The ObsCore queries ESO archive users send (the X1_obscore_eso collection of the IVOA ADQL
+queries, ``tests/data/adql/ivoa``) through /tap/sync.
 
 All run unchanged except the two on ESO's ambient-condition tables (``asm.*``), which are
 refused with a DALI error saying this archive has no site-monitoring data. The queries that use
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from astropy.io import votable
 
-from tests.adql.conformance import CORPUS, SKIP_REASON, load_cases
+from tests.adql.conformance import CORPUS, load_cases
 from tests.adql.sphere_grid import overlap_area
 
 from . import eso_data as data
@@ -30,14 +30,11 @@ ASM = re.compile(r"(from|join|,)\s+asm\.", re.IGNORECASE)
 def _queries() -> dict[str, str]:
     """The collection's queries by the label their description starts with (``prov1a``...)."""
     path = CORPUS / "ivoa" / "X1_obscore_eso.xml"
-    if not path.is_file():
-        return {}
     return {q.findtext("description").split(":")[0].strip(): q.findtext("adql")
             for q in ET.parse(path).getroot().iter("query")}
 
 
 QUERIES = _queries()
-needs_corpus = pytest.mark.skipif(not QUERIES, reason=SKIP_REASON)
 
 
 def _run(client, adql: str, token: str | None = None):
@@ -60,7 +57,6 @@ def _text(value) -> str | None:
     return text or None
 
 
-@pytest.mark.skipif(not CASES, reason=SKIP_REASON)
 @pytest.mark.parametrize("case", [c for c in CASES if not ASM.search(c.adql)],
                          ids=lambda c: c.ident)
 def test_eso_obscore_query_runs_unchanged(client, case) -> None:
@@ -70,7 +66,6 @@ def test_eso_obscore_query_runs_unchanged(client, case) -> None:
     assert table.fields
 
 
-@pytest.mark.skipif(not CASES, reason=SKIP_REASON)
 @pytest.mark.parametrize("case", [c for c in CASES if ASM.search(c.adql)],
                          ids=lambda c: c.ident)
 def test_ambient_condition_queries_are_refused_with_the_reason(client, case) -> None:
@@ -81,8 +76,6 @@ def test_ambient_condition_queries_are_refused_with_the_reason(client, case) -> 
 
 
 def test_42_of_the_44_queries_run() -> None:
-    if not CASES:
-        pytest.skip(SKIP_REASON)
     assert (len(CASES), sum(not ASM.search(c.adql) for c in CASES)) == (44, 42)
 
 
@@ -96,14 +89,12 @@ SRCTBL_IDS = _dp_ids(list(data.SRCTBL), "ADP.2020-01-01T00:00:0")
 IMAGE_IDS = _dp_ids(list(data.IMAGES), "ADP.2020-02-01T00:00:0")
 
 
-@needs_corpus
 def test_odemo1_finds_the_j_source_table_overlapped_over_80_percent(eso_client) -> None:
     client, _ = eso_client
     table = _table(client, QUERIES["oDEMO1"])
     assert sorted(_text(v) for v in table["dp_id"]) == [SRCTBL_IDS["J1"]]
 
 
-@needs_corpus
 def test_osci2_pairs_images_by_overlapping_area(eso_client) -> None:
     client, _ = eso_client
     table = _table(client, QUERIES["osci2"])
@@ -116,7 +107,6 @@ def test_osci2_pairs_images_by_overlapping_area(eso_client) -> None:
     assert table.columns[14].unit == "deg2"
 
 
-@needs_corpus
 def test_similar_to_demo1_returns_the_one_overlapping_pair(eso_client) -> None:
     client, _ = eso_client
     table = _table(client, QUERIES["Similar to DEMO 1"])
@@ -124,7 +114,6 @@ def test_similar_to_demo1_returns_the_one_overlapping_pair(eso_client) -> None:
     assert [[_text(r[c]) for c in ids] for r in table] == [[IMAGE_IDS["IJ"], IMAGE_IDS["IH1"]]]
 
 
-@needs_corpus
 def test_raw01_finds_no_xshooter_frame_in_a_soxs_archive_but_finds_soxs_ones(eso_client):
     client, _ = eso_client
     assert len(_table(client, QUERIES["raw01"])) == 0
@@ -134,7 +123,6 @@ def test_raw01_finds_no_xshooter_frame_in_a_soxs_archive_but_finds_soxs_ones(eso
         (data.raw_name(prov2, 0), "ECHELLE,SLIT", "60.A-9022(C)")]
 
 
-@needs_corpus
 @pytest.mark.parametrize("label", ["prov1a", "prov1b"])
 def test_prov1_lists_the_raw_frames_of_a_product(eso_client, label) -> None:
     client, _ = eso_client
@@ -144,7 +132,6 @@ def test_prov1_lists_the_raw_frames_of_a_product(eso_client, label) -> None:
     assert len(table) == len(expected) and {_text(v) for v in table["source_file"]} == expected
 
 
-@needs_corpus
 def test_prov2_tells_raw_frames_known_to_the_archive(eso_client) -> None:
     client, _ = eso_client
     dp_id = "ADP.2015-05-11T10:20:22.733"
@@ -156,7 +143,6 @@ def test_prov2_tells_raw_frames_known_to_the_archive(eso_client) -> None:
     ]
 
 
-@needs_corpus
 def test_prov3_finds_the_product_of_more_than_400_raw_frames(eso_client) -> None:
     client, _ = eso_client
     table = _table(client, QUERIES["prov3"])
@@ -164,7 +150,6 @@ def test_prov3_finds_the_product_of_more_than_400_raw_frames(eso_client) -> None
         (401, "ADP.2019-01-01T00:00:00.401")]
 
 
-@needs_corpus
 def test_deriv1_lists_products_made_from_a_raw_frame_and_hides_proprietary_ones(eso_client):
     client, pi_token = eso_client
     public = {(d, "SCIENCE.SPECTRUM", f"{d[4:]}_orig.fits") for d in data.DERIVED}
@@ -195,7 +180,6 @@ def test_proprietary_files_and_provenance_are_invisible_without_the_right(eso_cl
     assert int(_table(client, prov, pi_token)[0]["n"]) == 1
 
 
-@needs_corpus
 def test_ots4_describes_dbo_raw(eso_client) -> None:
     client, _ = eso_client
     table = _table(client, QUERIES["ots4"])
@@ -206,7 +190,6 @@ def test_ots4_describes_dbo_raw(eso_client) -> None:
 
 # -- the standard ObsCore queries, on the same archive ----------------------------------------
 
-@needs_corpus
 def test_ots1_lists_the_eso_tables_in_order(eso_client) -> None:
     client, _ = eso_client
     names = [_text(v) for v in _table(client, QUERIES["ots1"])["table_name"]]
@@ -214,7 +197,6 @@ def test_ots1_lists_the_eso_tables_in_order(eso_client) -> None:
     assert {"ivoa.obscore", "dbo.raw", "phase3v2.files", "phase3v2.provenance"} <= set(names)
 
 
-@needs_corpus
 @pytest.mark.parametrize("label", ["osp1", "osp2"])
 def test_cone_around_asassn_14lp_counts_its_spectrum(eso_client, label) -> None:
     client, _ = eso_client
@@ -222,7 +204,6 @@ def test_cone_around_asassn_14lp_counts_its_spectrum(eso_client, label) -> None:
     assert [(int(r[0]), _text(r[1])) for r in table] == [(1, "spectrum")]
 
 
-@needs_corpus
 def test_ospfoot1_finds_high_resolution_spectra_inside_the_cone_on_eta_car(eso_client):
     client, _ = eso_client
     table = _table(client, QUERIES["ospfoot1"])
@@ -232,14 +213,12 @@ def test_ospfoot1_finds_high_resolution_spectra_inside_the_cone_on_eta_car(eso_c
     assert float(table[0]["arcsec_from_eta_car"]) == pytest.approx(edge, abs=0.01)
 
 
-@needs_corpus
 def test_ospfoot2_finds_the_high_resolution_spectrum_of_sn1987a(eso_client) -> None:
     client, _ = eso_client
     table = _table(client, QUERIES["ospfoot2"])
     assert [float(r["em_res_power"]) for r in table] == [40000]
 
 
-@needs_corpus
 def test_ospfoot3_and_4_tell_containing_from_intersecting(eso_client) -> None:
     client, _ = eso_client
     image = "ADP.2021-01-01T00:00:00.005"
@@ -252,7 +231,6 @@ def test_ospfoot3_and_4_tell_containing_from_intersecting(eso_client) -> None:
     assert distances[0] == 0 and distances[1] * 3600 == pytest.approx(14.6, abs=0.3)
 
 
-@needs_corpus
 def test_owc2_finds_the_public_spectra_covering_halpha(eso_client) -> None:
     client, _ = eso_client
     expected = {b.did for b in data.BUILT if b.public and b.dtype == "spectrum"
@@ -261,7 +239,6 @@ def test_owc2_finds_the_public_spectra_covering_halpha(eso_client) -> None:
     assert len(got) == len(expected) and set(got) == expected
 
 
-@needs_corpus
 def test_oid_and_ostats1(eso_client) -> None:
     client, _ = eso_client
     assert [_text(v) for v in _table(client, QUERIES["oid"])["dp_id"]] == [data.OID]
@@ -283,7 +260,6 @@ def _regular_polygon_area(lat: float, n: int) -> float:
     return (total - (n - 2) * math.pi) * (180 / math.pi) ** 2
 
 
-@needs_corpus
 @pytest.mark.parametrize(("label", "north"), [("CCW north polygon", True),
                                               ("CCW south polygon", False)])
 def test_ccw_polygons_around_a_pole(eso_client, label, north) -> None:
@@ -294,7 +270,6 @@ def test_ccw_polygons_around_a_pole(eso_client, label, north) -> None:
         (1, 0) if north else (0, 1))
 
 
-@needs_corpus
 def test_images_around_the_galactic_centre(eso_client) -> None:
     client, _ = eso_client
     aladin = _table(client, QUERIES["Aladin"])

@@ -1,6 +1,6 @@
 """Small alert samples in each survey's real format, written from the published schemas.
 
-ZTF and Rubin packets start from the real packets in ``../shared/formats`` and are re-written
+ZTF and Rubin packets start from the real packets in ``tests/data/alerts`` and are re-written
 with fastavro and the surveys' own schema files, changed only where a test needs another
 object, position or date. Text formats (TNS, ATLAS, Gaia, GCN) follow the published layouts.
 """
@@ -20,23 +20,24 @@ from astropy.io import fits
 from astropy.table import Table
 from fastavro.schema import load_schema_ordered
 
-ZTF_DIR = "formats/ztf-alert"
-LSST_DIR = "formats/lsst-alert-v11_0"
+#: Folders of ``tests/data`` (fixture ``data_dir``) holding each survey's published files.
+ZTF_DIR = "alerts/ztf"
+LSST_DIR = "alerts/lsst-v11_0"
 ZTF_PACKET = "472263571115115000.avro"  # ZTF17aaajnnn, 11 previous candidates
 
 
 @cache
-def ztf_schema(shared: Path) -> dict:
+def ztf_schema(data: Path) -> dict:
     """The ZTF alert schema from its published .avsc files (named types first)."""
-    folder = shared / ZTF_DIR / "schema"
+    folder = data / ZTF_DIR / "schema"
     return load_schema_ordered([str(folder / f"{part}.avsc") for part in (
         "candidate", "prv_candidate", "fp_hist", "cutout", "alert")])
 
 
 @cache
-def lsst_schema(shared: Path) -> dict:
+def lsst_schema(data: Path) -> dict:
     """The Rubin v11.0 alert schema from its published .avsc files."""
-    folder = shared / LSST_DIR
+    folder = data / LSST_DIR
     return load_schema_ordered([str(folder / f"lsst.v11_0.{part}.avsc") for part in (
         "diaSource", "diaForcedSource", "diaObject", "ssSource", "mpc_orbits", "ssObject",
         "alert")])
@@ -48,15 +49,15 @@ def first_record(path: Path) -> dict:
 
 
 @cache
-def _ztf_template(shared: Path) -> dict:
-    return first_record(shared / ZTF_DIR / "alerts" / ZTF_PACKET)
+def _ztf_template(data: Path) -> dict:
+    return first_record(data / ZTF_DIR / "alerts" / ZTF_PACKET)
 
 
-def ztf_record(shared: Path, *, object_id: str, candid: int, ra: float, dec: float,
+def ztf_record(data: Path, *, object_id: str, candid: int, ra: float, dec: float,
                jd: float = 2461365.5, magpsf: float = 18.5, fid: int = 2,
                history: bool = False, cutouts: bool = False) -> dict:
     """A ZTF alert record: the real packet's candidate moved to another object and place."""
-    record = copy.deepcopy(_ztf_template(shared))
+    record = copy.deepcopy(_ztf_template(data))
     record.update(objectId=object_id, candid=candid, fp_hist=None)
     record["candidate"].update(ra=ra, dec=dec, candid=candid, jd=jd, magpsf=magpsf, fid=fid,
                                isdiffpos="t", sigmapsf=0.05)
@@ -67,24 +68,24 @@ def ztf_record(shared: Path, *, object_id: str, candid: int, ra: float, dec: flo
     return record
 
 
-def ztf_packet(shared: Path, records: list[dict] | None = None, **fields) -> bytes:
+def ztf_packet(data: Path, records: list[dict] | None = None, **fields) -> bytes:
     """ZTF Avro bytes of ``records`` (or of one record made from ``fields``)."""
     buffer = io.BytesIO()
-    fastavro.writer(buffer, ztf_schema(shared), records or [ztf_record(shared, **fields)])
+    fastavro.writer(buffer, ztf_schema(data), records or [ztf_record(data, **fields)])
     return buffer.getvalue()
 
 
-def lsst_packet(shared: Path, *, object_id: int, source_id: int, ra: float, dec: float,
+def lsst_packet(data: Path, *, object_id: int, source_id: int, ra: float, dec: float,
                 flux_njy: float = 5000.0, mjd: float = 61360.2) -> bytes:
     """A Rubin alert: the project's fake alert moved to another object and place."""
-    record = first_record(shared / LSST_DIR / "fakeAlert.avro")
+    record = first_record(data / LSST_DIR / "fakeAlert.avro")
     record["diaSourceId"] = source_id
     record["diaSource"].update(diaSourceId=source_id, ra=ra, dec=dec, psfFlux=flux_njy,
                                psfFluxErr=flux_njy / 50, midpointMjdTai=mjd)
     record["diaObject"].update(diaObjectId=object_id, ra=ra, dec=dec)
     record["prvDiaSources"] = None
     buffer = io.BytesIO()
-    fastavro.writer(buffer, lsst_schema(shared), [record])
+    fastavro.writer(buffer, lsst_schema(data), [record])
     return buffer.getvalue()
 
 

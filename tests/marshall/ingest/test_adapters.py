@@ -12,8 +12,8 @@ from tests.marshall.ingest import samples
 
 
 @pytest.fixture
-def ztf_alerts(shared_dir):
-    return shared_dir / samples.ZTF_DIR / "alerts"
+def ztf_alerts(data_dir):
+    return data_dir / samples.ZTF_DIR / "alerts"
 
 
 def test_real_ztf_packet_gives_object_detections_and_limits(ztf_alerts) -> None:
@@ -45,8 +45,8 @@ def test_ztf_negative_difference_is_a_negative_flux(ztf_alerts) -> None:
     assert len(alert.photometry) == 29
 
 
-def test_real_rubin_alert_fluxes_from_njy(shared_dir) -> None:
-    path = shared_dir / samples.LSST_DIR / "fakeAlert.avro"
+def test_real_rubin_alert_fluxes_from_njy(data_dir) -> None:
+    path = data_dir / samples.LSST_DIR / "fakeAlert.avro"
     (alert,) = read_alerts(path.read_bytes(), str(path))
     assert alert.source == "lsst" and alert.object_name == "LSST 281323062375219201"
     assert alert.alert_id == "1231321321"
@@ -57,12 +57,12 @@ def test_real_rubin_alert_fluxes_from_njy(shared_dir) -> None:
     assert len(alert.photometry) == 3  # the source and its two previous sources
 
 
-def test_generated_ztf_and_rubin_packets_round_trip(shared_dir) -> None:
-    ztf = samples.ztf_packet(shared_dir, object_id="ZTF26aaaaaaa", candid=1, ra=0.0001,
+def test_generated_ztf_and_rubin_packets_round_trip(data_dir) -> None:
+    ztf = samples.ztf_packet(data_dir, object_id="ZTF26aaaaaaa", candid=1, ra=0.0001,
                              dec=-89.9)
     (alert,) = read_alerts(ztf, "generated.avro")
     assert alert.object_name == "ZTF26aaaaaaa" and alert.dec == -89.9
-    rubin = samples.lsst_packet(shared_dir, object_id=77, source_id=78, ra=359.99, dec=1.0)
+    rubin = samples.lsst_packet(data_dir, object_id=77, source_id=78, ra=359.99, dec=1.0)
     (alert,) = read_alerts(rubin, "rubin.avro")
     assert alert.object_name == "LSST 77" and alert.photometry[0].flux_ujy == 5.0
 
@@ -114,11 +114,11 @@ def test_gcn_notices_lvk_swift_icecube() -> None:
     assert retraction.retracted and retraction.skymap is None
 
 
-def test_every_sample_is_recognised_without_source(shared_dir) -> None:
+def test_every_sample_is_recognised_without_source(data_dir) -> None:
     found = {
-        read_alerts(samples.ztf_packet(shared_dir, object_id="ZTF26a", candid=5, ra=1.0,
+        read_alerts(samples.ztf_packet(data_dir, object_id="ZTF26a", candid=5, ra=1.0,
                                        dec=1.0), "x")[0].source,
-        read_alerts(samples.lsst_packet(shared_dir, object_id=1, source_id=2, ra=1.0,
+        read_alerts(samples.lsst_packet(data_dir, object_id=1, source_id=2, ra=1.0,
                                         dec=1.0), "x")[0].source,
         read_alerts(samples.tns_csv(1.0, 1.0), "x")[0].source,
         read_alerts(samples.tns_json(1.0, 1.0), "x")[0].source,
@@ -129,8 +129,8 @@ def test_every_sample_is_recognised_without_source(shared_dir) -> None:
     assert found == {"ztf", "lsst", "tns", "atlas", "gaia", "gcn"}
 
 
-def test_corrupt_avro_names_the_file(shared_dir) -> None:
-    good = samples.ztf_packet(shared_dir, object_id="ZTF26b", candid=9, ra=1.0, dec=1.0)
+def test_corrupt_avro_names_the_file(data_dir) -> None:
+    good = samples.ztf_packet(data_dir, object_id="ZTF26b", candid=9, ra=1.0, dec=1.0)
     damaged = good[: len(good) // 2] + bytes(64)
     with pytest.raises(AlertFormatError, match=r"^incoming/bad\.avro: corrupt Avro packet"):
         read_alerts(damaged, "incoming/bad.avro", "ztf")
@@ -149,8 +149,8 @@ def test_bad_input_is_rejected_with_reason(data, source, message) -> None:
         read_alerts(data, "upload", source)
 
 
-def test_ztf_file_given_as_lsst_is_refused(shared_dir) -> None:
-    data = samples.ztf_packet(shared_dir, object_id="ZTF26c", candid=3, ra=1.0, dec=1.0)
+def test_ztf_file_given_as_lsst_is_refused(data_dir) -> None:
+    data = samples.ztf_packet(data_dir, object_id="ZTF26c", candid=3, ra=1.0, dec=1.0)
     with pytest.raises(AlertFormatError, match="is not lsst"):
         read_alerts(data, "z.avro", "lsst")
 
@@ -163,19 +163,19 @@ def test_detection_type() -> None:
 
 @pytest.mark.parametrize("packet", ["2019_01_10_739260766315010006.avro",
                                     "472263571115115000.avro", "generated", "rubin"])
-def test_decoding_only_the_fields_read_changes_no_detection(shared_dir, packet,
+def test_decoding_only_the_fields_read_changes_no_detection(data_dir, packet,
                                                            monkeypatch) -> None:
     # The adapters decode a projection of the packet (their FIELDS); decoding every field
     # must give the very same detections, photometry included.
     from soxsvo.marshall.ingest import avro, lsst, ztf
 
     if packet == "rubin":
-        data = (shared_dir / samples.LSST_DIR / "fakeAlert.avro").read_bytes()
+        data = (data_dir / samples.LSST_DIR / "fakeAlert.avro").read_bytes()
     elif packet == "generated":
-        data = samples.ztf_packet(shared_dir, object_id="ZTF26p", candid=11, ra=359.9999,
+        data = samples.ztf_packet(data_dir, object_id="ZTF26p", candid=11, ra=359.9999,
                                   dec=-89.9, history=True)
     else:
-        data = (shared_dir / samples.ZTF_DIR / "alerts" / packet).read_bytes()
+        data = (data_dir / samples.ZTF_DIR / "alerts" / packet).read_bytes()
     (projected,) = read_alerts(data, packet)
     fields = ztf.FIELDS if projected.source == "ztf" else lsst.FIELDS
     assert avro._projection(avro._header(data)[0]["avro.schema"], fields) is not None

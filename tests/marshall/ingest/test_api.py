@@ -31,8 +31,8 @@ def app(settings):
 MEMBER = {"X-Test-User": "ann", "X-Test-Roles": "consortium"}
 
 
-def test_member_posts_a_ztf_packet(app, shared_dir, db_conn) -> None:
-    packet = (shared_dir / samples.ZTF_DIR / "alerts" / samples.ZTF_PACKET).read_bytes()
+def test_member_posts_a_ztf_packet(app, data_dir, db_conn) -> None:
+    packet = (data_dir / samples.ZTF_DIR / "alerts" / samples.ZTF_PACKET).read_bytes()
     response = app.test_client().post("/api/alerts", data=packet, headers=MEMBER,
                                       content_type="avro/binary")
     assert response.status_code == 200
@@ -62,10 +62,10 @@ def test_callers_without_the_consortium_role_are_refused(app, headers, status,
     assert table_counts(db_conn)["event"] == 0
 
 
-def test_corrupt_body_is_a_problem_and_stores_nothing(app, shared_dir, db_conn) -> None:
-    records = [samples.ztf_record(shared_dir, object_id=f"ZTF26aaaapi{c}", candid=i,
+def test_corrupt_body_is_a_problem_and_stores_nothing(app, data_dir, db_conn) -> None:
+    records = [samples.ztf_record(data_dir, object_id=f"ZTF26aaaapi{c}", candid=i,
                                   ra=40.0 + i, dec=0.0) for i, c in enumerate("ab")]
-    packet = samples.ztf_packet(shared_dir, records)
+    packet = samples.ztf_packet(data_dir, records)
     response = app.test_client().post("/api/alerts", data=packet[:-30], headers=MEMBER)
     assert response.status_code == 400
     assert response.json["title"] == "unreadable alert"

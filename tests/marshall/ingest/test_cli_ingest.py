@@ -15,10 +15,10 @@ def _run(settings, *args):
     return CliRunner().invoke(main, ["alerts", "ingest", *args], env=env)
 
 
-def test_folder_of_mixed_alerts(settings, shared_dir, tmp_path, db_conn) -> None:
+def test_folder_of_mixed_alerts(settings, data_dir, tmp_path, db_conn) -> None:
     folder = tmp_path / "incoming"
     (folder / "ztf").mkdir(parents=True)
-    real = shared_dir / samples.ZTF_DIR / "alerts"
+    real = data_dir / samples.ZTF_DIR / "alerts"
     for path in real.glob("*.avro"):
         (folder / "ztf" / path.name).write_bytes(path.read_bytes())
     (folder / "gaia.csv").write_bytes(samples.gaia_alerts([("Gaia26xyz", 12.0, -30.0, 17.0,
@@ -34,11 +34,11 @@ def test_folder_of_mixed_alerts(settings, shared_dir, tmp_path, db_conn) -> None
     assert "0 alerts ingested" in again.output and "4 already known" in again.output
 
 
-def test_corrupt_packet_is_named_and_nothing_of_it_ingested(settings, shared_dir, tmp_path,
+def test_corrupt_packet_is_named_and_nothing_of_it_ingested(settings, data_dir, tmp_path,
                                                             db_conn) -> None:
-    records = [samples.ztf_record(shared_dir, object_id=f"ZTF26aaacor{c}", candid=i,
+    records = [samples.ztf_record(data_dir, object_id=f"ZTF26aaacor{c}", candid=i,
                                   ra=40.0 + i, dec=0.0) for i, c in enumerate("abc")]
-    whole = samples.ztf_packet(shared_dir, records)
+    whole = samples.ztf_packet(data_dir, records)
     bad = tmp_path / "broken.avro"
     bad.write_bytes(whole[: len(whole) - 40])  # the last block is cut short
     good = tmp_path / "good.csv"
@@ -51,7 +51,7 @@ def test_corrupt_packet_is_named_and_nothing_of_it_ingested(settings, shared_dir
     assert bad.stat().st_size == len(whole) - 40  # input untouched
 
 
-def test_wrong_source_and_missing_path(settings, shared_dir, tmp_path) -> None:
+def test_wrong_source_and_missing_path(settings, data_dir, tmp_path) -> None:
     path = tmp_path / "gaia.csv"
     path.write_bytes(samples.gaia_alerts([("Gaia26abc", 12.0, -30.0, 17.0, "")]))
     result = _run(settings, "--source", "ztf", str(path))
@@ -60,13 +60,13 @@ def test_wrong_source_and_missing_path(settings, shared_dir, tmp_path) -> None:
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
 
 
-def test_parallel_consumers_ingest_each_alert_once(settings, shared_dir, tmp_path,
+def test_parallel_consumers_ingest_each_alert_once(settings, data_dir, tmp_path,
                                                    db_conn) -> None:
     folder = tmp_path / "stream"
     folder.mkdir()
     # Eight alerts of four new objects, split over two consumer processes.
     for i in range(8):
-        packet = samples.ztf_packet(shared_dir, object_id=f"ZTF26aapar{'abcd'[i % 4]}",
+        packet = samples.ztf_packet(data_dir, object_id=f"ZTF26aapar{'abcd'[i % 4]}",
                                     candid=7000 + i, ra=100.0 + (i % 4), dec=-20.0)
         (folder / f"{i}.avro").write_bytes(packet)
     result = _run(settings, "--workers", "2", str(folder))

@@ -78,15 +78,15 @@ def test_reload_replaces_the_catalogue(catalogues, db_conn, tmp_path) -> None:
                            "'glade'").fetchall() == [("9",)]
 
 
-def _ingest_at(shared_dir, ingest, db_conn, name, candid, ra, dec) -> int:
-    ingest(samples.ztf_packet(shared_dir, object_id=name, candid=candid, ra=ra, dec=dec))
+def _ingest_at(data_dir, ingest, db_conn, name, candid, ra, dec) -> int:
+    ingest(samples.ztf_packet(data_dir, object_id=name, candid=candid, ra=ra, dec=dec))
     return db_conn.execute("SELECT transient_id FROM marshall.transient WHERE name = %s",
                            (name,)).fetchone()[0]
 
 
-def test_new_transient_gets_its_host_with_kpc(catalogues, shared_dir, ingest,
+def test_new_transient_gets_its_host_with_kpc(catalogues, data_dir, ingest,
                                               db_conn) -> None:
-    tid = _ingest_at(shared_dir, ingest, db_conn, "ZTF26aaahost", 1, 150.0, 2.0)
+    tid = _ingest_at(data_dir, ingest, db_conn, "ZTF26aaahost", 1, 150.0, 2.0)
     rows = db_conn.execute(
         "SELECT source_id, separation_arcsec, redshift, distance_mpc, projected_kpc, best "
         "FROM marshall.crossmatch WHERE transient_id = %s ORDER BY source_id", (tid,)
@@ -105,8 +105,8 @@ def test_new_transient_gets_its_host_with_kpc(catalogues, shared_dir, ingest,
     assert context == "host"
 
 
-def test_stellar_match_beats_a_host(catalogues, shared_dir, ingest, db_conn) -> None:
-    tid = _ingest_at(shared_dir, ingest, db_conn, "ZTF26aaastar", 2, 80.0, -10.0)
+def test_stellar_match_beats_a_host(catalogues, data_dir, ingest, db_conn) -> None:
+    tid = _ingest_at(data_dir, ingest, db_conn, "ZTF26aaastar", 2, 80.0, -10.0)
     best = db_conn.execute(
         "SELECT catalog, source_id, kind FROM marshall.crossmatch WHERE transient_id = %s AND "
         "best", (tid,)).fetchall()
@@ -118,15 +118,15 @@ def test_stellar_match_beats_a_host(catalogues, shared_dir, ingest, db_conn) -> 
                            (tid,)).fetchone()[0] == "star"
 
 
-def test_agn_match_across_ra_zero(catalogues, shared_dir, ingest, db_conn) -> None:
-    tid = _ingest_at(shared_dir, ingest, db_conn, "ZTF26aaaagnn", 3, 359.99990, 0.0)
+def test_agn_match_across_ra_zero(catalogues, data_dir, ingest, db_conn) -> None:
+    tid = _ingest_at(data_dir, ingest, db_conn, "ZTF26aaaagnn", 3, 359.99990, 0.0)
     assert db_conn.execute("SELECT context FROM marshall.transient WHERE transient_id = %s",
                            (tid,)).fetchone()[0] == "agn"
 
 
-def test_transient_without_neighbours_has_context_none(catalogues, shared_dir, ingest,
+def test_transient_without_neighbours_has_context_none(catalogues, data_dir, ingest,
                                                         db_conn) -> None:
-    tid = _ingest_at(shared_dir, ingest, db_conn, "ZTF26aaalone", 4, 200.0, -40.0)
+    tid = _ingest_at(data_dir, ingest, db_conn, "ZTF26aaalone", 4, 200.0, -40.0)
     assert db_conn.execute("SELECT context FROM marshall.transient WHERE transient_id = %s",
                            (tid,)).fetchone()[0] == "none"
     assert crossmatch_transients(db_conn, [tid]) == 0
