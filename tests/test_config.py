@@ -1,4 +1,4 @@
-"""Settings: defaults from config/soxsvo.toml, overrides, and errors that name key and source."""
+"""Settings: defaults from soxsvo/defaults.toml, overrides, and errors that name key and source."""
 
 from pathlib import Path
 

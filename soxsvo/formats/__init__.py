@@ -1,4 +1,4 @@
-"""Serialisation of query results (VOTable, CSV, TSV, FITS, JSON, Parquet) and DALI errors.
+"""Serialisation of query results (VOTable, CSV, TSV, FITS, JSON, Parquet) and DALI error documents.
 
 Owns: streaming writers turning column metadata + row batches into bytes chunks.
 Must not: run queries, open cursors or know about HTTP; callers feed it the rows.

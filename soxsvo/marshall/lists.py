@@ -1,7 +1,7 @@
 """The workflow lists of the Marshall and the moves allowed between them (from configuration).
 
 The lists are those of the PESSTO Marshall; which moves are allowed is configured in
-``[marshall] moves`` of ``config/soxsvo.toml``.
+``[marshall] moves`` of ``soxsvo/defaults.toml``.
 """
 
 from __future__ import annotations

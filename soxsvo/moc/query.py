@@ -1,7 +1,7 @@
 """MOC queries: the transients, observations or spectra whose position lies in a space MOC.
 
 Every table with a sky position has an expression index on ``soxs.hpx29(ra, dec)``, the
-HEALPix NESTED index at order 29 (``sql/008_coverage.sql``). A MOC cell of order k is the
+HEALPix NESTED index at order 29 (``soxsvo/db/sql/008_coverage.sql``). A MOC cell of order k is the
 contiguous range ``[ipix << 2(29-k), (ipix+1) << 2(29-k))`` of order-29 indices and mocpy
 merges adjacent cells, so a MOC is a short sorted list of ranges; the query joins that list
 (two arrays, unnested) with one btree range scan per range. Its cost grows with the number of

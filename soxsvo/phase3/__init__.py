@@ -1,7 +1,9 @@
-"""Phase 3 rules: one named, documented check per requirement of ESO-044286 for SOXS products.
+"""The ESO Phase 3 format of SOXS products (ESO-044286): read, write, check.
 
-Owns the rule registry, the product context the rules read and the validation report.
-Never writes or repairs products, and never touches the database.
+Owns the spectrum reader/writer (``spectrum``), one named, documented rule per requirement
+(the rule registry, the product context the rules read, the report), validation of files
+(``validate``) and the fast header reader beside astropy (``snapshot``). Never repairs
+products and never touches the database.
 """
 
 from soxsvo.phase3 import (  # noqa: F401 - importing registers the rules

@@ -1,5 +1,6 @@
-"""Reduced-product side of soxsvo: Phase 3 writing and validation, merging, registration, hooks.
+"""The soxspipe link: packaging reduced products as Phase 3 spectra, merging the arms, and the
+reduction hook that runs the pipeline on new raw frames.
 
-Owns turning pipeline output into archive products and checking them against ESO Phase 3.
-Never serves HTTP and never talks to the web layer.
+Owns what is specific to SOXS's pipeline; the Phase 3 format lives in :mod:`soxsvo.phase3`,
+registration in :mod:`soxsvo.archive`. Never serves HTTP.
 """

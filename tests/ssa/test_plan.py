@@ -1,5 +1,5 @@
 """Under row-level security a reader's condition can be an index condition only when its
-functions are LEAKPROOF: migrating as a superuser declares q3c's so (sql/031). Whether the
+functions are LEAKPROOF: migrating as a superuser declares q3c's so (soxsvo/db/sql/031). Whether the
 planner then takes the q3c index depends on the table's size and statistics; the effect on
 100,000 spectra (690 ms -> 0.2 ms per cone) is measured in docs/performance-history.md."""
 

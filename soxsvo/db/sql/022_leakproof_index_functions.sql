@@ -5,7 +5,7 @@
 -- q3c_ang2ipix (behind every q3c cone and crossmatch) and soxs.hpx29 (behind MOC queries) are
 -- pure arithmetic on the position: their result tells nothing beyond the position itself, and
 -- the policy still decides which rows are returned.
--- (sql/031 declares q3c_ang2ipix and q3c_sindist LEAKPROOF too, for SSA; both are idempotent.)
+-- (soxsvo/db/sql/031 declares q3c_ang2ipix and q3c_sindist LEAKPROOF too, for SSA; both are idempotent.)
 -- Only a superuser may declare a function LEAKPROOF: the embedded cluster's owner is one; on
 -- an external server without that right this warns, and cones stay correct but slow.
 DO $$

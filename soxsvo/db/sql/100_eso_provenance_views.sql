@@ -3,7 +3,7 @@
 -- Column descriptions, units and UCDs: soxsvo/db/columns/{phase3v2,dbo}.*.toml.
 --
 -- The views are security_invoker: a reader's query on them is a query on the underlying
--- tables, whose row-level security (sql/009, 021, 030, 040: a product, its ancillary files and
+-- tables, whose row-level security (soxsvo/db/sql/009, 021, 030, 040: a product, its ancillary files and
 -- its provenance are visible exactly when its ObsCore row is) decides what is returned.
 
 CREATE SCHEMA IF NOT EXISTS phase3v2;
@@ -82,7 +82,7 @@ CREATE VIEW dbo.raw WITH (security_invoker = true) AS
 GRANT USAGE ON SCHEMA phase3v2, dbo TO soxsvo_reader;
 GRANT SELECT ON phase3v2.files, phase3v2.provenance, dbo.raw TO soxsvo_reader;
 -- The views read their tables as the caller (security_invoker): soxs.product, ancillary,
--- provenance, raw_frame and observation are granted already (sql/006, 040); of the programmes,
+-- provenance, raw_frame and observation are granted already (soxsvo/db/sql/006, 040); of the programmes,
 -- what ESO publishes too (title, PI, proprietary period), not the consortium flag.
 GRANT SELECT (proposal_id, title, pi_name, proprietary_months) ON soxs.programme
     TO soxsvo_reader;

@@ -1,4 +1,4 @@
-"""Ingestion settings (``[alerts]`` and ``[context]`` of ``config/soxsvo.toml``)."""
+"""Ingestion settings (``[alerts]`` and ``[context]`` of ``soxsvo/defaults.toml``)."""
 
 from __future__ import annotations
 

@@ -580,7 +580,7 @@ END $$;
 
 -- HEALPix NESTED index of (lon, lat) at the given order (0..29). In the NESTED scheme the
 -- cell of order k holding a point is its order-29 cell shifted right by 2 (29 - k) bits, so
--- this reuses soxs.hpx29 (sql/008_coverage.sql) instead of a second ang2pix.
+-- this reuses soxs.hpx29 (soxsvo/db/sql/008_coverage.sql) instead of a second ang2pix.
 CREATE OR REPLACE FUNCTION soxs_adql.healpix_index(
     hpx_order integer, lon double precision, lat double precision)
 RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
