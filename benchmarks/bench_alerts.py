@@ -12,7 +12,7 @@ Without ``--database-url`` a private PostgreSQL cluster is started in a temporar
    ``tests/data/alerts/ztf`` (its schema and its 11 previous candidates; cutouts only with
    ``--cutouts``): 50 % fall 0.5" from known transients, 25 % are new objects and 25 % are
    second alerts of those new objects;
-4. the folder is ingested with ``ingest_paths_parallel`` (``--workers`` consumer processes:
+4. the folder is ingested with ``ingest_alert_paths_parallel`` (``--workers`` consumer processes:
    read, associate, photometry, current magnitude, host cross-match against the galaxy
    catalogue), and alerts per second = alerts / wall time. A re-run of the same folder
    (everything already ingested) is timed too.
@@ -43,7 +43,7 @@ from astropy.table import Table
 from soxsvo.db.cluster import LocalCluster
 from soxsvo.marshall.context import load_catalog
 from soxsvo.marshall.ingest import IngestConfig
-from soxsvo.marshall.ingest.service import ingest_paths_parallel
+from soxsvo.marshall.ingest.service import ingest_alert_paths_parallel
 from soxsvo.tap.schema import upgrade_database
 
 ZTF_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "alerts" / "ztf"
@@ -182,7 +182,7 @@ def main() -> None:
         for label in ("first ingest", "re-ingest (all known)"):
             start, pg0, py0 = time.perf_counter(), postgres_cpu_seconds(cluster), \
                 children_cpu_seconds()
-            summary = ingest_paths_parallel(conninfo, [folder], config, workers=args.workers)
+            summary = ingest_alert_paths_parallel(conninfo, [folder], config, workers=args.workers)
             wall = time.perf_counter() - start
             pg_cpu = postgres_cpu_seconds(cluster) - pg0
             py_cpu = children_cpu_seconds() - py0

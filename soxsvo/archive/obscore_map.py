@@ -76,13 +76,6 @@ class ProductHeaders:
         return values
 
 
-def read_headers(path) -> ProductHeaders:
-    """Read the primary header and the first extension's header (if any)."""
-    with fits.open(path, memmap=False) as hdus:
-        extension = hdus[1].header.copy() if len(hdus) > 1 else None
-        return ProductHeaders(hdus[0].header.copy(), extension)
-
-
 def product_arm(headers: ProductHeaders) -> str | None:
     """UVVIS, NIR or MERGED for spectra (``ESO SEQ ARM``), None when not stated."""
     arm = headers.get("HIERARCH ESO SEQ ARM")

@@ -64,8 +64,8 @@ def alerts() -> None:
 @handles_errors
 def alerts_ingest(paths: tuple[Path, ...], source: str | None, workers: int) -> None:
     """Ingest alert files and folders; unreadable files are named and skipped (exit 2)."""
-    from soxsvo.marshall.ingest import IngestConfig, ingest_paths
-    from soxsvo.marshall.ingest.service import ingest_paths_parallel
+    from soxsvo.marshall.ingest import IngestConfig, ingest_alert_paths
+    from soxsvo.marshall.ingest.service import ingest_alert_paths_parallel
 
     settings = read_settings()
     missing = [str(p) for p in paths if not p.exists()]
@@ -74,12 +74,12 @@ def alerts_ingest(paths: tuple[Path, ...], source: str | None, workers: int) -> 
     database = started_database(settings)
     config = IngestConfig.from_settings(settings)
     if workers > 1:
-        summary = ingest_paths_parallel(database.conninfo, paths, config, source, workers)
+        summary = ingest_alert_paths_parallel(database.conninfo, paths, config, source, workers)
         for line in summary.errors:
             click.echo(f"soxsvo: rejected {line}", err=True)
     else:
         with database.connect() as conn:
-            summary = ingest_paths(conn, paths, config, source,
+            summary = ingest_alert_paths(conn, paths, config, source,
                                    report=lambda line: click.echo(f"soxsvo: rejected {line}",
                                                                   err=True))
     click.echo(summary.line)

@@ -1,7 +1,7 @@
 """Run one ADQL query as the read-only role and stream its rows in batches.
 
 Shared by ``/tap/sync`` (rows go straight to the HTTP response) and the async workers (rows go
-to a result file): both call :func:`execute_adql` with a connection they own.
+to a result file): both call :func:`prepare` and :func:`stream_rows` on a connection they own.
 """
 
 from __future__ import annotations

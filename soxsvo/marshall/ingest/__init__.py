@@ -9,15 +9,15 @@ from soxsvo.marshall.ingest.base import AlertFormatError, AlertSource
 from soxsvo.marshall.ingest.config import IngestConfig
 from soxsvo.marshall.ingest.model import Detection, Event, Photometry, SkyMap
 from soxsvo.marshall.ingest.service import (
-    IngestSummary,
+    AlertIngestSummary,
+    ingest_alert_paths,
     ingest_bytes,
     ingest_items,
-    ingest_paths,
 )
 from soxsvo.marshall.ingest.sources import SOURCES, detect_source, read_alerts
 
 __all__ = [
     "SOURCES", "AlertFormatError", "AlertSource", "Detection", "Event", "IngestConfig",
-    "IngestSummary", "Photometry", "SkyMap", "detect_source", "ingest_bytes", "ingest_items",
-    "ingest_paths", "read_alerts",
+    "AlertIngestSummary", "Photometry", "SkyMap", "detect_source", "ingest_bytes", "ingest_items",
+    "ingest_alert_paths", "read_alerts",
 ]

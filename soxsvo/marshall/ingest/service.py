@@ -25,7 +25,7 @@ from soxsvo.marshall.ingest.sources import alert_files, read_alerts
 
 
 @dataclass
-class IngestSummary:
+class AlertIngestSummary:
     """Counts of one ingestion run and the files it could not read."""
 
     files: int = 0
@@ -64,7 +64,7 @@ class IngestSummary:
 
 
 def ingest_items(conn: psycopg.Connection, items: list[Detection | Event],
-                 config: IngestConfig, summary: IngestSummary | None = None) -> IngestSummary:
+                 config: IngestConfig, summary: AlertIngestSummary | None = None) -> AlertIngestSummary:
     """Store one batch of detections and events in one transaction.
 
     Parameters
@@ -74,10 +74,10 @@ def ingest_items(conn: psycopg.Connection, items: list[Detection | Event],
         in which case it becomes part of it).
     items : list of Detection or Event
     config : IngestConfig
-    summary : IngestSummary, optional
+    summary : AlertIngestSummary, optional
         Counts are added to it (a new one is made if omitted).
     """
-    summary = summary or IngestSummary()
+    summary = summary or AlertIngestSummary()
     detections = [i for i in items if isinstance(i, Detection)]
     events = [i for i in items if isinstance(i, Event)]
     credible = prepare_skymaps(events)
@@ -103,7 +103,7 @@ def ingest_items(conn: psycopg.Connection, items: list[Detection | Event],
 
 
 def ingest_bytes(conn: psycopg.Connection, data: bytes, origin: str, config: IngestConfig,
-                 source: str | None = None) -> IngestSummary:
+                 source: str | None = None) -> AlertIngestSummary:
     """Ingest one file's content or request body (all of it, or nothing on a format error).
 
     Raises
@@ -112,15 +112,15 @@ def ingest_bytes(conn: psycopg.Connection, data: bytes, origin: str, config: Ing
         The data is not in a readable alert format; nothing was stored.
     """
     items = read_alerts(data, origin, source)
-    summary = IngestSummary(files=1)
+    summary = AlertIngestSummary(files=1)
     for start in range(0, max(len(items), 1), config.batch_alerts):
         ingest_items(conn, items[start:start + config.batch_alerts], config, summary)
     return summary
 
 
-def ingest_paths(conn: psycopg.Connection, paths: Iterable[Path], config: IngestConfig,
+def ingest_alert_paths(conn: psycopg.Connection, paths: Iterable[Path], config: IngestConfig,
                  source: str | None = None,
-                 report: Callable[[str], None] | None = None) -> IngestSummary:
+                 report: Callable[[str], None] | None = None) -> AlertIngestSummary:
     """Ingest alert files and folders, batching whole files up to ``config.batch_alerts``.
 
     A file that cannot be read or is not in the expected format is reported through
@@ -128,7 +128,7 @@ def ingest_paths(conn: psycopg.Connection, paths: Iterable[Path], config: Ingest
     in a second thread while this one is stored: storing mostly waits for PostgreSQL (and
     for the ingest lock), so reading costs no wall time beside it.
     """
-    summary = IngestSummary()
+    summary = AlertIngestSummary()
     batches = _read_batches(paths, config.batch_alerts, source, summary, report)
     with ThreadPoolExecutor(max_workers=1) as reader:
         upcoming = reader.submit(next, batches, None)
@@ -139,7 +139,7 @@ def ingest_paths(conn: psycopg.Connection, paths: Iterable[Path], config: Ingest
 
 
 def _read_batches(paths: Iterable[Path], size: int, source: str | None,
-                  summary: IngestSummary, report: Callable[[str], None] | None
+                  summary: AlertIngestSummary, report: Callable[[str], None] | None
                   ) -> Iterator[list[Detection | Event]]:
     """Whole files' alerts in batches of at least ``size`` (the last one smaller)."""
     pending: list[Detection | Event] = []
@@ -163,14 +163,14 @@ def _read_batches(paths: Iterable[Path], size: int, source: str | None,
 
 
 def _ingest_share(conninfo: str, paths: list[str], config: IngestConfig,
-                  source: str | None) -> IngestSummary:
+                  source: str | None) -> AlertIngestSummary:
     with psycopg.connect(conninfo) as conn:
-        return ingest_paths(conn, [Path(p) for p in paths], config, source)
+        return ingest_alert_paths(conn, [Path(p) for p in paths], config, source)
 
 
-def ingest_paths_parallel(conninfo: str, paths: Iterable[Path], config: IngestConfig,
-                          source: str | None = None, workers: int = 2) -> IngestSummary:
-    """:func:`ingest_paths` with ``workers`` processes, each a consumer of a share of the files.
+def ingest_alert_paths_parallel(conninfo: str, paths: Iterable[Path], config: IngestConfig,
+                          source: str | None = None, workers: int = 2) -> AlertIngestSummary:
+    """:func:`ingest_alert_paths` with ``workers`` processes, each a consumer of a share of the files.
 
     Each process reads its files and stores them through its own connection; association is
     serialised by the ingest lock, so one process reads (CPU) while another stores. Files
@@ -181,10 +181,10 @@ def ingest_paths_parallel(conninfo: str, paths: Iterable[Path], config: IngestCo
     files = [str(p) for p in alert_files(paths)]
     if workers <= 1 or len(files) < 2:
         with psycopg.connect(conninfo) as conn:
-            return ingest_paths(conn, [Path(f) for f in files], config, source)
+            return ingest_alert_paths(conn, [Path(f) for f in files], config, source)
     size = -(-len(files) // workers)
     shares = [files[i:i + size] for i in range(0, len(files), size)]
-    total = IngestSummary()
+    total = AlertIngestSummary()
     with ProcessPoolExecutor(max_workers=len(shares)) as pool:
         futures = [pool.submit(_ingest_share, conninfo, share, config, source)
                    for share in shares]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from soxsvo.marshall.ingest import IngestConfig, IngestSummary, ingest_bytes
+from soxsvo.marshall.ingest import AlertIngestSummary, IngestConfig, ingest_bytes
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def config() -> IngestConfig:
 def ingest(db_conn: psycopg.Connection, config: IngestConfig):
     """Ingest byte blobs (one file each) into this test's database; returns the summaries."""
 
-    def run(*blobs: bytes, source: str | None = None) -> list[IngestSummary]:
+    def run(*blobs: bytes, source: str | None = None) -> list[AlertIngestSummary]:
         summaries = [ingest_bytes(db_conn, blob, f"sample-{i}", config, source)
                      for i, blob in enumerate(blobs)]
         db_conn.commit()
