@@ -78,8 +78,8 @@ def build_sql(query: SpectrumQuery) -> tuple[str, list]:
         where.append(_intervals("o.t_min", "o.t_max", query.time, params))
     if query.target_names:
         # Exact equality only: lower() is not LEAKPROOF, and under row-level security a
-        # condition using it cannot use an index (see soxsvo/db/sql/031). Names are made case-insensitive
-        # through the Marshall (transient names and aliases) instead.
+        # condition using it cannot use an index (see soxsvo/db/sql/031). Names are made
+        # case-insensitive through the Marshall (transient names and aliases) instead.
         where.append("o.target_name = ANY(%s)")
         params.append(list(query.target_names))
     if query.collections:

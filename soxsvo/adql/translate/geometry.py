@@ -2,7 +2,8 @@
 
 Values are ``double precision[]`` in DALI layout: point ``[lon, lat]``, circle
 ``[lon, lat, r]``, polygon ``[lon1, lat1, lon2, lat2, ...]`` (degrees).  Array lengths
-never collide (2, 3, even >= 6), so the exact SQL functions of ``soxsvo/db/sql/repeatable/adql_functions.sql`` dispatch
+never collide (2, 3, even >= 6), so the exact SQL functions
+(``soxsvo/db/sql/repeatable/adql_functions.sql``) dispatch
 on length.  Whenever a point's coordinates are known we emit q3c calls instead, which use
 the ``q3c_ang2ipix(ra, dec)`` index.
 """

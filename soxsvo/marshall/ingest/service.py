@@ -64,7 +64,8 @@ class AlertIngestSummary:
 
 
 def ingest_items(conn: psycopg.Connection, items: list[Detection | Event],
-                 config: IngestConfig, summary: AlertIngestSummary | None = None) -> AlertIngestSummary:
+                 config: IngestConfig, summary: AlertIngestSummary | None = None,
+                 ) -> AlertIngestSummary:
     """Store one batch of detections and events in one transaction.
 
     Parameters
@@ -169,8 +170,9 @@ def _ingest_share(conninfo: str, paths: list[str], config: IngestConfig,
 
 
 def ingest_alert_paths_parallel(conninfo: str, paths: Iterable[Path], config: IngestConfig,
-                          source: str | None = None, workers: int = 2) -> AlertIngestSummary:
-    """:func:`ingest_alert_paths` with ``workers`` processes, each a consumer of a share of the files.
+                                source: str | None = None, workers: int = 2,
+                                ) -> AlertIngestSummary:
+    """:func:`ingest_alert_paths` with ``workers`` processes, each consuming a share of the files.
 
     Each process reads its files and stores them through its own connection; association is
     serialised by the ingest lock, so one process reads (CPU) while another stores. Files
