@@ -1,8 +1,8 @@
 """VOSI 1.1 documents of the TAP service: its TAPRegExt capability and its tables.
 
 Everything is generated: the tables from the column metadata (``soxsvo.db.metadata``), the
-language features from the ADQL registry (``soxsvo.adql.features``), the output formats from the
-writer registry (``soxsvo.formats``), the limits from the settings.
+language features from the ADQL function registry (``soxsvo.adql.functions``), the output
+formats from the writer registry (``soxsvo.formats``), the limits from the settings.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _tap_interfaces(base_url: str) -> str:
 
 
 def _language_features() -> str:
-    from soxsvo.adql.features import LANGUAGE_FEATURES
+    from soxsvo.adql.functions import LANGUAGE_FEATURES
 
     by_type: dict[str, list[tuple[str, str]]] = {}
     for type_id, form, description in LANGUAGE_FEATURES:

@@ -10,8 +10,7 @@ from collections.abc import Iterable
 
 from soxsvo.adql import nodes as n
 from soxsvo.adql.errors import ADQLSyntaxError
-from soxsvo.adql.features import UDFS
-from soxsvo.adql.funcs import BUILTINS
+from soxsvo.adql.functions import FUNCTIONS, UDF_NAMES
 from soxsvo.adql.parse.lexer import EOF, IDENT, KW, NUM, OP, QIDENT, Token, syntax_error, tokenize
 
 #: Maximal nesting (parentheses, function calls, subqueries, operator chains) accepted.
@@ -35,7 +34,7 @@ def _kind(node: n.Node) -> str:
     if isinstance(node, n.Binary):
         return "str" if node.op == "||" else "num"
     if isinstance(node, n.Function):
-        spec = BUILTINS.get(node.name)
+        spec = FUNCTIONS.get(node.name)
         return spec.kind if spec else "any"
     if isinstance(node, n.Cast):
         if node.type in ("POINT", "CIRCLE", "POLYGON"):
@@ -52,7 +51,7 @@ class ParserBase:
         self.toks: list[Token] = tokenize(text)
         self.i = 0
         self.depth = 0
-        self.udfs = frozenset(u.lower() for u in udfs) | UDFS.keys()
+        self.udfs = frozenset(u.lower() for u in udfs) | UDF_NAMES
 
     # -- token helpers ---------------------------------------------------------------
 

@@ -8,7 +8,7 @@ whether an expression is a condition is checked afterwards from the node type.
 from __future__ import annotations
 
 from soxsvo.adql import nodes as n
-from soxsvo.adql.funcs import AGGREGATES, BUILTINS, CAST_TYPES, GEOMETRY_CONSTRUCTORS
+from soxsvo.adql.functions import CAST_TYPES, FUNCTIONS, FunctionDef
 from soxsvo.adql.parse.base import _COMPARISON, MAX_DEPTH, ParserBase, _kind
 from soxsvo.adql.parse.lexer import EOF, HEX, IDENT, KW, NUM, OP, QIDENT, STR, Token
 
@@ -204,13 +204,13 @@ class ExpressionParser(ParserBase):
                 return self.case()
             if word == "CAST":
                 return self.cast()
-            if word in BUILTINS:
+            if word in FUNCTIONS:  # upper case: a built-in (UDF keys are lower case)
                 return self.call(word, tok)
             raise self.error("a value (number, string, column or function call)")
         if kind in (IDENT, QIDENT):
             if kind == IDENT and self.peek().kind == OP and self.peek().value == "(":
                 name = tok.value.upper()
-                if name in BUILTINS:
+                if name in FUNCTIONS:
                     return self.call(name, tok)
                 return self.udf_call(tok)
             first = self.identifier()
@@ -238,8 +238,8 @@ class ExpressionParser(ParserBase):
 
     def call(self, name: str, tok: Token) -> n.Node:
         self.advance()
-        spec = BUILTINS[name]
-        aggregate = name in AGGREGATES
+        spec = FUNCTIONS[name]
+        aggregate = spec.aggregate
         args, distinct, star = self.arguments(allow_quantifier=aggregate)
         if star and (name != "COUNT" or distinct):
             raise self.fail("only COUNT accepts '*' (and not with DISTINCT)", tok.pos)
@@ -254,11 +254,12 @@ class ExpressionParser(ParserBase):
                 if _kind(arg) == "geom":
                     raise self.fail(f"{name} does not accept a geometry", arg.pos)
         if spec.group == "geometry":
-            self._check_geometry(name, args, tok.pos)
+            self._check_geometry(spec, args, tok.pos)
         return n.Function(name, tuple(args), distinct, star, tok.pos)
 
-    def _check_geometry(self, name: str, args: list[n.Node], pos: int) -> None:
-        if name not in GEOMETRY_CONSTRUCTORS or name in ("CENTROID", "REGION"):
+    def _check_geometry(self, spec: FunctionDef, args: list[n.Node], pos: int) -> None:
+        name = spec.name
+        if not spec.coordsys:  # not POINT, CIRCLE, BOX or POLYGON
             if name == "DISTANCE" and len(args) == 3:
                 raise self.fail("DISTANCE takes 2 points or 4 coordinates", pos)
             return

@@ -280,7 +280,7 @@ def parse(text: str, udfs: Iterable[str] = ()) -> n.Node:
         The query.
     udfs : iterable of str, optional
         Names of further user-defined functions to accept (besides the registered ones in
-        :data:`soxsvo.adql.features.UDFS` and the ``ivo_`` prefix, which ADQL reserves).
+        :data:`soxsvo.adql.functions.FUNCTIONS` and the ``ivo_`` prefix, which ADQL reserves).
 
     Returns
     -------

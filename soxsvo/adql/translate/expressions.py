@@ -2,46 +2,28 @@
 
 Only SQL we write ourselves reaches the output: literals become bound parameters
 (strings) or re-formatted numbers, names come from :mod:`~soxsvo.adql.translate.scope`, and
-functions are mapped one by one from the ADQL catalogue and the UDF registry.
+functions are translated by the SQL forms of their declarations
+(:mod:`soxsvo.adql.functions`).
 """
 
 from __future__ import annotations
 
 from soxsvo.adql import nodes as n
-from soxsvo.adql.errors import ADQLNameError, ADQLUnsupportedError, ADQLValidationError
-from soxsvo.adql.features import UDFS
-from soxsvo.adql.funcs import BUILTINS
+from soxsvo.adql.errors import ADQLNameError, ADQLValidationError
+from soxsvo.adql.functions import CAST_TYPES, FUNCTIONS, Call
 from soxsvo.adql.translate import geometry as geo
-from soxsvo.adql.translate.scope import Scope, Val
-from soxsvo.db.metadata import ColumnMeta
-
-_INTEGRAL = frozenset({"short", "int", "long", "unsignedByte"})
-_SIMPLE = {
-    "ABS": "abs", "CEILING": "ceiling", "DEGREES": "degrees", "EXP": "exp", "FLOOR": "floor",
-    "LOG": "ln", "LOG10": "log", "PI": "pi", "POWER": "power", "RADIANS": "radians",
-    "SQRT": "sqrt", "ACOS": "acos", "ASIN": "asin", "ATAN": "atan", "ATAN2": "atan2",
-    "COS": "cos", "COT": "cot", "SIN": "sin", "TAN": "tan", "LOWER": "lower",
-    "UPPER": "upper", "COALESCE": "COALESCE", "NULLIF": "NULLIF",
-}
-_CAST_SQL = {
-    "SMALLINT": ("smallint", "short"), "INTEGER": ("integer", "int"),
-    "BIGINT": ("bigint", "long"), "REAL": ("real", "float"),
-    "DOUBLE PRECISION": ("double precision", "double"), "CHAR": ("char", "char"),
-    "VARCHAR": ("varchar", "char"), "TIMESTAMP": ("timestamp", "char"),
-}
-_BITWISE = {"BIT_AND": "&", "BIT_OR": "|", "BIT_XOR": "#"}
-
-
-def meta(datatype: str, **kw) -> ColumnMeta:
-    """Metadata of a computed value (the name is set later)."""
-    return ColumnMeta("expr", datatype, **kw)
-
-
-DOUBLE = meta("double")
-LONG = meta("long")
-INT = meta("int")
-TEXT = meta("char", arraysize="*")
-BOOL = meta("boolean")
+from soxsvo.adql.translate.scope import (
+    BOOL,
+    DOUBLE,
+    GEOMETRY_XTYPES,
+    INT,
+    INTEGRAL,
+    LONG,
+    TEXT,
+    Scope,
+    Val,
+    meta,
+)
 
 
 class ExpressionTranslator:
@@ -81,7 +63,7 @@ class ExpressionTranslator:
         if isinstance(node, n.Unary):
             v = self.value(node.operand, scope)
             op = node.op
-            m = v.meta if v.meta.datatype in _INTEGRAL or op != "~" else LONG
+            m = v.meta if v.meta.datatype in INTEGRAL or op != "~" else LONG
             m = meta(m.datatype, unit=v.meta.unit if op != "~" else None)
             return Val(f"({op}{v.sql})" if op != "-" else f"(- {v.sql})", m, const=v.const)
         if isinstance(node, n.Binary):
@@ -116,7 +98,7 @@ class ExpressionTranslator:
         if node.op in ("&", "|", "^"):
             op = "#" if node.op == "^" else node.op
             return Val(f"({a.sql} {op} {b.sql})", LONG, const=const)
-        integral = a.meta.datatype in _INTEGRAL and b.meta.datatype in _INTEGRAL
+        integral = a.meta.datatype in INTEGRAL and b.meta.datatype in INTEGRAL
         unit = a.meta.unit if node.op in "+-" and a.meta.unit == b.meta.unit else None
         m = meta("long" if integral else "double", unit=unit)
         return Val(f"({a.sql} {node.op} {b.sql})", m, const=const)
@@ -140,14 +122,15 @@ class ExpressionTranslator:
 
     def cast(self, node: n.Cast, scope: Scope) -> Val:
         v = self.value(node.expr, scope)
-        if node.type in ("POINT", "CIRCLE", "POLYGON"):
+        target = CAST_TYPES[node.type]
+        if target is None:  # a geometry
             if v.shape is not None:
                 return v
             sql = (f"CAST(regexp_split_to_array(btrim(CAST({v.sql} AS text)), "
                    f"'[[:space:]]+') AS double precision[])")
             shape = node.type.lower()
             return Val(sql, geo.geom_meta(shape), shape)
-        sql_type, datatype = _CAST_SQL[node.type]
+        sql_type, datatype = target
         if node.length is not None:
             sql_type += f"({node.length})"
         size = str(node.length) if node.length else ("*" if datatype == "char" else None)
@@ -158,151 +141,24 @@ class ExpressionTranslator:
     # -- functions ---------------------------------------------------------------------
 
     def function(self, node: n.Function, scope: Scope) -> Val:
-        name = node.name
-        if name not in BUILTINS:
-            return self.udf(node, scope)
-        if node.star:
-            return Val("count(*)", LONG)
-        if name == "REGION":
-            arg = node.args[0]
-            if not isinstance(arg, n.String):
-                raise self.fail(ADQLUnsupportedError, "REGION needs a string literal", node)
-            return geo.region(arg.value, repr)
-        if name == "CONTAINS" or name == "INTERSECTS":
-            return Val(f"CAST({self.geo_predicate(node, scope)} AS integer)", INT)
-        raw = node.args
-        if name in ("POINT", "CIRCLE", "BOX", "POLYGON") and isinstance(raw[0], (n.String, n.Null)):
-            raw = raw[1:]  # coordinate system: ignored, everything is ICRS here
-        args = [self.value(a, scope) for a in raw]
-        const = all(a.const for a in args)
-        sqls = [a.sql for a in args]
-        if name in ("AVG", "MAX", "MIN", "SUM", "COUNT"):
-            inner = ("DISTINCT " if node.distinct else "") + sqls[0]
-            src = args[0].meta
-            if name == "COUNT":
-                m = LONG
-            elif name == "AVG":
-                m = meta("double", unit=src.unit, ucd=src.ucd)
-            elif name == "SUM":
-                m = meta("long" if src.datatype in _INTEGRAL else "double", unit=src.unit)
-            else:
-                m = meta(src.datatype, arraysize=src.arraysize, xtype=src.xtype,
-                         unit=src.unit, ucd=src.ucd)
-            return Val(f"{name.lower()}({inner})", m)
-        if name in ("POINT", "CIRCLE", "BOX", "POLYGON"):
-            return getattr(geo, name.lower())(args)
-        if name == "CENTROID":
-            return geo.centroid(args[0])
-        if name in ("COORD1", "COORD2"):
-            return Val(geo.coord(args[0], 0 if name == "COORD1" else 1),
-                       meta("double", unit="deg"), const=const)
-        if name == "COORDSYS":
-            return Val("CAST('ICRS' AS text)", TEXT, const=True)
-        if name == "AREA":
-            return Val(geo.area(args[0]), meta("double", unit="deg**2"), const=const)
-        if name == "DISTANCE":
-            if len(args) == 4:
-                args = [geo.point(args[:2]), geo.point(args[2:])]
-            return Val(geo.distance(*args), meta("double", unit="deg"), const=const)
-        if name == "IN_UNIT":
-            return self.in_unit(node, args[0])
-        if name in _BITWISE:
-            return Val(f"({sqls[0]} {_BITWISE[name]} {sqls[1]})", LONG, const=const)
-        if name == "BIT_NOT":
-            return Val(f"(~ {sqls[0]})", LONG, const=const)
-        if name == "MOD":
-            if all(a.meta.datatype in _INTEGRAL for a in args):
-                return Val(f"mod({sqls[0]}, {sqls[1]})", LONG, const=const)
-            return Val(f"CAST(mod(CAST({sqls[0]} AS numeric), CAST({sqls[1]} AS numeric)) "
-                       "AS double precision)", DOUBLE, const=const)
-        if name in ("ROUND", "TRUNCATE"):
-            fn = "round" if name == "ROUND" else "trunc"
-            if len(args) == 1:
-                return Val(f"{fn}({sqls[0]})", meta(args[0].meta.datatype if
-                           args[0].meta.datatype in _INTEGRAL else "double",
-                           unit=args[0].meta.unit), const=const)
-            return Val(f"CAST({fn}(CAST({sqls[0]} AS numeric), CAST({sqls[1]} AS integer)) "
-                       "AS double precision)", meta("double", unit=args[0].meta.unit),
-                       const=const)
-        if name == "RAND":
-            return Val("random()", DOUBLE)
-        sql = f"{_SIMPLE[name]}({', '.join(sqls)})"
-        if name in ("LOWER", "UPPER"):
-            return Val(f"{_SIMPLE[name]}(CAST({sqls[0]} AS text))", TEXT, const=const)
-        if name in ("COALESCE", "NULLIF"):
-            m = args[0].meta
-            return Val(sql, meta(m.datatype, arraysize=m.arraysize, xtype=m.xtype,
-                                 unit=m.unit), args[0].shape, const=const)
-        unit = args[0].meta.unit if name in ("ABS", "CEILING", "FLOOR") and args else None
-        if name == "DEGREES":
-            unit = "deg"
-        elif name == "RADIANS":
-            unit = "rad"
-        return Val(sql, meta("double", unit=unit), const=const)
-
-    def in_unit(self, node: n.Function, v: Val) -> Val:
-        target = node.args[1]
-        if not isinstance(target, n.String):
-            raise self.fail(ADQLValidationError, "IN_UNIT needs a unit string literal", node)
-        if not v.meta.unit:
-            raise self.fail(ADQLValidationError,
-                            "IN_UNIT: the unit of the converted expression is unknown", node)
-        from soxsvo.adql.translate.units import (
-            conversion_factor,  # astropy is imported only when needed
-        )
-
-        try:
-            factor = conversion_factor(v.meta.unit, target.value)
-        except ValueError as exc:
-            raise self.fail(ADQLValidationError, f"IN_UNIT: {exc}", target) from None
-        return Val(f"({v.sql} * {factor!r})", meta("double", unit=target.value, ucd=v.meta.ucd),
-                   const=v.const)
-
-    def udf(self, node: n.Function, scope: Scope) -> Val:
-        spec = UDFS.get(node.name)
-        if spec is None:
+        """Translate a call through its declaration in :data:`~soxsvo.adql.functions.FUNCTIONS`."""
+        fn = FUNCTIONS.get(node.name)
+        if fn is None:  # a name given to parse(udfs=...) or an ivo_* name we do not have
             raise self.fail(ADQLNameError, f"function {node.name!r} is not available here",
-                            node, tuple(UDFS)[:0])
-        if not spec.min_args <= len(node.args) <= spec.max_args:
-            raise self.fail(ADQLValidationError, f"{spec.form}: wrong number of arguments",
                             node)
-        args = [self.value(a, scope) for a in node.args]
-        s = [a.sql for a in args]
-        const = all(a.const for a in args)
-        m = meta(spec.datatype, arraysize=spec.arraysize, xtype=spec.xtype, unit=spec.unit)
-        if node.name == "ivo_healpix_index":
-            if len(args) == 2:
-                s = [s[0], geo.coord(args[1], 0), geo.coord(args[1], 1)]
-            return Val(f"{geo.SQL_SCHEMA}.healpix_index({', '.join(s)})", m, const=const)
-        if node.name == "ivo_healpix_center":
-            return Val(f"{geo.SQL_SCHEMA}.healpix_center({s[0]}, {s[1]})", m, "point",
-                       const=const)
-        if node.name == "ivo_interval_overlaps":
-            sql = f"CAST(({s[0]}) <= ({s[3]}) AND ({s[2]}) <= ({s[1]}) AS integer)"
-        elif node.name == "ivo_hasword":
-            sql = (f"CAST(to_tsvector('simple', CAST({s[0]} AS text)) @@ "
-                   f"plainto_tsquery('simple', CAST({s[1]} AS text)) AS integer)")
-        elif node.name == "eso_intersection":
-            for v, x in zip(args, node.args, strict=True):
-                if v.shape is None and v.meta.xtype not in ("point", "circle", "polygon"):
-                    raise self.fail(ADQLValidationError, "ESO_INTERSECTION needs regions, "
-                                    f"not {v.meta.datatype}", x)
-            sql = f"{geo.SQL_SCHEMA}.intersection_area({s[0]}, {s[1]})"
-        elif node.name == "eso_dateadd_sec":
-            sql = (f"(CAST({s[1]} AS timestamp) + "
-                   f"make_interval(secs => CAST({s[0]} AS double precision)))")
-        elif node.name == "ivo_nocasematch":
-            sql = f"CAST(CAST({s[0]} AS text) ILIKE CAST({s[1]} AS text) AS integer)"
-        else:  # ivo_string_agg
-            sql = f"string_agg(CAST({s[0]} AS text), CAST({s[1]} AS text))"
-        return Val(sql, m, const=const)
+        # The parser checks the argument counts of built-ins (a syntax error), not of UDFs.
+        if fn.udf and not fn.min_args <= len(node.args) <= fn.max_args:
+            raise self.fail(ADQLValidationError, f"{fn.signature}: wrong number of arguments",
+                            node)
+        args = [self.value(a, scope) for a in fn.operands(node)]
+        return fn.sql(Call(fn, node, args, self, scope))
 
     # -- conditions ------------------------------------------------------------------------
 
     def geo_predicate(self, node: n.Function, scope: Scope) -> str:
         a, b = (self.value(x, scope) for x in node.args)
         for v, x in ((a, node.args[0]), (b, node.args[1])):
-            if v.shape is None and v.meta.xtype not in ("point", "circle", "polygon"):
+            if v.shape is None and v.meta.xtype not in GEOMETRY_XTYPES:
                 raise self.fail(ADQLValidationError,
                                 f"{node.name} needs geometries, not {v.meta.datatype}", x)
         return geo.predicate(node.name, a, b, self.max_fov)

@@ -64,6 +64,25 @@ class Val:
     parts: tuple[Val, ...] | None = None
 
 
+#: VOTable datatypes of integers (integer arithmetic keeps them integral).
+INTEGRAL = frozenset({"short", "int", "long", "unsignedByte"})
+
+#: DALI xtypes of the geometry values the translator builds (DALI arrays).
+GEOMETRY_XTYPES = ("point", "circle", "polygon")
+
+
+def meta(datatype: str, **kw) -> ColumnMeta:
+    """Metadata of a computed value (the name is set later)."""
+    return ColumnMeta("expr", datatype, **kw)
+
+
+DOUBLE = meta("double")
+LONG = meta("long")
+INT = meta("int")
+TEXT = meta("char", arraysize="*")
+BOOL = meta("boolean")
+
+
 @dataclass(slots=True)
 class Source:
     """One FROM item: a table, a derived table or a CTE reference."""
@@ -205,7 +224,7 @@ REGION_XTYPE = "adql:REGION"
 def _shape(meta: ColumnMeta) -> str | None:
     if meta.xtype == REGION_XTYPE:
         return "polygon"
-    return meta.xtype if meta.xtype in ("point", "circle", "polygon") else None
+    return meta.xtype if meta.xtype in GEOMETRY_XTYPES else None
 
 
 def renamed(meta: ColumnMeta, name: str) -> ColumnMeta:

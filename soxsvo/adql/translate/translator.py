@@ -360,7 +360,7 @@ def translate(
         against constant shapes get an index-driven q3c pre-filter.
     udfs : iterable of str, optional
         Extra function names the parser should accept (they are still rejected here
-        unless registered in :data:`soxsvo.adql.features.UDFS`).
+        unless registered in :data:`soxsvo.adql.functions.FUNCTIONS`).
 
     Returns
     -------
