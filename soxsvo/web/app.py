@@ -23,6 +23,7 @@ from soxsvo.tap.uws.views import blueprint as uws_blueprint
 from soxsvo.tap.views import blueprint as tap_blueprint
 from soxsvo.web import ancillary, archive, files, login, pages, vendor
 from soxsvo.web.context import init_pool
+from soxsvo.web.errors import init_error_handlers
 from soxsvo.web.identify import init_identity
 from soxsvo.web.security import init_security
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_security(app, settings)
 
     init_identity(app)
+    init_error_handlers(app)
 
     for blueprint in (pages.blueprint, archive.blueprint, files.blueprint, vendor.blueprint,
                       login.blueprint, tap_blueprint, uws_blueprint, moc_blueprint,

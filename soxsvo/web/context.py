@@ -44,15 +44,20 @@ def current_client() -> str:
 def init_pool(app: Flask, settings: Settings) -> None:
     """Remember where the database is; the pool itself opens on first use in each process."""
     app.extensions[_EXTENSION_KEY] = {"conninfo": Database(settings).conninfo, "pool": None,
-                                      "pid": None}
+                                      "pid": None,
+                                      "wait": float(settings.tap["sync_connection_wait"])}
 
 
 def _pool() -> ConnectionPool:
     state = current_app.extensions[_EXTENSION_KEY]
     # A pool opened before gunicorn forked would share sockets between workers.
     if state["pool"] is None or state["pid"] != os.getpid():
+        # Each connection is checked when it is handed out: after PostgreSQL restarted, a
+        # stale one is replaced at once instead of failing the request that got it.
         state["pool"] = ConnectionPool(state["conninfo"], min_size=1, max_size=8, open=True,
-                                       kwargs={"autocommit": False})
+                                       kwargs={"autocommit": False},
+                                       check=ConnectionPool.check_connection,
+                                       timeout=state["wait"])
         state["pid"] = os.getpid()
     return state["pool"]
 
@@ -69,7 +74,7 @@ def checkout(timeout: float | None = None) -> tuple[psycopg.Connection, object]:
     connection while they stream (the view returns before the rows are read).
 
     Raises ``psycopg_pool.PoolTimeout`` when no connection frees up within ``timeout``
-    seconds (the pool's default, 30 s, when None).
+    seconds (``[tap] sync_connection_wait`` when None).
     """
     pool = _pool()
     conn = pool.getconn(timeout=timeout)

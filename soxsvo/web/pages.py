@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import psycopg
 from flask import Blueprint, jsonify, render_template
+from psycopg_pool import PoolTimeout
 
-from soxsvo.access import begin_as_reader
+from soxsvo import access
+from soxsvo.access import ANONYMOUS, begin_as_reader
 from soxsvo.archive.summary import archive_summary
+from soxsvo.tap.uws.jobs import queue_state
 from soxsvo.web.context import connection, current_identity, current_settings
 
 blueprint = Blueprint("pages", __name__)
@@ -24,10 +27,26 @@ def landing():
 
 @blueprint.get("/health")
 def health():
-    """200 with the schema version when the database answers, 503 otherwise."""
+    """200 when the service can answer queries, 503 (with the reason) when it cannot.
+
+    Checked with real work, not a ping: the schema version, a q3c call (the extension must
+    load), an anonymous read of ObsCore through row-level security, and the async job queue
+    (queued jobs nobody runs make the service unhealthy too).
+    """
     try:
         with connection() as conn:
-            version = conn.execute("SELECT max(version) FROM public.soxsvo_migration").fetchone()
-    except (psycopg.Error, OSError) as exc:
+            version = conn.execute(
+                "SELECT max(version), q3c_ang2ipix(0.0, 0.0) IS NOT NULL "
+                "FROM public.soxsvo_migration").fetchone()[0]
+            queue = queue_state(conn)
+            conn.rollback()
+            with access.reading(conn, ANONYMOUS, 5.0):
+                conn.execute("SELECT 1 FROM ivoa.obscore LIMIT 1").fetchall()
+    except (psycopg.Error, OSError, PoolTimeout) as exc:
         return jsonify(status="unavailable", database=str(exc).strip()), 503
-    return jsonify(status="ok", database="ok", schema_version=version[0])
+    body = {"status": "ok", "database": "ok", "schema_version": version, "jobs": queue}
+    if queue["stuck"]:
+        body["status"] = "degraded"
+        body["reason"] = f"{queue['stuck']} queued jobs wait and no job worker is alive"
+        return jsonify(body), 503
+    return jsonify(body)

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 
 from soxsvo.archive import products
 from soxsvo.marshall import workflow
@@ -43,13 +42,6 @@ def _session_requests_need_csrf():
 def _csrf_error(exc: CSRFError):
     if request.path.startswith("/api/"):
         return problem(400, "CSRF token missing or invalid", exc.description)
-    return exc
-
-
-@blueprint.app_errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    if request.path.startswith("/api/"):
-        return problem(exc.code or 500, exc.name, exc.description or exc.name)
     return exc
 
 

@@ -363,3 +363,27 @@ def parse_iso_time(text: str, name: str) -> dt.datetime:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when
+
+
+def queue_state(conn: psycopg.Connection, stale_s: float = 60.0) -> dict[str, int]:
+    """What ``/health`` says of asynchronous jobs: live workers, queued and executing jobs.
+
+    A worker is live while its control connection is in ``pg_stat_activity`` and its
+    heartbeat is younger than ``stale_s``; ``stuck`` counts queued jobs older than
+    ``stale_s`` while no worker is live (they would wait forever).
+    """
+    row = conn.execute(
+        """
+        WITH live AS (
+            SELECT count(*) AS n FROM uws.worker w
+             WHERE w.heartbeat > now() - make_interval(secs => %(stale)s)
+               AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = w.control_pid))
+        SELECT live.n,
+               count(j.*) FILTER (WHERE j.phase = 'QUEUED'),
+               count(j.*) FILTER (WHERE j.phase = 'EXECUTING'),
+               count(j.*) FILTER (WHERE j.phase = 'QUEUED' AND live.n = 0
+                                  AND j.queued_time < now() - make_interval(secs => %(stale)s))
+          FROM live LEFT JOIN uws.job j ON j.phase IN ('QUEUED', 'EXECUTING')
+         GROUP BY live.n
+        """, {"stale": stale_s}).fetchone()
+    return dict(zip(("live_workers", "queued", "executing", "stuck"), row, strict=True))
