@@ -96,6 +96,13 @@ def query_error_message(exc: psycopg.Error) -> tuple[str, int]:
                 "region, TOP) or use the asynchronous endpoint /tap/async", 400)
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return "query touches data this service does not publish", 400
-    if isinstance(exc, psycopg.errors.DataError | psycopg.errors.ProgrammingError):
+    # Class 54 (program limit exceeded: too many columns, too complex a statement) is the
+    # query's size, not the service's failure.
+    if (isinstance(exc, psycopg.errors.DataError | psycopg.errors.ProgrammingError)
+            or (exc.sqlstate or "").startswith("54")):
         return f"query failed in the database: {exc.diag.message_primary or exc}", 400
+    if isinstance(exc, psycopg.errors.InternalError_) and "declination" in str(exc):
+        # q3c refuses a latitude beyond 90 degrees with an internal error: a value of the
+        # query (or of an uploaded table), not a failure of the service.
+        return f"query failed: {exc.diag.message_primary or exc}", 400
     return f"query failed: {exc.diag.message_primary or exc}", 500

@@ -24,6 +24,7 @@ from soxsvo.tap.views import blueprint as tap_blueprint
 from soxsvo.web import ancillary, archive, files, login, pages, vendor
 from soxsvo.web.context import init_pool
 from soxsvo.web.errors import init_error_handlers
+from soxsvo.web.guards import init_guards
 from soxsvo.web.identify import init_identity
 from soxsvo.web.security import init_security
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     init_identity(app)
     init_error_handlers(app)
+    init_guards(app)
 
     for blueprint in (pages.blueprint, archive.blueprint, files.blueprint, vendor.blueprint,
                       login.blueprint, tap_blueprint, uws_blueprint, moc_blueprint,

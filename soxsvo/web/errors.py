@@ -54,7 +54,18 @@ def _pool_timeout(error: PoolTimeout) -> Response:
                   "try again shortly", DATABASE_RETRY_AFTER)
 
 
+def _unreachable(error: psycopg.OperationalError) -> bool:
+    """A connection that failed or broke (no SQLSTATE, class 08, or the server shutting
+    down), as opposed to an operational error of one statement (a cancelled query...)."""
+    state = error.sqlstate or ""
+    return not state or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
 def _database_error(error: psycopg.OperationalError) -> Response:
+    if not _unreachable(error):
+        log.exception("database error while answering %s", request.path)
+        return answer(500, "internal error", "the service failed to answer; the error is "
+                      "logged")
     # The connection broke or the server is not there: not the caller's fault, and not a
     # reason to show PostgreSQL's message (it may name hosts and sockets).
     log.warning("database unavailable: %s", error)

@@ -22,7 +22,7 @@ def app(tmp_path, db_conninfo):
 
     settings = load_settings({"SOXSVO_DATA_DIR": str(tmp_path / "data"),
                               "SOXSVO_DATABASE_URL": db_conninfo,
-                              "SOXSVO_TAP_SYNC_CONNECTION_WAIT": "1.0"})
+                              "SOXSVO_TAP_SYNC_CONNECTION_WAIT": "4.0"})
     app = create_app(settings)
     app.config["TESTING"] = True
     yield app

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from soxsvo.adql.errors import ADQLUnsupportedError
+from soxsvo.adql.errors import ADQLUnsupportedError, ADQLValidationError
 from soxsvo.adql.translate.scope import Val
 from soxsvo.db.metadata import ColumnMeta
 
@@ -72,9 +72,26 @@ def _array(coords: tuple[str, ...]) -> str:
     return f"CAST(ARRAY[{', '.join(coords)}] AS double precision[])"
 
 
+def _check_literals(shape: str, coords: tuple[str, ...]) -> None:
+    """Refuse a geometry whose literal coordinates no sphere has: checked here, because q3c
+    answers a latitude beyond 90 degrees with an internal error (once an HTTP 500)."""
+    latitudes = coords[1::2] if shape == "polygon" else coords[1:2]
+    for text in latitudes:
+        value = literal(text)
+        if value is not None and not -90.0 <= value <= 90.0:
+            raise ADQLValidationError(f"{shape.upper()}: latitude {value:g} is outside "
+                                      "[-90, 90] degrees")
+    if shape == "circle":
+        radius = literal(coords[2])
+        if radius is not None and not 0.0 <= radius <= 180.0:
+            raise ADQLValidationError(f"CIRCLE: radius {radius:g} must be between 0 and 180 "
+                                      "degrees")
+
+
 def make(shape: str, coords: tuple[str, ...], const: bool,
          parts: tuple[Val, ...] | None = None) -> Val:
     """A geometry built from known coordinate SQL snippets (and the values they came from)."""
+    _check_literals(shape, coords)
     return Val(_array(coords), geom_meta(shape), shape, coords, const, parts=parts,
                uploaded=parts is not None and any(p.uploaded for p in parts[:2]))
 
@@ -103,6 +120,9 @@ def box(args: list[Val]) -> Val:
         centre, w, h = args
         if centre.coords is None:
             raise ADQLUnsupportedError("BOX needs a centre given by coordinates or POINT(x, y)")
+        if len(centre.coords) != 2:
+            raise ADQLValidationError("BOX: the centre must be a POINT, not a "
+                                      f"{(centre.shape or 'region').upper()}")
         x, y = centre.coords
         const = centre.const and w.const and h.const
     else:

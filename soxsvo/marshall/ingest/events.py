@@ -36,6 +36,13 @@ def store_events(conn: psycopg.Connection, events: list[Event],
     event's position, error and properties; a retraction marks it retracted.
     """
     stored = 0
+    # The same notice often arrives twice at once (a broker and a listener): holding a lock
+    # on its id until commit makes the second wait and then find it stored, where both used
+    # to insert it and one failed with a unique violation. Locks are taken in one order, so
+    # two batches sharing notices cannot deadlock.
+    for notice_id in sorted({event.notice_id for event in events}):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('soxsvo_event_notice'), "
+                     "hashtext(%s))", (notice_id,))
     for event in events:
         known = conn.execute("SELECT 1 FROM marshall.event_notice WHERE notice_id = %s",
                              (event.notice_id,)).fetchone()

@@ -17,6 +17,7 @@ import binascii
 import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 import numpy as np
 from astropy.io import fits
@@ -43,9 +44,44 @@ def read_skymap(encoded: str, origin: str) -> SkyMap:
     return SkyMap(uniq=uniq.tolist(), probdensity=density.tolist())
 
 
+def _time(value: object, field: str, origin: str) -> str | None:
+    """An ISO 8601 time of a notice, checked here: a number or a word where a time belongs
+    is the notice's mistake (it once reached the database and failed there)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise AlertFormatError(origin, f"GCN field {field!r} must be an ISO 8601 time "
+                               f"string, not {type(value).__name__} {value!r}")
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise AlertFormatError(origin, f"GCN field {field!r}: {value!r} is not an ISO 8601 "
+                               "time") from None
+    return value
+
+
+def _number(value: object, field: str, origin: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AlertFormatError(origin, f"GCN field {field!r} must be a number, not "
+                               f"{type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _text(value: object, field: str, origin: str) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise AlertFormatError(origin, f"GCN field {field!r} must be text, not "
+                               f"{type(value).__name__}")
+    return str(value)
+
+
 def _lvk_event(notice: dict, origin: str) -> Event:
-    name, alert_type = notice["superevent_id"], notice["alert_type"]
+    name = _text(notice["superevent_id"], "superevent_id", origin)
+    alert_type = _text(notice["alert_type"], "alert_type", origin)
     event = notice.get("event") or {}
+    if not isinstance(event, dict):
+        raise AlertFormatError(origin, "GCN field 'event' must be an object")
     skymap = read_skymap(event["skymap"], origin) if event.get("skymap") else None
     properties = {key: event.get(key) for key in ("far", "significant", "instruments",
                                                   "group", "pipeline", "search",
@@ -54,7 +90,8 @@ def _lvk_event(notice: dict, origin: str) -> Event:
     return Event(
         source="gcn", notice_id=f"{name}-{alert_type}-{notice.get('time_created', '')}",
         name=name, kind="GW", mission="LVK", notice_type=alert_type,
-        trigger_time=event.get("time"), issued_at=notice.get("time_created"), ra=None,
+        trigger_time=_time(event.get("time"), "event.time", origin),
+        issued_at=_time(notice.get("time_created"), "time_created", origin), ra=None,
         dec=None, error_radius_deg=None, retracted=alert_type == "RETRACTION",
         properties=properties, payload={k: v for k, v in notice.items() if k != "event"}
         | {"event": {k: v for k, v in event.items() if k != "skymap"}}, skymap=skymap,
@@ -88,8 +125,10 @@ def _unified_event(notice: dict, origin: str) -> Event:
     return Event(
         source="gcn", notice_id=f"{name}-{alert_type}-{content_id(notice)}", name=name,
         kind=_kind(notice), mission=str(mission), notice_type=alert_type,
-        trigger_time=notice.get("trigger_time"), issued_at=notice.get("alert_datetime"),
-        ra=ra, dec=dec, error_radius_deg=notice.get("ra_dec_error"),
+        trigger_time=_time(notice.get("trigger_time"), "trigger_time", origin),
+        issued_at=_time(notice.get("alert_datetime"), "alert_datetime", origin),
+        ra=ra, dec=dec, error_radius_deg=_number(notice.get("ra_dec_error"), "ra_dec_error",
+                                                 origin),
         retracted=alert_type.lower() == "retraction",
         properties={k: notice[k] for k in ("instrument", "messenger", "id", "alert_tense",
                                            "containment_probability") if k in notice},

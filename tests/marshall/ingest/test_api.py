@@ -80,3 +80,38 @@ def test_unknown_source_empty_and_too_large(app, settings) -> None:
     limit = settings.alerts["upload_max_bytes"]
     big = client.post("/api/alerts", data=b"x" * (limit + 1), headers=MEMBER)
     assert big.status_code == 413 and big.mimetype == "application/problem+json"
+
+
+def test_wrongly_typed_gcn_field_is_a_problem_not_a_500(app, db_conn) -> None:
+    notice = b'{"$schema": "https://gcn.nasa.gov/schema/main/gcn/notices/core/Alert.schema.json",' \
+             b' "mission": "SVOM", "instrument": "ECLAIRs", "id": ["sb26"], "trigger_time": 5}'
+    response = app.test_client().post("/api/alerts", data=notice, headers=MEMBER,
+                                      content_type="application/json")
+    assert response.status_code == 422 or response.status_code == 400, response.data
+    assert response.mimetype == "application/problem+json"
+    assert "trigger_time" in response.json["detail"]
+    assert table_counts(db_conn)["event"] == 0
+
+
+def test_same_notice_posted_in_parallel_is_stored_once(app, db_conn) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    notice = samples.lvk_notice("S261207xy")
+
+    def post(_):
+        return app.test_client().post("/api/alerts", data=notice, headers=MEMBER,
+                                      content_type="application/json").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(post, range(24)))
+    assert set(statuses) == {200}, statuses
+    assert db_conn.execute("SELECT count(*) FROM marshall.event").fetchone()[0] == 1
+
+
+def test_nul_byte_and_deep_json_are_problems(app) -> None:
+    client = app.test_client()
+    nul = client.get("/api/transients?list=inbox%00", headers=MEMBER)
+    assert nul.status_code == 400 and nul.mimetype == "application/problem+json"
+    deep = client.post("/api/alerts", data="[" * 100_000 + "]" * 100_000, headers=MEMBER,
+                       content_type="application/json")
+    assert deep.status_code == 400 and "nested deeper" in deep.json["detail"]

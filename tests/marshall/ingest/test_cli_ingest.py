@@ -74,3 +74,13 @@ def test_parallel_consumers_ingest_each_alert_once(settings, data_dir, tmp_path,
     assert "8 alerts ingested (4 new transients" in result.output
     counts = table_counts(db_conn)
     assert (counts["transient"], counts["alert"]) == (4, 8)
+
+
+def test_wrongly_typed_gcn_field_is_named_and_exit_2(settings, tmp_path, db_conn) -> None:
+    bad = tmp_path / "svom.json"
+    bad.write_text('{"$schema": "https://gcn.nasa.gov/schema/main/gcn/notices/core/'
+                   'Alert.schema.json", "mission": "SVOM", "id": ["sb26"], "trigger_time": 5}')
+    result = _run(settings, str(bad))
+    assert result.exit_code == 2, result.output
+    assert "trigger_time" in result.output and "Traceback" not in result.output
+    assert table_counts(db_conn)["event"] == 0
