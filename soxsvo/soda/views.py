@@ -9,8 +9,8 @@ from soxsvo.dali.blueprint import dal_blueprint, request_params
 from soxsvo.errors import InputError, NotFoundError
 from soxsvo.soda.band import Band, BandError, parse_band
 from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
-from soxsvo.soda.sdm import cutout_votable
-from soxsvo.web.context import reading
+from soxsvo.soda.votable import cutout_url, cutout_votable
+from soxsvo.web.context import current_settings, reading
 
 blueprint = dal_blueprint("soda", __name__, url_prefix="/soda")
 
@@ -73,7 +73,9 @@ def sync() -> Response:
         response = Response(cutout.fits_bytes(), mimetype="application/fits")
         name = f"{stem}.fits"
     else:
-        response = Response(cutout_votable(cutout), mimetype="application/x-votable+xml")
+        acref = cutout_url(current_settings().public_url, product, band)
+        response = Response(cutout_votable(product, cutout, acref),
+                            mimetype="application/x-votable+xml")
         name = f"{stem}.vot"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     if not product.released:

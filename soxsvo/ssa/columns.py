@@ -11,11 +11,6 @@ from dataclasses import dataclass
 
 from soxsvo.db.metadata import ColumnMeta
 
-#: Flux density unit of the SDM VOTable spectra. The Phase 3 FITS files hold erg s-1 cm-2 A-1,
-#: which VOUnit deprecates (astropy then leaves the unit unrecognised); the VOTable states the
-#: same fluxes in SI: 1 erg s-1 cm-2 A-1 = 0.01 W m-2 nm-1.
-FLUX_VOUNIT = "W.m**-2.nm**-1"
-ERG_CM2_S_A_IN_FLUX_VOUNIT = 0.01
 FITS_MIME = "application/fits"
 SDM_VOTABLE_MIME = "application/x-votable+xml;content=spectrum"
 

@@ -1,14 +1,19 @@
-"""SSA getData: find the one spectrum a publisher DID names, as the caller may see it."""
+"""SSA getData: find the one spectrum a publisher DID names, as the caller may see it, and
+give it as the archived FITS or as a Spectrum Data Model 2.0 VOTable (the shared writer of
+:mod:`soxsvo.formats.sdm`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
 
 from soxsvo.dali.params import DALIParams
 from soxsvo.errors import InputError, NotFoundError
-from soxsvo.ssa.sdm import SpectrumRecord
+from soxsvo.formats import Info
+from soxsvo.formats.sdm import SpectrumPixels, SpectrumRecord, sdm_votable
+from soxsvo.phase3.spectrum import read_phase3_spectrum
 
 #: getData FORMAT values and the format they give (FITS as archived unless told otherwise).
 GETDATA_FORMATS = {
@@ -64,3 +69,17 @@ def find_spectrum(conn: psycopg.Connection, pubdid: str) -> StoredSpectrum:
         raise NotFoundError(f"no spectrum with PUBDID {pubdid} is available to you")
     path, sha256, size, *meta = row
     return StoredSpectrum(path, sha256, size, SpectrumRecord(*meta))
+
+
+def spectrum_votable(stored: StoredSpectrum, acref: str,
+                     response_format: str | None = None) -> Iterator[bytes]:
+    """The whole spectrum ``stored`` as an SDM 2.0 VOTable (BINARY2 by default).
+
+    The file is read now, before the first chunk: a broken file fails the request with an
+    error status instead of cutting a started answer.
+    """
+    spectrum = read_phase3_spectrum(stored.path)
+    pixels = SpectrumPixels(spectrum.wave, spectrum.flux, spectrum.err, spectrum.qual,
+                            spectrum.fluxcal)
+    return sdm_votable(stored.record, pixels, acref=acref, response_format=response_format,
+                       resource_infos=[Info("SERVICE_PROTOCOL", "1.1", "SSAP")])

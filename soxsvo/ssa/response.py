@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from soxsvo.errors import InputError
 from soxsvo.formats import Info, QueryStatus, UnknownFormatError, resolve_format
+from soxsvo.formats.sdm import Param, annotate
 from soxsvo.ssa.columns import (
     COLUMN_META,
     INPUT_PARAMS,
@@ -14,7 +15,7 @@ from soxsvo.ssa.columns import (
     InputParam,
 )
 from soxsvo.ssa.params import DEFAULT_SIZE_DEG
-from soxsvo.ssa.votable import Param, annotate, service_descriptor
+from soxsvo.ssa.votable import service_descriptor
 
 VOTABLE_MIME = "application/x-votable+xml"
 DATALINK_STANDARD_ID = "ivo://ivoa.net/std/DataLink#links-1.1"

@@ -1,4 +1,4 @@
-"""The ``/ssa`` blueprint: thin views over params, query, response, getdata and sdm."""
+"""The ``/ssa`` blueprint: thin views over params, query, response and getdata."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from soxsvo.dali.vosi import database_availability
 from soxsvo.errors import InputError
 from soxsvo.formats import QueryStatus
 from soxsvo.ssa.capability import capabilities_document
-from soxsvo.ssa.getdata import find_spectrum, parse_getdata
+from soxsvo.ssa.getdata import find_spectrum, parse_getdata, spectrum_votable
 from soxsvo.ssa.params import METADATA, parse_format, parse_query
 from soxsvo.ssa.query import access_values, stream_spectra
 from soxsvo.ssa.response import metadata_document, response_writer, results_document
-from soxsvo.ssa.sdm import sdm_votable
 from soxsvo.web.context import checkout, connection, current_identity, current_settings
 
 blueprint = dal_blueprint("ssa", __name__, url_prefix="/ssa")
@@ -87,7 +86,7 @@ def _get_data(params) -> Response:
     acref = access_values("votable", record.dp_id, record.pubdid, None, None,
                           settings.public_url)[0]
     writer = response_writer(params.get("RESPONSEFORMAT") or "votable")
-    body = sdm_votable(stored.path, record, acref, params.get("RESPONSEFORMAT") or "votable")
+    body = spectrum_votable(stored, acref, params.get("RESPONSEFORMAT") or "votable")
     response = Response(body, mimetype=writer.mime_type)
     response.headers["Content-Disposition"] = f'inline; filename="{record.dp_id}.vot"'
     # The VOTable is derived from the archived file: it changes only when the file does.

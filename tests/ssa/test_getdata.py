@@ -82,3 +82,27 @@ def test_sdm_votable_becomes_a_specutils_spectrum(client, released):
     assert spectrum.spectral_axis.unit == u.nm
     assert spectrum.flux.unit == u.W / u.m**2 / u.nm
     assert len(spectrum.flux) == len(table) > 1000
+
+
+def test_sdm_writer_leaves_unknown_facts_out_and_keeps_uncalibrated_counts():
+    # The writer SSA and SODA share: a record with only what the caller knows, an
+    # uncalibrated spectrum (FLUXCAL=UNCALIBRATED, as the Phase 3 file says it).
+    from astropy.io import votable
+
+    from soxsvo.formats.sdm import SpectrumPixels, SpectrumRecord, sdm_votable
+
+    wave = np.linspace(500.0, 600.0, 7)
+    pixels = SpectrumPixels(wave, np.arange(7, dtype=">f4"), np.ones(7, dtype=">f4"),
+                            np.zeros(7, dtype=">i4"), "UNCALIBRATED")
+    record = SpectrumRecord("ivo://eso.org/soxs/ID?ADP.x", "ADP.x", target="SN 2025a")
+    body = b"".join(sdm_votable(record, pixels))
+    doc = votable.parse(io.BytesIO(body), verify="exception").get_first_table()
+    params = {p.name: p.value for p in doc.params}
+    assert params["FluxCalibration"] == "UNCALIBRATED"
+    assert params["Title"] == "ADP.x" and params["Length"] == 7
+    assert not {"AccessReference", "Location", "TimeStart", "SpectralStart", "SNR",
+                "CreationDate"} & set(params)
+    table = doc.to_table()
+    assert str(table["FLUX"].unit) == "adu"
+    np.testing.assert_array_equal(table["FLUX"], np.arange(7))
+    np.testing.assert_array_equal(table["WAVE"], wave)
