@@ -59,6 +59,8 @@ class ArchiveConfig:
     #: Programme ids (or prefixes of them) that are consortium programmes, and their period.
     consortium_programmes: tuple[str, ...] = ()
     consortium_months: int = 12
+    #: Free bytes the store's disk keeps; a file that would eat into them is refused.
+    min_free_bytes: int = 0
 
     def default_months(self, proposal_id: str) -> tuple[bool, int]:
         """(consortium?, proprietary months) of a programme registration creates."""
@@ -78,6 +80,7 @@ class ArchiveConfig:
             proprietary_months=archive["proprietary_months"],
             consortium_programmes=tuple(archive["consortium_programmes"]),
             consortium_months=archive["consortium_proprietary_months"],
+            min_free_bytes=archive["min_free_bytes"],
         )
 
 
@@ -214,7 +217,7 @@ class _Batch:
     def store(self, source: Path, sha256: str, suffix: str, copied: list[Path]) -> Path:
         """Copy ``source`` into the store (recorded in ``copied`` when this call wrote it)."""
         target = stored_path(self.config.store, sha256, suffix)
-        if copy_into_store(source, target, sha256, self.journal):
+        if copy_into_store(source, target, sha256, self.journal, self.config.min_free_bytes):
             copied.append(target)
         return target
 

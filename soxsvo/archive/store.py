@@ -29,6 +29,7 @@ from pathlib import Path
 import psycopg
 
 __all__ = ["StoreCheck", "StoreError", "bytes_checksums", "check_store", "content_type",
+           "ensure_free_space",
            "copy_into_store", "file_checksums", "file_sha256", "stored_path", "sweep_inflight",
            "Journal", "REGISTRATION_LOCK"]
 
@@ -125,15 +126,41 @@ class Journal:
             self.path.unlink(missing_ok=True)
 
 
-def copy_into_store(source: Path, target: Path, sha256: str, journal: Journal) -> bool:
+def ensure_free_space(folder: Path, size: int, reserve: int, name: str) -> None:
+    """Refuse to write ``size`` bytes into ``folder`` when that would leave less than
+    ``reserve`` bytes free on its disk.
+
+    The store often shares its disk with the private PostgreSQL: a store that fills the disk
+    to 100 % leaves a database that cannot even start. The reserve keeps the database's room.
+    """
+    if reserve <= 0:
+        return
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    free = shutil.disk_usage(existing).free
+    if free - size < reserve:
+        raise StoreError(f"{name}: not stored: the archive store's disk has {free:,} bytes "
+                         f"free and keeps a reserve of {reserve:,} ([archive] min_free_bytes); "
+                         "free some space, then ingest it again", retryable=True)
+
+
+def copy_into_store(source: Path, target: Path, sha256: str, journal: Journal,
+                    min_free_bytes: int = 0) -> bool:
     """Copy atomically (temp file + rename), checking the bytes are those checksummed.
 
     Returns False if the file was already there. The copy is hashed again: a file rewritten
     since it was checksummed must not enter the store under the old checksum. Every failure
-    removes the temporary file and raises :class:`StoreError`.
+    removes the temporary file and raises :class:`StoreError`; so does a disk that would keep
+    less than ``min_free_bytes`` free (:func:`ensure_free_space`).
     """
     if target.exists():
         return False
+    try:
+        size = source.stat().st_size
+    except FileNotFoundError:
+        raise StoreError(f"{source}: disappeared while it was being ingested") from None
+    ensure_free_space(target.parent, size, min_free_bytes, source.name)
     journal.add(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -197,3 +197,21 @@ def test_archive_names_that_are_not_timestamps_do_not_stop_registration(
     stored = db_conn.execute("SELECT count(*) FROM ivoa.obscore WHERE dp_id = %s",
                              (registration.dp_id,)).fetchone()[0]
     assert stored == 1
+
+
+def test_full_disk_reserve_refuses_and_keeps_the_file(tmp_path, settings, db_conninfo):
+    files = [write_tiny(tmp_path / "in", i) for i in range(2)]
+    before = sums(files)
+    env = {"SOXSVO_DATA_DIR": str(settings.data_path), "SOXSVO_DATABASE_URL": db_conninfo,
+           # More than any disk has: every product would eat into the reserve.
+           "SOXSVO_ARCHIVE_MIN_FREE_BYTES": str(10**18)}
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ingest", "--workers", "1", str(tmp_path / "in")], env=env)
+    assert result.exit_code == 2, result.output
+    assert "min_free_bytes" in result.output and "0 registered" in result.output
+    assert sums(files) == before  # the files are where they were, untouched
+    with psycopg.connect(db_conninfo) as conn:
+        assert conn.execute("SELECT count(*) FROM soxs.product").fetchone()[0] == 0
+    env["SOXSVO_ARCHIVE_MIN_FREE_BYTES"] = "0"
+    result = runner.invoke(cli, ["ingest", "--workers", "1", str(tmp_path / "in")], env=env)
+    assert result.exit_code == 0 and "2 registered" in result.output
