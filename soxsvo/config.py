@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +27,26 @@ class ConfigError(InputError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings. Top-level keys are attributes; sections are dicts (``settings.tap``)."""
+    """Validated settings: top-level keys and sections are attributes.
+
+    ``settings.port`` is a value; ``settings.tap`` is a frozen :class:`TapSettings` whose
+    attributes are the keys of ``[tap]`` (``settings.tap.maxrec_default``). ``values`` keeps
+    the plain mapping, for handing the settings to another process.
+    """
 
     values: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        sections = {name: cls(**self.values[name]) for name, cls in SECTIONS.items()}
+        object.__setattr__(self, "_sections", sections)
 
     def __getattr__(self, name: str) -> Any:
         # Dunder lookups (pickling for worker processes) must not reach ``values``, which does
         # not exist yet while an instance is being unpickled.
-        if name.startswith("__") or name == "values":
+        if name.startswith("__") or name in ("values", "_sections"):
             raise AttributeError(name)
+        if name in self._sections:
+            return self._sections[name]
         try:
             return self.values[name]
         except KeyError:
@@ -62,6 +73,25 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: configuration file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _section_classes(defaults: Mapping[str, Any]) -> dict[str, type]:
+    """One frozen dataclass per section of the defaults file: its keys are the fields, the
+    types of their defaults the field types (``[tap]`` becomes :class:`TapSettings`).
+
+    Built from the defaults file rather than written out, so that a key is declared once,
+    with its default and its comment, in ``defaults.toml``.
+    """
+    classes = {}
+    for name, table in defaults.items():
+        if isinstance(table, dict):
+            cls_name = "".join(part.title() for part in name.split("_")) + "Settings"
+            cls = make_dataclass(cls_name, [(key, type(value)) for key, value in table.items()],
+                                 frozen=True)
+            cls.__module__ = __name__  # make_dataclass's module= needs Python 3.12
+            cls.__doc__ = f"The ``[{name}]`` section of the settings (see defaults.toml)."
+            classes[name] = cls
+    return classes
 
 
 def _check_type(key: str, value: Any, default: Any, source: str) -> Any:
@@ -153,6 +183,11 @@ def _check_data_dir(values: Mapping[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: data_dir {str(path)!r} cannot be created: {exc}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"{source}: data_dir {str(path)!r} is not writable")
+
+
+#: The section dataclasses, by section name; each is also a name of this module (pickling).
+SECTIONS = _section_classes(_read_toml(DEFAULTS_FILE))
+globals().update({cls.__name__: cls for cls in SECTIONS.values()})
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -27,7 +27,7 @@ def test_environment_overrides_top_level_and_section_keys(tmp_path: Path) -> Non
     assert settings.host == "0.0.0.0"
     assert settings.database_url == "postgresql://u@db/soxs"
     assert settings.public_url == "https://archive.example.org/soxs"
-    assert settings.archive["proprietary_months"] == 18
+    assert settings.archive.proprietary_months == 18
 
 
 def test_user_file_overrides_defaults(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_user_file_overrides_defaults(tmp_path: Path) -> None:
     user.write_text(f'data_dir = "{tmp_path / "d"}"\nworkers = 2\n[query]\nsync_timeout = 5\n')
     settings = load_settings({"SOXSVO_CONFIG": str(user)})
     assert settings.workers == 2
-    assert settings.query["sync_timeout"] == 5
+    assert settings.query.sync_timeout == 5
     assert settings.data_path == (tmp_path / "d").resolve()
 
 

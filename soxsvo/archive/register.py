@@ -75,12 +75,12 @@ class ArchiveConfig:
         return cls(
             store=settings.data_path / "archive",
             base_url=settings.public_url,
-            collection=archive["collection"],
-            authority=archive["authority"],
-            proprietary_months=archive["proprietary_months"],
-            consortium_programmes=tuple(archive["consortium_programmes"]),
-            consortium_months=archive["consortium_proprietary_months"],
-            min_free_bytes=archive["min_free_bytes"],
+            collection=archive.collection,
+            authority=archive.authority,
+            proprietary_months=archive.proprietary_months,
+            consortium_programmes=tuple(archive.consortium_programmes),
+            consortium_months=archive.consortium_proprietary_months,
+            min_free_bytes=archive.min_free_bytes,
         )
 
 

@@ -29,13 +29,13 @@ def serve(workers: int | None) -> None:
         env["SOXSVO_DATABASE_URL"] = database.conninfo
     # Threaded workers: a blocking UWS WAIT or a long sync query holds a thread, not a process;
     # the worker timeout must outlast the longest sync query and WAIT (60 s).
-    timeout = max(settings.query["sync_timeout"], 60) + 30
+    timeout = max(settings.query.sync_timeout, 60) + 30
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
                "--worker-class", "gthread", "--threads", "8", "--timeout", str(timeout),
                "--access-logfile", "-", "--graceful-timeout", "10", "soxsvo.web.wsgi:app"]
     from soxsvo.tap.uws.worker import start_workers, stop_workers
 
-    job_workers = start_workers(load_settings(env), settings.tap["job_workers"])
+    job_workers = start_workers(load_settings(env), settings.tap.job_workers)
     server = subprocess.Popen(command, env=env)
     try:
         server.wait()
@@ -63,13 +63,13 @@ def demo(transients: int | None, seed: int | None, images: int | None) -> None:
     settings = read_settings()
     database = started_database(settings)
     upgrade(database)
-    size = transients or settings.demo["transients"]
+    size = transients or settings.demo.transients
     with database.connect() as conn:
         result = build_demo_archive(
             conn, ArchiveConfig.from_settings(settings), n_transients=size,
-            seed=settings.demo["seed"] if seed is None else seed,
+            seed=settings.demo.seed if seed is None else seed,
             workdir=settings.data_path / "demo-work",
-            images=settings.demo["images"] if images is None else images,
+            images=settings.demo.images if images is None else images,
         )
     click.echo(result.message)
 

@@ -37,12 +37,12 @@ def links() -> Response:
     if not ids:
         raise InputError("UsageFault: the ID parameter is required (a publisher DID such as "
                          "ivo://eso.org/soxs/ID?ADP.2026-..., or an archive name)")
-    limit = settings.datalink["max_ids"]
+    limit = settings.datalink.max_ids
     if len(ids) > limit:
         raise InputError(f"UsageFault: {len(ids)} ID values; at most {limit} per request")
     _check_format(params.get("RESPONSEFORMAT"))
     maxrec = params.get_int("MAXREC")
-    sources = LinkSources(settings.public_url, settings.datalink["eso_file_url"])
+    sources = LinkSources(settings.public_url, settings.datalink.eso_file_url)
     with reading() as conn:
         rows, descriptors = links_for(conn, ids, sources)
     overflow = maxrec is not None and len(rows) > maxrec

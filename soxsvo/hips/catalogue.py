@@ -62,8 +62,8 @@ class CatalogueOptions:
     def from_settings(cls, settings) -> CatalogueOptions:
         """Options from the ``[hips]`` and ``[archive]`` settings."""
         hips = settings.hips
-        return cls(int(hips["catalogue_rows_per_tile"]), int(hips["catalogue_max_order"]),
-                   f"ivo://{settings.archive['authority']}/hips/catalogue",
+        return cls(int(hips.catalogue_rows_per_tile), int(hips.catalogue_max_order),
+                   f"ivo://{settings.archive.authority}/hips/catalogue",
                    settings.public_url)
 
 

@@ -53,8 +53,8 @@ class ImageOptions:
     def from_settings(cls, settings) -> ImageOptions:
         """Options from the ``[hips]`` and ``[archive]`` settings."""
         hips = settings.hips
-        return cls(int(hips["image_order"]), int(hips["image_tile_width"]),
-                   f"ivo://{settings.archive['authority']}/hips/image", settings.public_url)
+        return cls(int(hips.image_order), int(hips.image_tile_width),
+                   f"ivo://{settings.archive.authority}/hips/image", settings.public_url)
 
 
 @dataclass

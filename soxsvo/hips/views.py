@@ -57,8 +57,8 @@ def hips_file(name: str, relative: str):
     if not _PATH.match(relative):
         abort(404, description=f"{relative} is not a HiPS file")
     settings = current_settings()
-    timeout = settings.query["sync_timeout"]
-    interval = float(settings.hips["check_interval"])
+    timeout = settings.query.sync_timeout
+    interval = float(settings.hips.check_interval)
     identity = current_identity()
     with connection() as conn:
         if name == "image":

@@ -76,19 +76,19 @@ class WorkflowConfig:
     def from_section(cls, section: dict[str, Any]) -> WorkflowConfig:
         """Validate the ``[marshall]`` section of the settings."""
         return cls(
-            moves=parse_moves(section["moves"]),
-            taxonomy=tuple(section["taxonomy"]),
-            snooze_days=float(section["snooze_days"]),
-            unsnooze_to=_check_list(section["unsnooze_to"], "unsnooze_to"),
-            resurrect_brightening_mag=float(section["resurrect_brightening_mag"]),
-            resurrect_to=_check_list(section["resurrect_to"], "resurrect_to"),
-            resurrect_max_times=int(section["resurrect_max_times"]),
+            moves=parse_moves(section.moves),
+            taxonomy=tuple(section.taxonomy),
+            snooze_days=float(section.snooze_days),
+            unsnooze_to=_check_list(section.unsnooze_to, "unsnooze_to"),
+            resurrect_brightening_mag=float(section.resurrect_brightening_mag),
+            resurrect_to=_check_list(section.resurrect_to, "resurrect_to"),
+            resurrect_max_times=int(section.resurrect_max_times),
             archive_from_lists=tuple(_check_list(name, "archive_from_lists")
-                                     for name in section["archive_from_lists"]),
-            archive_fainter_than=float(section["archive_fainter_than"]),
-            archive_after_days=float(section["archive_after_days"]),
-            page_size=int(section["page_size"]),
-            max_page_size=int(section["max_page_size"]),
+                                     for name in section.archive_from_lists),
+            archive_fainter_than=float(section.archive_fainter_than),
+            archive_after_days=float(section.archive_after_days),
+            page_size=int(section.page_size),
+            max_page_size=int(section.max_page_size),
         )
 
     @classmethod

@@ -67,7 +67,7 @@ class Orders:
     @classmethod
     def from_settings(cls, moc_settings: dict) -> Orders:
         """Orders from the ``[moc]`` section of the settings."""
-        space, time = int(moc_settings["space_order"]), int(moc_settings["time_order"])
+        space, time = int(moc_settings.space_order), int(moc_settings.time_order)
         if not 0 <= space <= 29 or not 0 <= time <= 61:
             raise ValueError("[moc] space_order must be 0..29 and time_order 0..61")
         return cls(space, time)

@@ -56,7 +56,7 @@ def coverage_moc(kind: str) -> Response:
         conn.rollback()
         result = coverage(conn, kind, settings.data_path / "moc",
                           Orders.from_settings(settings.moc), collection, current_identity(),
-                          settings.query["sync_timeout"])
+                          settings.query.sync_timeout)
     cached = fmt == "fits" and result.path is not None
     body = result.path.read_bytes() if cached else moc_bytes(result.moc, fmt)
     mime, extension = FORMATS[fmt]
@@ -95,12 +95,12 @@ def _float(params: dict[str, str], name: str) -> float | None:
 def _maxrec(params: dict[str, str]) -> int:
     tap = current_settings().tap
     try:
-        maxrec = int(params.get("maxrec", tap["maxrec_default"]))
+        maxrec = int(params.get("maxrec", tap.maxrec_default))
     except ValueError:
         raise InputError(f"maxrec={params['maxrec']} is not an integer") from None
     if maxrec < 0:
         raise InputError("maxrec must not be negative")
-    return min(maxrec, tap["maxrec_hard"])
+    return min(maxrec, tap.maxrec_hard)
 
 
 @blueprint.route("/query", methods=["GET", "POST"])
@@ -122,7 +122,7 @@ def query() -> Response:
     # Resolved before the query runs, so an unknown format costs no database work.
     writer = None if fmt == "json" else _writer(fmt)
     with connection() as conn:
-        result = query_moc(conn, region, target, maxrec, current_settings().query["sync_timeout"],
+        result = query_moc(conn, region, target, maxrec, current_settings().query.sync_timeout,
                            current_identity())
     if writer is None:
         return Response(json_result(result, target), mimetype="application/json")

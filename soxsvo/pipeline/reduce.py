@@ -63,11 +63,11 @@ class ReductionConfig:
     def from_settings(cls, settings) -> ReductionConfig:
         """Build from soxsvo Settings (an empty workspace means ``<data_dir>/reductions``)."""
         section = settings.pipeline
-        root = Path(section["workspace"]) if section["workspace"] else \
+        root = Path(section.workspace) if section.workspace else \
             settings.data_path / "reductions"
-        return cls(tuple(section["command"]), root, quiet=section["quiet"],
-                   timeout=float(section["timeout"]), group_keyword=section["group_keyword"],
-                   settle=section["settle"])
+        return cls(tuple(section.command), root, quiet=section.quiet,
+                   timeout=float(section.timeout), group_keyword=section.group_keyword,
+                   settle=section.settle)
 
 
 @dataclass

@@ -23,7 +23,7 @@ def preview(dp_id: str):
         product = find_product(conn, dp_id)
     if product is None or product.dp_id != dp_id or not product.is_spectrum:
         abort(404, description=f"no spectrum {dp_id} (unknown, or not released to you)")
-    width, height = settings.preview["width"], settings.preview["height"]
+    width, height = settings.preview.width, settings.preview.height
     path = cached_preview(settings.data_path / "previews", product.file_path, product.sha256,
                           width, height)
     response = send_file(path, mimetype="image/png", etag=preview_key(product.sha256, width,

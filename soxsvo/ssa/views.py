@@ -51,12 +51,12 @@ def _query_data(params) -> Response:
     writer = response_writer(response_format)
     if parse_format(params.get("FORMAT")) == METADATA:
         return _votable_response(metadata_document(
-            settings.public_url, settings.ssa["maxrec_default"], response_format), writer)
-    query = parse_query(params, settings.ssa["maxrec_default"], settings.ssa["maxrec_hard"])
+            settings.public_url, settings.ssa.maxrec_default, response_format), writer)
+    query = parse_query(params, settings.ssa.maxrec_default, settings.ssa.maxrec_hard)
     status = QueryStatus()
 
     def start(conn):
-        begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
+        begin_as_reader(conn, settings.query.sync_timeout, current_identity())
         return stream_spectra(conn, query, settings.public_url, status)
 
     def render(batches):
@@ -72,7 +72,7 @@ def _get_data(params) -> Response:
     settings = current_settings()
     pubdid, fmt = parse_getdata(params)
     with connection() as conn:
-        begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
+        begin_as_reader(conn, settings.query.sync_timeout, current_identity())
         try:
             stored = find_spectrum(conn, pubdid)
         finally:

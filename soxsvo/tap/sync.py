@@ -46,8 +46,8 @@ def parse_tap_request(params: DALIParams, tap_settings: dict) -> TapRequest:
     query = params.get("QUERY")
     if query is None or not query.strip():
         raise InputError("parameter QUERY is missing or empty")
-    maxrec = params.get_int("MAXREC", tap_settings["maxrec_default"])
-    maxrec = min(maxrec, tap_settings["maxrec_hard"])
+    maxrec = params.get_int("MAXREC", tap_settings.maxrec_default)
+    maxrec = min(maxrec, tap_settings.maxrec_hard)
     fmt = params.get("RESPONSEFORMAT") or params.get("FORMAT")
     return TapRequest(query, maxrec, fmt, params.get("RUNID"))
 

@@ -231,7 +231,7 @@ def fetch_upload(name: str, uri: str, tap_settings: dict) -> bytes:
     """Download an upload given by URL, only from the configured hosts (``upload_url_hosts``):
     fetching any address a user names would let anyone probe the server's network."""
     parsed = urlparse(uri)
-    allowed = tap_settings["upload_url_hosts"]
+    allowed = tap_settings.upload_url_hosts
     if parsed.scheme not in ("http", "https") or parsed.hostname not in allowed:
         hosts = ", ".join(allowed) or "none are configured"
         raise InputError(f"UPLOAD {name}: this service fetches uploads only from its configured "
@@ -239,7 +239,7 @@ def fetch_upload(name: str, uri: str, tap_settings: dict) -> bytes:
                          f"{uri!r}")
     try:
         with urlopen(uri, timeout=30) as answer:  # noqa: S310 - scheme and host checked above
-            return answer.read(tap_settings["upload_max_bytes"] + 1)
+            return answer.read(tap_settings.upload_max_bytes + 1)
     except OSError as exc:
         raise InputError(f"UPLOAD {name}: could not fetch {uri}: {exc}") from None
 
@@ -261,13 +261,13 @@ def _read_uploads(files: Mapping, params: DALIParams, tap_settings: dict
             if storage is None:
                 raise InputError(f"UPLOAD {name}: no multipart part named "
                                  f"{uri[len('param:'):]!r} in the request")
-            payload = storage.read(tap_settings["upload_max_bytes"] + 1)
+            payload = storage.read(tap_settings.upload_max_bytes + 1)
         else:
             payload = fetch_upload(name, uri, tap_settings)
-        if len(payload) > tap_settings["upload_max_bytes"]:
+        if len(payload) > tap_settings.upload_max_bytes:
             raise TooLargeError(f"UPLOAD {name}: larger than the limit of "
-                                f"{tap_settings['upload_max_bytes']} bytes")
-        table = _read_table(name, payload, tap_settings["upload_max_rows"])
+                                f"{tap_settings.upload_max_bytes} bytes")
+        table = _read_table(name, payload, tap_settings.upload_max_rows)
         payloads.append((name, payload, table))
     return payloads
 

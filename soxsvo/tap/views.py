@@ -33,13 +33,13 @@ def sync() -> Response:
 
     loader = uploads_from_request(request.files, request_params(request), settings.tap)
     try:
-        conn, release = checkout(settings.tap["sync_connection_wait"])
+        conn, release = checkout(settings.tap.sync_connection_wait)
     except PoolTimeout:
         raise LimitError("the service is busy (all its database connections are in use); "
                          "try again shortly", fair_use.RETRY_AFTER, overall=True) from None
     return streamed(stream_query(
-        conn, release, tap_request, settings.query["sync_timeout"], loader, current_identity(),
-        sync_slot=(current_client(), settings.tap["max_sync_per_client"])))
+        conn, release, tap_request, settings.query.sync_timeout, loader, current_identity(),
+        sync_slot=(current_client(), settings.tap.max_sync_per_client)))
 
 
 @blueprint.get("/capabilities")

@@ -87,7 +87,7 @@ def capabilities_document(base_url: str, settings, also: Iterable[str] = ()) -> 
     """The VOSI capabilities of the service rooted at ``base_url``; ``also``: capabilities
     of services beside TAP at the same root (SSA), listed for registries and TOPCAT."""
     tap, query = settings.tap, settings.query
-    retention = tap["retention_days"] * 86400
+    retention = tap.retention_days * 86400
     tap_capability = (
         '<capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">'
         + _tap_interfaces(base_url)
@@ -102,9 +102,9 @@ def capabilities_document(base_url: str, settings, also: Iterable[str] = ()) -> 
         + '<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-inline"/>'
         + '<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-http"/>'
         + _limit("retentionPeriod", retention, retention)
-        + _limit("executionDuration", query["sync_timeout"], query["async_timeout"])
-        + _limit("outputLimit", tap["maxrec_default"], tap["maxrec_hard"], "row")
-        + _limit("uploadLimit", None, tap["upload_max_bytes"], "byte")
+        + _limit("executionDuration", query.sync_timeout, query.async_timeout)
+        + _limit("outputLimit", tap.maxrec_default, tap.maxrec_hard, "row")
+        + _limit("uploadLimit", None, tap.upload_max_bytes, "byte")
         + "</capability>"
     )
     vosi = vosi_capabilities(f"{base_url}/tap", (("capabilities", "capabilities"),

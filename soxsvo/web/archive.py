@@ -28,7 +28,7 @@ def archive_page():
         else:
             with connection() as conn:
                 result = search_spectra(conn, criteria, current_identity(),
-                                        settings.query["sync_timeout"])
+                                        settings.query.sync_timeout)
             tap_url = f"{settings.public_url}/tap/sync?" + urlencode(
                 {"REQUEST": "doQuery", "LANG": "ADQL", "FORMAT": "votable",
                  "QUERY": adql_for(criteria, result.resolved)})

@@ -45,7 +45,7 @@ def init_pool(app: Flask, settings: Settings) -> None:
     """Remember where the database is; the pool itself opens on first use in each process."""
     app.extensions[_EXTENSION_KEY] = {"conninfo": Database(settings).conninfo, "pool": None,
                                       "pid": None,
-                                      "wait": float(settings.tap["sync_connection_wait"])}
+                                      "wait": float(settings.tap.sync_connection_wait)}
 
 
 def _pool() -> ConnectionPool:
@@ -86,5 +86,5 @@ def reading() -> Iterator[psycopg.Connection]:
     """A pooled connection inside the one reader transaction for the request's caller
     (:func:`soxsvo.access.reading`: row-level security, read-only, statement timeout)."""
     with connection() as conn, access.reading(
-            conn, current_identity(), current_settings().query["sync_timeout"]):
+            conn, current_identity(), current_settings().query.sync_timeout):
         yield conn

@@ -20,7 +20,7 @@ def landing():
     """What the archive holds (as far as the caller may see) and where its services are."""
     settings = current_settings()
     with connection() as conn:
-        begin_as_reader(conn, settings.query["sync_timeout"], current_identity())
+        begin_as_reader(conn, settings.query.sync_timeout, current_identity())
         summary = archive_summary(conn)
     return render_template("landing.html", summary=summary, base_url=settings.public_url)
 

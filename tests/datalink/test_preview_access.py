@@ -27,7 +27,7 @@ def test_preview_is_a_png_of_the_configured_size(datalink_server) -> None:
     first = requests.get(preview.getdataurl(), timeout=120)
     assert first.status_code == 200 and first.headers["Content-Type"] == "image/png"
     settings = datalink_server.settings
-    assert _png_size(first.content) == (settings.preview["width"], settings.preview["height"])
+    assert _png_size(first.content) == (settings.preview.width, settings.preview.height)
     assert first.headers["Cache-Control"] == "public, max-age=86400"
     cached = list((settings.data_path / "previews").rglob("*.png"))
     assert cached, "the preview is kept in the data dir"

@@ -138,7 +138,7 @@ def test_parameters_change_only_while_pending(uws, uws_client, settings):
     # Above the service's limit: lowered to it (UWS lets the service decide).
     uws_client.post(f"{base}/executionduration", data={"EXECUTIONDURATION": "99999999"})
     assert uws_client.get(f"{base}/executionduration").get_data(as_text=True) == str(
-        settings.query["async_timeout"])
+        settings.query.async_timeout)
     assert uws_client.post(f"{base}/destruction",
                            data={"DESTRUCTION": "2030-01-02T03:04:05Z"}).status_code == 303
     destruction = uws_client.get(f"{base}/destruction").get_data(as_text=True)

@@ -37,9 +37,9 @@ class IngestConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> IngestConfig:
         alerts, context = settings.alerts, settings.context
-        return cls(radius_arcsec=float(alerts["radius_arcsec"]),
-                   current_mag_window_days=float(alerts["current_mag_window_days"]),
-                   batch_alerts=int(alerts["batch_alerts"]),
-                   host_radius_arcsec=float(context["host_radius_arcsec"]),
-                   host_max_kpc=float(context["host_max_kpc"]),
-                   star_radius_arcsec=float(context["star_radius_arcsec"]))
+        return cls(radius_arcsec=float(alerts.radius_arcsec),
+                   current_mag_window_days=float(alerts.current_mag_window_days),
+                   batch_alerts=int(alerts.batch_alerts),
+                   host_radius_arcsec=float(context.host_radius_arcsec),
+                   host_max_kpc=float(context.host_max_kpc),
+                   star_radius_arcsec=float(context.star_radius_arcsec))

@@ -46,7 +46,7 @@ def post_alerts() -> Response:
     source = request.args.get("source") or None
     if source is not None and source not in SOURCES:
         return problem(400, "unknown source", f"source must be one of {', '.join(SOURCES)}")
-    body = _body(int(settings.alerts["upload_max_bytes"]))
+    body = _body(int(settings.alerts.upload_max_bytes))
     if isinstance(body, Response):
         return body
     data, origin = body

@@ -82,7 +82,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     owner = identity_for(qconn, job.owner) if job.owner is not None else None
     begin_as_reader(qconn, job.execution_duration, owner or ANONYMOUS)
     uploads = tuple(load_upload_file(qconn, name, folder / "uploads" / filename,
-                                     settings.tap["upload_max_rows"])
+                                     settings.tap.upload_max_rows)
                     for name, filename in job.uploads)
     read_only(qconn)
     prepared = prepare(tap.query, uploads)

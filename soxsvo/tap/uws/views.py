@@ -48,7 +48,7 @@ def _client() -> str:
 
 def _limits() -> dict:
     tap = current_settings().tap
-    return {"per_client": tap["max_jobs_per_client"], "total": tap["max_queued_jobs"]}
+    return {"per_client": tap.max_jobs_per_client, "total": tap.max_queued_jobs}
 
 
 def _see_other(url: str) -> Response:
@@ -94,8 +94,8 @@ def create() -> Response:
         job_id = jobs.create_job(
             conn, parameters=params.items(), uploads=uploads, owner=_owner(),
             client=_client(), data_path=settings.data_path,
-            execution_duration=settings.query["async_timeout"],
-            retention_days=settings.tap["retention_days"])
+            execution_duration=settings.query.async_timeout,
+            retention_days=settings.tap.retention_days)
         if phase == "RUN":
             try:
                 jobs.run_job(conn, job_id, **_limits())
@@ -216,7 +216,7 @@ def set_execution_duration(job_id: str) -> Response:
     with connection() as conn:
         _visible_job(conn, job_id)
         jobs.set_execution_duration(conn, job_id, seconds,
-                                    current_settings().query["async_timeout"])
+                                    current_settings().query.async_timeout)
     return _see_other(_job_url(job_id))
 
 
@@ -237,7 +237,7 @@ def set_destruction(job_id: str) -> Response:
     when = jobs.parse_iso_time(text, "DESTRUCTION")
     with connection() as conn:
         _visible_job(conn, job_id)
-        jobs.set_destruction(conn, job_id, when, current_settings().tap["retention_days"])
+        jobs.set_destruction(conn, job_id, when, current_settings().tap.retention_days)
     return _see_other(_job_url(job_id))
 
 

@@ -77,7 +77,7 @@ def test_unknown_source_empty_and_too_large(app, settings) -> None:
     client = app.test_client()
     assert client.post("/api/alerts?source=nope", data=b"x", headers=MEMBER).status_code == 400
     assert client.post("/api/alerts", data=b"", headers=MEMBER).status_code == 400
-    limit = settings.alerts["upload_max_bytes"]
+    limit = settings.alerts.upload_max_bytes
     big = client.post("/api/alerts", data=b"x" * (limit + 1), headers=MEMBER)
     assert big.status_code == 413 and big.mimetype == "application/problem+json"
 
