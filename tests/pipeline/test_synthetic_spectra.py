@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -79,15 +77,14 @@ def test_arm_grid_lengths():
     assert arm_grid("UVVIS").size == 25001 and arm_grid("NIR").size == 20001
 
 
-def test_fast_and_valid(tmp_path):
-    start = time.perf_counter()
+def test_written_spectra_are_valid(tmp_path):
+    # How fast they are made is measured in benchmarks/bench_demo.py, not asserted here: a
+    # timed test fails on a busy machine without anything being wrong.
     obs = _obs(5, kind="TDE")
     paths = []
     for s in obs:
         paths.append(tmp_path / f"{s.arm}.fits")
         write_phase3_spectrum(s, paths[-1])
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.1 * 3  # generous on slow CI machines; ~0.03 s typically
     for p in paths:
         report = validate_product(p)
         assert report.ok, report.to_text()
