@@ -31,7 +31,8 @@ def serve(workers: int | None) -> None:
     # the worker timeout must outlast the longest sync query and WAIT (60 s).
     timeout = max(settings.query.sync_timeout, 60) + 30
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
-               "--worker-class", "gthread", "--threads", "8", "--timeout", str(timeout),
+               "--worker-class", "soxsvo.web.gunicorn_worker.DALIThreadWorker",
+               "--threads", "8", "--timeout", str(timeout),
                "--access-logfile", "-", "--graceful-timeout", "10", "soxsvo.web.wsgi:app"]
     from soxsvo.tap.uws.worker import start_workers, stop_workers
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 import pyvo
+import requests
 
 
 def test_pyvo_sync_cone_and_maxrec_overflow(served_demo, demo_archive) -> None:
@@ -62,3 +63,15 @@ def test_astroquery_tapplus_load_tables_needs_esa_vosi(served_demo) -> None:
         "SELECT column_name, datatype, unit, ucd FROM tap_schema.columns "
         "WHERE table_name = 'ivoa.obscore' ORDER BY column_index").get_results()
     assert list(columns["column_name"][:2]) == ["dataproduct_type", "dataproduct_subtype"]
+
+
+def test_too_long_get_is_a_dali_414(served_demo: str) -> None:
+    # gunicorn refuses the request line before Flask sees it; the answer must still be one a
+    # VO client reads, saying to POST instead.
+    query = "SELECT * FROM ivoa.obscore WHERE " + " OR ".join(["1=1"] * 3000)
+    response = requests.get(f"{served_demo}/tap/sync",
+                            params={"LANG": "ADQL", "QUERY": query}, timeout=30)
+    assert response.status_code == 414
+    assert response.headers["Content-Type"].startswith("application/x-votable+xml")
+    assert b'name="QUERY_STATUS" value="ERROR"' in response.content
+    assert b"POST" in response.content
