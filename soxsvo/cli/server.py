@@ -34,9 +34,9 @@ def serve(workers: int | None) -> None:
                "--worker-class", "soxsvo.web.gunicorn_worker.DALIThreadWorker",
                "--threads", "8", "--timeout", str(timeout),
                "--access-logfile", "-", "--graceful-timeout", "10", "soxsvo.web.wsgi:app"]
-    from soxsvo.tap.uws.worker import start_workers, stop_workers
+    from soxsvo.tap.uws.worker import start_supervised, stop_workers
 
-    job_workers = start_workers(load_settings(env), settings.tap.job_workers)
+    job_workers = [start_supervised(load_settings(env), settings.tap.job_workers)]
     server = subprocess.Popen(command, env=env)
     try:
         server.wait()

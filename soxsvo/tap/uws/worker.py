@@ -14,9 +14,9 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import psycopg
 
@@ -266,6 +266,74 @@ def stop_workers(processes: list[multiprocessing.Process], timeout: float = 15.0
             process.join(5)
 
 
-def iter_live_workers(conn: psycopg.Connection) -> Iterator[tuple[str, int]]:
-    """(worker id, OS pid) of the registered workers, for status pages and tests."""
-    yield from conn.execute("SELECT worker_id, os_pid FROM uws.worker ORDER BY started")
+#: Seconds a supervisor waits before replacing a worker that died, so that a worker that
+#: dies at once (no database) does not make it fork in a tight loop.
+RESTART_DELAY = 1.0
+
+
+def _fork_worker(values: dict) -> int:
+    """Fork one worker from the (single-threaded) supervisor; its pid."""
+    for stream in (sys.stdout, sys.stderr):  # or the child writes what is buffered again
+        stream.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child never returns
+        code = 0
+        try:
+            _process_main(values)
+        except BaseException:
+            log.exception("UWS worker %d failed", os.getpid())
+            code = 1
+        finally:
+            logging.shutdown()
+            os._exit(code)
+    return pid
+
+
+def _supervisor_main(values: dict, n: int) -> None:
+    """Keep ``n`` job workers alive until SIGTERM/SIGINT, then stop them and return.
+
+    A worker that dies (``kill -9``, a crash) is replaced after :data:`RESTART_DELAY`; the
+    replacement's first act is :func:`reap_orphaned_jobs`, so the dead one's job ends in
+    ERROR with :data:`RESTART_MESSAGE` and its query is terminated.
+    """
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s [uws supervisor %(process)d] %(message)s")
+    stopping = threading.Event()
+    children: set[int] = set()
+
+    def stop(signum, frame) -> None:
+        stopping.set()
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    children.update(_fork_worker(values) for _ in range(n))
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        children.discard(pid)
+        if not stopping.is_set():
+            log.warning("UWS worker %d ended (%s); starting another", pid,
+                        f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                        else f"exit {os.waitstatus_to_exitcode(status)}")
+            time.sleep(RESTART_DELAY)
+            if not stopping.is_set():
+                children.add(_fork_worker(values))
+
+
+def start_supervised(settings: Settings, n: int) -> multiprocessing.Process:
+    """Start a supervisor process that runs ``n`` workers and replaces any that dies.
+
+    ``soxsvo serve`` runs its job workers this way: a worker killed by the kernel or by hand
+    is back within seconds, and its job is not left EXECUTING. Stop it (and its workers)
+    with ``stop_workers([process])``.
+    """
+    process = multiprocessing.get_context("spawn").Process(
+        target=_supervisor_main, args=(dict(settings.values), n),
+        name="soxsvo-uws-supervisor", daemon=False)
+    process.start()
+    return process
