@@ -1,7 +1,8 @@
 """Accounts, their roles and programme rights, and the identity they give a request.
 
 Rights are read from the database on every request (:func:`identity_for`), so a revoked role,
-right or account takes effect at once, also for sessions already logged in.
+right or account takes effect at once, also for sessions already logged in. A new password and
+a disabled account also end the account's browser sessions (:mod:`soxsvo.access.sessions`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import psycopg
 
 from soxsvo.access import Identity
 from soxsvo.access.passwords import check_policy, hash_password
+from soxsvo.access.sessions import end_sessions as _end_sessions
 from soxsvo.errors import InputError
 
 ROLES = ("consortium", "admin")
@@ -71,25 +73,36 @@ def add_user(conn: psycopg.Connection, login: str, password: str | None = None,
 
 
 def set_password(conn: psycopg.Connection, login: str, password: str) -> None:
-    """Give ``login`` a new password; commit."""
+    """Give ``login`` a new password and end all its browser sessions; commit.
+
+    A password is changed because it may be known to someone else: whoever logged in with the
+    old one must not stay logged in.
+    """
     try:
         check_policy(password)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     _update_one(conn, "UPDATE auth.account SET password_hash = %s WHERE login = %s",
-                (hash_password(password), login), login)
+                (hash_password(password), login), login, end_sessions=True)
 
 
 def set_active(conn: psycopg.Connection, login: str, active: bool) -> None:
-    """Enable or disable an account (a disabled one can neither log in nor use its tokens)."""
+    """Enable or disable an account; commit.
+
+    A disabled account can neither log in nor use its tokens, and its browser sessions end
+    (they are deleted, not suspended: enabling the account again does not revive them).
+    """
     _update_one(conn, "UPDATE auth.account SET active = %s WHERE login = %s",
-                (active, login), login)
+                (active, login), login, end_sessions=not active)
 
 
-def _update_one(conn: psycopg.Connection, query: str, args: tuple, login: str) -> None:
+def _update_one(conn: psycopg.Connection, query: str, args: tuple, login: str, *,
+                end_sessions: bool = False) -> None:
     if conn.execute(query, args).rowcount != 1:
         conn.rollback()
         raise UserError(f"no user {login!r}")
+    if end_sessions:
+        _end_sessions(conn, login)
     conn.commit()
 
 

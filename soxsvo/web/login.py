@@ -1,19 +1,21 @@
 """``/login``, ``/logout`` and ``/account`` (API tokens): thin views over ``soxsvo.access``.
 
-Every form posts a CSRF token (Flask-WTF refuses the post otherwise).
+Every form posts a CSRF token (Flask-WTF refuses the post otherwise). A login starts a
+server-side session (:func:`soxsvo.web.identify.log_in`); logout ends it in the database, so a
+copy of the cookie made before is worthless afterwards.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, session
+from flask import Blueprint, Response, redirect, render_template, request
 
 from soxsvo.access.logins import LoginError, LoginThrottledError, authenticate
 from soxsvo.access.tokens import MAX_DAYS, create_token, list_tokens, revoke_token
 from soxsvo.web.auth import require_role
 from soxsvo.web.context import connection, current_identity
-from soxsvo.web.identify import SESSION_LOGIN
+from soxsvo.web.identify import log_in, log_out
 
 blueprint = Blueprint("login", __name__)
 #: Longest accepted form values (a password is hashed: bound its cost).
@@ -33,31 +35,31 @@ def safe_next(target: str | None) -> str:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Response | str:
-    """The password login form; on success the session remembers the login."""
+    """The password login form; on success a server-side session starts for this browser."""
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("login.html", next_url=next_url, error=None)
     name = request.form.get("login", "")[:_MAX_FIELD]
     password = request.form.get("password", "")[:_MAX_FIELD]
     try:
-        with connection() as conn:
-            identity = authenticate(conn, name, password, request.remote_addr or "unknown")
+        # The factory, not a connection: the password is hashed with none held.
+        identity = authenticate(connection, name, password, request.remote_addr or "unknown")
+        log_in(identity.user)
     except LoginThrottledError as exc:
         page = render_template("login.html", next_url=next_url, error=str(exc), login=name)
         return Response(page, status=429, headers={"Retry-After": str(exc.retry_after)})
-    except LoginError as exc:
-        page = render_template("login.html", next_url=next_url, error=str(exc), login=name)
+    except (LoginError, ValueError) as exc:
+        # ValueError: the account was disabled between the check and the session's start.
+        error = str(exc) if isinstance(exc, LoginError) else "wrong login or password"
+        page = render_template("login.html", next_url=next_url, error=error, login=name)
         return Response(page, status=401)
-    # A fresh session: nothing set before the login survives it.
-    session.clear()
-    session[SESSION_LOGIN] = identity.user
     return redirect(next_url, code=303)
 
 
 @blueprint.post("/logout")
 def logout() -> Response:
-    """End the session."""
-    session.clear()
+    """End the session, on the server too."""
+    log_out()
     return redirect("/", code=303)
 
 

@@ -144,3 +144,72 @@ def test_password_guessing_is_slowed_down(app, ann, db_conn) -> None:
     assert _login(client, remote="10.0.0.2").status_code == 303
     assert _login(app.test_client(), password="one more guess",
                   remote="10.0.0.4").status_code == 401
+
+
+def test_concurrent_guesses_get_only_the_free_attempts_checked(settings, ann, db_conn,
+                                                              monkeypatch) -> None:
+    """Hardening, item 4: 29-30 of 32-40 simultaneous guesses used to have their password
+    checked (the count was read before any of them was recorded), one storm ended in a 500."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from soxsvo.access import logins
+    from soxsvo.web.app import create_app
+
+    checked: list[str] = []
+    real_verify = logins.verify_password
+
+    def counting_verify(password: str, stored: str | None) -> bool:
+        checked.append(password)
+        return real_verify(password, stored)
+
+    monkeypatch.setattr(logins, "verify_password", counting_verify)
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/login"
+    guesses = 32
+    try:
+        browsers = [requests.Session() for _ in range(guesses)]
+        tokens = [_csrf(browser.get(url, timeout=30).text) for browser in browsers]
+        start = threading.Barrier(guesses)
+
+        def guess(i: int) -> int:
+            start.wait()
+            return browsers[i].post(url, data={"login": "ann", "password": f"guess {i:04d}",
+                                               "csrf_token": tokens[i]}, timeout=120,
+                                    allow_redirects=False).status_code
+
+        with ThreadPoolExecutor(guesses) as pool:
+            statuses = list(pool.map(guess, range(guesses)))
+    finally:
+        server.shutdown()
+        if app.extensions["soxsvo_pool"]["pool"] is not None:
+            app.extensions["soxsvo_pool"]["pool"].close()
+    assert set(statuses) <= {401, 429}, statuses          # no 500 (PoolTimeout) either
+    assert len(checked) <= logins.FREE_FAILURES, f"{len(checked)} passwords checked"
+    assert statuses.count(401) == len(checked)
+    assert statuses.count(429) == guesses - len(checked)
+    recorded = db_conn.execute("SELECT count(*), count(*) FILTER (WHERE success IS NULL) "
+                               "FROM auth.login_attempt").fetchone()
+    assert recorded == (len(checked), 0)
+
+
+def test_the_password_is_hashed_with_no_pooled_connection_held(app, ann, monkeypatch) -> None:
+    from soxsvo.access import logins
+
+    in_use: list[int] = []
+    real_verify = logins.verify_password
+
+    def watching_verify(password: str, stored: str | None) -> bool:
+        stats = app.extensions["soxsvo_pool"]["pool"].get_stats()
+        in_use.append(stats["pool_size"] - stats["pool_available"])
+        return real_verify(password, stored)
+
+    monkeypatch.setattr(logins, "verify_password", watching_verify)
+    assert _login(app.test_client()).status_code == 303
+    assert _login(app.test_client(), password="not the password").status_code == 401
+    assert in_use == [0, 0]

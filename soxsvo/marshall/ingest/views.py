@@ -3,7 +3,10 @@
 The body is one alert file (Avro packet, CSV, JSON notice) sent as the raw request body or as
 the ``file`` part of a multipart form; ``?source=`` names its format when it cannot be
 recognised. The answer is the ingestion summary as JSON, or a problem document (400 for an
-unreadable body, 413 when it is too large). Callers need the ``consortium`` role (API token).
+unreadable body, 413 when it is too large). Callers need the ``consortium`` role: scripts and
+brokers send an API token; a logged-in browser must also send the CSRF token of one of this
+site's pages (checked by :mod:`soxsvo.web.identify`), so that a page of another site cannot
+ingest alerts in a member's name through the session cookie.
 """
 
 from __future__ import annotations

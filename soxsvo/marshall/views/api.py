@@ -2,7 +2,9 @@
 
 Callers authenticate with an API token (access layer) and need the ``consortium`` role.
 Token requests are exempt from CSRF (a cross-site page cannot send the header); requests that
-rely on the browser session must carry the CSRF token (``X-CSRFToken``) to change anything.
+rely on the browser session must carry the CSRF token (``X-CSRFToken``) to change anything:
+:mod:`soxsvo.web.identify` checks that for every path, this blueprint included, and answers a
+missing token with a problem document here.
 The OpenAPI 3 description is served at ``/api/openapi.json`` (:mod:`soxsvo.marshall.openapi`).
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
-from flask_wtf.csrf import CSRFError
 
 from soxsvo.archive import products
 from soxsvo.marshall import workflow
@@ -24,25 +25,9 @@ from soxsvo.marshall.views.support import actor, jsonable, workflow_config, writ
 from soxsvo.marshall.workflow import WorkflowError
 from soxsvo.web.auth import problem, require_role
 from soxsvo.web.context import reading
-from soxsvo.web.security import csrf
+from soxsvo.web.security import exempt_from_csrf
 
-blueprint = Blueprint("marshall_api", __name__, url_prefix="/api")
-csrf.exempt(blueprint)
-_SAFE = {"GET", "HEAD", "OPTIONS"}
-
-
-@blueprint.before_request
-def _session_requests_need_csrf():
-    # Token callers send Authorization; only cookie-authenticated writes need the CSRF token.
-    if request.method not in _SAFE and "Authorization" not in request.headers:
-        csrf.protect()
-
-
-@blueprint.app_errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):
-    if request.path.startswith("/api/"):
-        return problem(400, "CSRF token missing or invalid", exc.description)
-    return exc
+blueprint = exempt_from_csrf(Blueprint("marshall_api", __name__, url_prefix="/api"))
 
 
 @blueprint.errorhandler(WorkflowError)

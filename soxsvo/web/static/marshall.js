@@ -50,7 +50,10 @@
       var traces = [];
       answers.forEach(function (s, i) {
         if (!s) { return; }
-        traces.push({ x: s.wave_nm, y: s.flux, type: "scattergl", mode: "lines", name: data.spectra[i] + " " + s.arm,
+        // SVG, not "scattergl": Plotly's WebGL traces compile code at run time (regl calls
+        // Function()), which the Content-Security-Policy forbids; at most 3000 binned points
+        // per spectrum draw quickly as SVG lines.
+        traces.push({ x: s.wave_nm, y: s.flux, type: "scatter", mode: "lines", name: data.spectra[i] + " " + s.arm,
           line: { width: 1 }, hovertemplate: "%{x:.2f} nm<br>%{y:.3e}<extra>" + s.arm + "</extra>" });
       });
       var unit = answers.filter(Boolean).map(function (s) { return s.flux_unit; })[0] || "";

@@ -54,14 +54,14 @@ def install_test_identity(app) -> None:
     """
     from soxsvo.access import tokens, users
     from soxsvo.web.context import connection
-    from soxsvo.web.identify import SESSION_LOGIN
+    from soxsvo.web.identify import SESSION_ID, SESSION_LOGIN, log_in
 
     minted: dict[str, str] = {}
 
     def _as_named_user():
         header = request.headers.get("X-Test-User")
         if not header:
-            session.pop(SESSION_LOGIN, None)
+            session.pop(SESSION_ID, None)
             return
         user, _, roles = header.partition(":")
         wanted = [r for r in roles.split(",") if r]
@@ -78,8 +78,10 @@ def install_test_identity(app) -> None:
                 minted[user] = tokens.create_token(conn, user, "marshall tests")
         if request.headers.get("Authorization") == "Bearer test-token":
             request.environ["HTTP_AUTHORIZATION"] = f"Bearer {minted[user]}"
-        else:
-            session[SESSION_LOGIN] = user
+        elif session.get(SESSION_LOGIN) != user or SESSION_ID not in session:
+            # A real server-side session, as a password login starts (kept while the same
+            # user asks again, so that a page's CSRF token stays valid).
+            log_in(user)
 
     # First of all hooks: the access layer's own then identifies the caller.
     app.before_request_funcs.setdefault(None, []).insert(0, _as_named_user)
