@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from soxsvo.marshall.detail import CLASSIFICATION_SQL, REDSHIFT_SQL
 from soxsvo.marshall.lists import LISTS, PRIORITIES
 from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.workflow import WorkflowError
@@ -144,9 +145,9 @@ class ListQuery:
                          "WHERE a.transient_id = t.transient_id AND a.survey = %s)")
             params.append(self.survey)
         if self.classification == "unclassified":
-            conds.append("t.classification IS NULL")
+            conds.append(f"{CLASSIFICATION_SQL} IS NULL")
         elif self.classification:
-            conds.append("t.classification = %s")
+            conds.append(f"{CLASSIFICATION_SQL} = %s")
             params.append(self.classification)
         if self.radius is not None:
             conds.append("q3c_radial_query(t.ra, t.dec, %s, %s, %s)")
@@ -214,7 +215,7 @@ def list_page(conn: psycopg.Connection, name: str, query: ListQuery,
     cursor = conn.cursor(row_factory=dict_row)
     rows = cursor.execute(
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
-        "t.classification, t.redshift, t.current_mag, "
+        f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, t.current_mag, "
         "t.current_mag_mjd, w.list, w.priority, w.snoozed_until "
         "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
         f"WHERE {where} ORDER BY {SORTS[query.sort]} {direction}, "
