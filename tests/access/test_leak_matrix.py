@@ -410,7 +410,9 @@ def test_rest_api_consortium_work(access_archive, access_server, role) -> None:
     private = access_archive.transients["private"]
     status = {"anonymous": 401, "pia": 403, "member": 200, "admin": 200}[role]
     detail = session.get(f"{access_server}/api/transients/{private.transient_id}", timeout=60)
-    listed = session.get(f"{access_server}/api/lists/{PRIVATE_LIST}/transients", timeout=60)
+    # Filtered on the private class: members find the object by what the consortium said.
+    listed = session.get(f"{access_server}/api/lists/{PRIVATE_LIST}/transients", timeout=60,
+                         params={"classification": PRIVATE_CLASS[0]})
     history = session.get(f"{access_server}/api/transients/{private.transient_id}/history",
                           timeout=60)
     for answer in (detail, listed, history):
