@@ -44,7 +44,10 @@ FROM generate_series(1, %(n)s) AS i;
 UPDATE marshall.workflow SET
     list = (ARRAY['inbox', 'inbox', 'inbox', 'review', 'classification', 'followup', 'report',
                   'complete', 'snoozed', 'archive'])[1 + transient_id %% 10],
-    priority = 1 + transient_id %% 4;
+    priority = 1 + transient_id %% 4,
+    -- the consortium's own (private) classification of one transient in 20
+    consortium_type = CASE WHEN transient_id %% 20 = 0
+                           THEN (ARRAY['SN Ia', 'TDE', 'SN II'])[1 + transient_id %% 3] END;
 INSERT INTO marshall.alias (name, transient_id, survey)
 SELECT 'ZTF26' || transient_id, transient_id, 'ZTF' FROM marshall.transient
 UNION ALL SELECT name, transient_id, 'TNS' FROM marshall.transient;
@@ -99,6 +102,7 @@ def run(database_url: str, data_dir: Path, repeat: int) -> None:
         "inbox, mag <= 18 and survey ZTF": "/marshall/inbox?mag_max=18&survey=ZTF",
         "inbox, name contains '2026b123'": "/marshall/inbox?q=2026b123",
         "inbox, 5 deg cone": "/marshall/inbox?ra=150&dec=2&radius=5",
+        "inbox, class TDE": "/marshall/inbox?classification=TDE",
         "follow-up targets by priority": "/marshall/followup?sort=priority&order=asc",
         "object page": f"/marshall/transient/{tid}",
         "API: inbox page of 50": "/api/lists/inbox/transients",

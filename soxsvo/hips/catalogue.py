@@ -37,16 +37,24 @@ SPECTRA_SQL = (
     "em_min * 1e9, em_max * 1e9, access_url FROM ivoa.obscore "
     "WHERE dataproduct_type = 'spectrum' AND NOT superseded "
     "AND s_ra IS NOT NULL AND s_dec IS NOT NULL")
+# The classification shown is the consortium's own for members (marshall.workflow, whose rows
+# row-level security shows to members and admins only), else the public one: the LEFT JOIN
+# finds no workflow row for anyone else, so the public tree can never carry a private value.
 TRANSIENTS_SQL = (
-    "SELECT ra, dec, 'transient', name, discovery_mjd, NULL, classification, redshift, "
-    "NULL, NULL, NULL, NULL FROM marshall.transient")
-# What the HiPS depends on, in one cheap row: a registration, a release, a new version or a
-# new transient changes it.
+    "SELECT t.ra, t.dec, 'transient', t.name, t.discovery_mjd, NULL, "
+    "coalesce(w.consortium_type, t.classification), "
+    "coalesce(w.consortium_redshift, t.redshift), NULL, NULL, NULL, NULL "
+    "FROM marshall.transient t LEFT JOIN marshall.workflow w USING (transient_id)")
+# What the HiPS depends on, in one cheap row: a registration, a release, a new version, a
+# new transient or a classification the caller may see (new, or newly reported to TNS)
+# changes it.
 STATE_SQL = (
     "SELECT (SELECT count(*) FROM ivoa.obscore WHERE dataproduct_type = 'spectrum'), "
     "(SELECT max(publication_date) FROM ivoa.obscore WHERE dataproduct_type = 'spectrum'), "
     "(SELECT max(last_mod_date) FROM ivoa.obscore WHERE dataproduct_type = 'spectrum'), "
-    "(SELECT count(*) FROM marshall.transient), (SELECT max(transient_id) FROM marshall.transient)")
+    "(SELECT count(*) FROM marshall.transient), (SELECT max(transient_id) FROM marshall.transient),"
+    " (SELECT count(*) FROM marshall.classification), "
+    "(SELECT max(reported_to_tns_at) FROM marshall.classification)")
 
 
 @dataclass(frozen=True)

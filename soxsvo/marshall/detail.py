@@ -1,7 +1,8 @@
 """Everything the object page and ``GET /api/transients/{id}`` show about one transient.
 
 Read inside the caller's reader transaction (:func:`soxsvo.access.begin_as_reader`), so the
-spectra listed are those row-level security lets the caller see.
+spectra listed are those row-level security lets the caller see, and the consortium's private
+classification (``marshall.workflow``) shows only to members.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ from psycopg.rows import dict_row
 
 from soxsvo.marshall.magnitude import ujy_to_mag
 from soxsvo.marshall.workflow import WorkflowError
+
+#: The classification and redshift a caller is shown (``t`` transient, ``w`` workflow): the
+#: consortium's own (private) when row-level security lets the caller see the workflow row,
+#: else the public one.
+CLASSIFICATION_SQL = "coalesce(w.consortium_type, t.classification)"
+REDSHIFT_SQL = "coalesce(w.consortium_redshift, t.redshift)"
 
 #: Survey → URL of an alias's page there (links only: nothing is fetched while a page loads).
 SURVEY_LINKS = {
@@ -83,8 +90,9 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
     found = _rows(
         conn,
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
-        "t.classification, t.redshift, t.current_mag, "
-        "t.current_mag_mjd, w.list, w.priority, w.snoozed_until, w.list_since "
+        f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, "
+        "t.classification AS public_classification, t.redshift AS public_redshift, "
+        "t.current_mag, t.current_mag_mjd, w.list, w.priority, w.snoozed_until, w.list_since "
         "FROM marshall.transient t LEFT JOIN marshall.workflow w USING (transient_id) "
         "WHERE t.transient_id = %s", (transient_id,))
     if not found:
@@ -99,7 +107,8 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
     detail["spectra"] = spectra(conn, transient_id, detail["name"])
     detail["classifications"] = _rows(
         conn, "SELECT classification_id, type, redshift, phase_days, spectrum_dp_id, "
-        "classified_by, classified_at FROM marshall.classification WHERE transient_id = %s "
+        "classified_by, classified_at, reported_to_tns_at FROM marshall.classification "
+        "WHERE transient_id = %s "
         "ORDER BY classified_at DESC, classification_id DESC", (transient_id,))
     detail["comments"] = _rows(
         conn, "SELECT comment_id, author, body, mentions, created_at FROM marshall.comment "

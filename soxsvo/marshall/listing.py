@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from soxsvo.marshall.detail import CLASSIFICATION_SQL, REDSHIFT_SQL
 from soxsvo.marshall.lists import LISTS, PRIORITIES
 from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.workflow import WorkflowError
@@ -143,11 +144,16 @@ class ListQuery:
             conds.append("EXISTS (SELECT 1 FROM marshall.alias a "
                          "WHERE a.transient_id = t.transient_id AND a.survey = %s)")
             params.append(self.survey)
+        # The shown class is coalesce(consortium's, public) (CLASSIFICATION_SQL), but the filter
+        # is spelt out: PostgreSQL estimates "coalesce(...) = x" at 0.5% of the rows, and then
+        # sorts a whole hash join instead of walking the discovery index (measured on 100,000
+        # transients: 135 ms against 14 ms for the form below; same rows).
         if self.classification == "unclassified":
-            conds.append("t.classification IS NULL")
+            conds.append("w.consortium_type IS NULL AND t.classification IS NULL")
         elif self.classification:
-            conds.append("t.classification = %s")
-            params.append(self.classification)
+            conds.append("(w.consortium_type = %s OR "
+                         "(w.consortium_type IS NULL AND t.classification = %s))")
+            params += [self.classification, self.classification]
         if self.radius is not None:
             conds.append("q3c_radial_query(t.ra, t.dec, %s, %s, %s)")
             params += [self.ra, self.dec, self.radius]
@@ -214,7 +220,7 @@ def list_page(conn: psycopg.Connection, name: str, query: ListQuery,
     cursor = conn.cursor(row_factory=dict_row)
     rows = cursor.execute(
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
-        "t.classification, t.redshift, t.current_mag, "
+        f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, t.current_mag, "
         "t.current_mag_mjd, w.list, w.priority, w.snoozed_until "
         "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
         f"WHERE {where} ORDER BY {SORTS[query.sort]} {direction}, "

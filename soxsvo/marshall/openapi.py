@@ -34,8 +34,12 @@ _SCHEMAS: dict[str, Any] = {
             "transient_id": {"type": "integer"}, "name": {"type": "string"},
             "ra": {"type": "number", "description": "ICRS, degrees"},
             "dec": {"type": "number", "description": "ICRS, degrees"},
-            "discovery_mjd": _NUM, "discovery_survey": _STR, "classification": _STR,
-            "redshift": _NUM, "current_mag": {**_NUM, "description": "AB magnitude"},
+            "discovery_mjd": _NUM, "discovery_survey": _STR,
+            "classification": {**_STR, "description": "the consortium's newest classification "
+                               "(private until reported to TNS), else the public one"},
+            "redshift": {**_NUM, "description": "the consortium's newest redshift, else the "
+                         "public one"},
+            "current_mag": {**_NUM, "description": "AB magnitude"},
             "current_mag_mjd": _NUM, "list": _ref("ListName"),
             "priority": {"type": "integer", "minimum": 1, "maximum": 4},
             "snoozed_until": _TIME, "list_since": _TIME,
@@ -68,6 +72,8 @@ _SCHEMAS: dict[str, Any] = {
             "redshift": _NUM, "phase_days": _NUM, "spectrum_dp_id": _STR,
             "classified_by": {"type": "string"},
             "classified_at": {"type": "string", "format": "date-time"},
+            "reported_to_tns_at": {**_TIME, "description": "when it was reported to TNS and "
+                                   "became public; null: private to the consortium"},
         },
     },
     "Comment": {
@@ -103,6 +109,9 @@ _SCHEMAS["Transient"] = {
             "comments": {"type": "array", "items": _ref("Comment")},
             "history": {"type": "array", "items": _ref("HistoryEntry")},
             "host": {"type": "object", "nullable": True, "additionalProperties": True},
+            "public_classification": {**_STR, "description": "what everyone sees: reported "
+                                      "to TNS by a survey or by the consortium"},
+            "public_redshift": _NUM,
         },
     }],
 }
@@ -215,6 +224,17 @@ def openapi_document() -> dict[str, Any]:
             _obj(["transient_id", "classification_id", "type"],
                  transient_id={"type": "integer"}, classification_id={"type": "integer"},
                  type={"type": "string"}), "201"),
+        "/transients/{transient_id}/classifications/{classification_id}/tns": {"post": {
+            **_action(
+                "Mark a classification as reported to TNS (it becomes public; final)",
+                {"type": "object", "properties": {"reported_at": {
+                    "type": "string", "format": "date-time",
+                    "description": "when it was reported (default now)"}}},
+                _obj(["transient_id", "classification_id", "reported_to_tns_at"],
+                     transient_id={"type": "integer"}, classification_id={"type": "integer"},
+                     reported_to_tns_at={"type": "string", "format": "date-time"}))["post"],
+            "parameters": [_TID, {"name": "classification_id", "in": "path", "required": True,
+                                  "schema": {"type": "integer"}}]}},
         "/transients/{transient_id}/comments": _action(
             "Add a comment (@name mentions)",
             _obj(["body"], body={"type": "string", "minLength": 1, "maxLength": 10000}),

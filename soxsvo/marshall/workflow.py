@@ -3,6 +3,11 @@
 Each action is one transaction run as the archive's own role (the caller has already been
 checked to be a consortium member) and leaves a row in ``marshall.history`` saying who did what,
 when. Pages, the REST API, the rules and the CLI all call these functions.
+
+What the consortium records here is private until published (``docs/access.md``): a
+classification becomes public when it is reported to TNS (:func:`report_to_tns`); the database
+copies it into the public ``marshall.transient`` columns then and not before
+(``soxsvo/db/sql/110_consortium_privacy.sql``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from soxsvo.access import Identity, begin_as_reader
 from soxsvo.marshall.lists import LISTS, PRIORITIES, WorkflowConfig
 
 #: ``@name`` in a comment mentions the user ``name`` (login names: letters, digits, ``._-``).
@@ -125,26 +131,56 @@ def prioritise(conn: psycopg.Connection, transient_id: int, priority: int, actor
     return previous
 
 
+def visible_product(conn: psycopg.Connection, identity: Identity, dp_id: str,
+                    timeout_s: float = 10.0) -> bool:
+    """Whether ``identity`` may see the product ``dp_id``, asked as that caller under
+    row-level security, inside the caller's (owner-role) transaction.
+
+    A product the caller may not see and one that does not exist are the same answer: ``False``.
+    """
+    # A savepoint that is always rolled back: the reader role and the caller's settings of
+    # begin_as_reader are SET LOCAL, and rolling back to the savepoint undoes them, so the rest
+    # of the transaction is the archive's own role again.
+    with conn.transaction(force_rollback=True):
+        begin_as_reader(conn, timeout_s, identity)
+        return conn.execute("SELECT 1 FROM ivoa.obscore WHERE dp_id = %s",
+                            (dp_id,)).fetchone() is not None
+
+
 def classify(conn: psycopg.Connection, config: WorkflowConfig, transient_id: int, *,
-             type: str, actor: str, redshift: float | None = None,  # noqa: A002
-             phase_days: float | None = None, spectrum_dp_id: str | None = None) -> int:
-    """Record a spectroscopic classification and make it the transient's current one.
+             type: str, actor: str, identity: Identity,  # noqa: A002
+             redshift: float | None = None, phase_days: float | None = None,
+             spectrum_dp_id: str | None = None) -> int:
+    """Record a spectroscopic classification and make it the consortium's current one.
+
+    The classification is private to the consortium (members and admins) until it is reported
+    to TNS (:func:`report_to_tns`); the public ``marshall.transient.classification`` and
+    ``redshift`` keep what surveys reported until then.
 
     Parameters
     ----------
     type : str
         A type of the configured taxonomy (``[marshall] taxonomy``).
+    identity : Identity
+        The caller: the spectrum is looked up with its rights.
     redshift : float, optional
         Redshift measured from the spectrum (or the host's).
     phase_days : float, optional
         Days from maximum light at the time of the spectrum (negative: before maximum).
     spectrum_dp_id : str, optional
-        The archived SOXS spectrum (``dp_id``) the classification comes from.
+        The archived SOXS spectrum (``dp_id``) the classification comes from; it must be one
+        the caller may see.
 
     Returns
     -------
     int
         The new classification's identifier.
+
+    Raises
+    ------
+    WorkflowError
+        404 for an unknown transient; 422 for a value out of range, or a spectrum that does not
+        exist or that the caller may not see (the same answer, so that it is no oracle).
     """
     if type not in config.taxonomy:
         raise WorkflowError(f"type {type!r} is not in the taxonomy", 422)
@@ -154,23 +190,64 @@ def classify(conn: psycopg.Connection, config: WorkflowConfig, transient_id: int
         raise WorkflowError(f"phase {phase_days} days is out of range", 422)
     with conn.transaction():
         _locked_state(conn, transient_id)
-        if spectrum_dp_id and conn.execute(
-                "SELECT 1 FROM ivoa.obscore WHERE dp_id = %s", (spectrum_dp_id,)
-        ).fetchone() is None:
-            raise WorkflowError(f"no spectrum {spectrum_dp_id!r} in the archive", 422)
+        # As the caller, not as the archive's role: the owner sees every product, and a
+        # different answer for a hidden product than for a missing one would tell a member
+        # which proprietary products exist (the /files download says 404 for both).
+        if spectrum_dp_id and not visible_product(conn, identity, spectrum_dp_id):
+            raise WorkflowError(f"no spectrum {spectrum_dp_id!r} that you may see", 422)
+        # The trigger of sql/110 keeps marshall.workflow's private copy (consortium_type,
+        # consortium_redshift) current; the public marshall.transient is not touched.
         classification_id = conn.execute(
             "INSERT INTO marshall.classification (transient_id, type, redshift, phase_days, "
             "spectrum_dp_id, classified_by) VALUES (%s, %s, %s, %s, %s, %s) "
             "RETURNING classification_id",
             (transient_id, type, redshift, phase_days, spectrum_dp_id or None, actor),
         ).fetchone()[0]
-        conn.execute("UPDATE marshall.transient SET classification = %s, "
-                     "redshift = coalesce(%s, redshift) WHERE transient_id = %s",
-                     (type, redshift, transient_id))
         record(conn, transient_id, actor, "classify",
                {"type": type, "redshift": redshift, "phase_days": phase_days,
                 "spectrum": spectrum_dp_id or None})
     return classification_id
+
+
+def report_to_tns(conn: psycopg.Connection, transient_id: int, classification_id: int,
+                  actor: str, at: datetime | None = None) -> datetime:
+    """Mark a classification as reported to TNS: from then on it is public.
+
+    The database then copies it (type, and redshift if it gives one) into the public
+    ``marshall.transient`` columns when it is the newest reported classification, and every
+    caller sees its ``marshall.classification`` row. Publication cannot be undone.
+
+    Returns
+    -------
+    datetime
+        When it was reported (``at``, default now).
+
+    Raises
+    ------
+    WorkflowError
+        404 when the transient has no such classification, 409 when it was already reported.
+    """
+    at = at or datetime.now(UTC)
+    with conn.transaction():
+        _locked_state(conn, transient_id)
+        row = conn.execute(
+            "SELECT type, reported_to_tns_at FROM marshall.classification "
+            "WHERE classification_id = %s AND transient_id = %s FOR UPDATE",
+            (classification_id, transient_id)).fetchone()
+        if row is None:
+            raise WorkflowError(f"transient {transient_id} has no classification "
+                                f"{classification_id}", 404)
+        kind, reported = row
+        if reported is not None:
+            raise WorkflowError(f"classification {classification_id} was reported to TNS "
+                                f"on {reported.isoformat()}", 409)
+        conn.execute("UPDATE marshall.classification SET reported_to_tns_at = %s "
+                     "WHERE classification_id = %s", (at, classification_id))
+        # The history says when it was marked; the report's own time may be earlier.
+        record(conn, transient_id, actor, "report",
+               {"classification_id": classification_id, "type": kind,
+                "reported_at": at.isoformat()})
+    return at
 
 
 def mentions(body: str) -> list[str]:

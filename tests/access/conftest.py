@@ -10,6 +10,14 @@ Products (chosen among the demo's spectra, then given a programme and a release 
 Callers: anonymous, ``pia`` (PI of A), ``member`` (consortium), ``admin``. The three
 proprietary products are moved to empty corners of the sky and made the newest spectra, so
 that a MOC cell or a landing-page line can only come from them.
+
+The consortium's work on three transients (made with the Marshall's own workflow functions):
+
+``private``   a survey said SN (public); the consortium classified it TDE, commented on it,
+              gave it priority 1 and put it on its follow-up list, all unpublished
+              -> members and admin see the consortium's work, everyone the survey's class
+``published`` classified SLSN-II by the consortium and reported to TNS -> everybody
+``scratch``   for the classification requests of the existence-oracle test
 """
 
 from __future__ import annotations
@@ -28,10 +36,17 @@ from .matrix import (
     CONSORTIUM_PROGRAMME,
     PASSWORD,
     PLACES,
+    PRIVATE_CLASS,
+    PRIVATE_COMMENT,
+    PRIVATE_LIST,
+    PRIVATE_PRIORITY,
     PROGRAMME_A,
     PROGRAMME_O,
+    PUBLISHED_CLASS,
     ROLES,
     SEES,
+    SEES_CONSORTIUM_WORK,
+    SURVEY_CLASS,
 )
 
 
@@ -43,10 +58,20 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Transient:
+    key: str
+    transient_id: int
+    name: str
+    ra: float
+    dec: float
+
+
+@dataclass(frozen=True)
 class AccessArchive:
     settings: Settings
     products: dict[str, Product]
     tokens: dict[str, str]
+    transients: dict[str, Transient]
 
     def session(self, role: str) -> requests.Session:
         """A requests session that authenticates as ``role`` with its API token (Bearer)."""
@@ -57,6 +82,9 @@ class AccessArchive:
 
     def visible(self, role: str) -> set[str]:
         return SEES[role]
+
+    def sees_consortium_work(self, role: str) -> bool:
+        return SEES_CONSORTIUM_WORK[role]
 
 
 def _mark_products(conn: psycopg.Connection) -> dict[str, Product]:
@@ -97,6 +125,37 @@ def _add_callers(conn: psycopg.Connection) -> dict[str, str]:
     return {role: tokens.create_token(conn, role, "leak matrix") for role in ROLES[1:]}
 
 
+def _add_consortium_work(conn: psycopg.Connection, settings: Settings) -> dict[str, Transient]:
+    from soxsvo.access import Identity
+    from soxsvo.marshall import workflow
+    from soxsvo.marshall.lists import WorkflowConfig
+
+    rows = conn.execute("SELECT transient_id, name, ra, dec FROM marshall.transient "
+                        "ORDER BY transient_id LIMIT 3").fetchall()
+    found = {key: Transient(key, *row)
+             for key, row in zip(("private", "published", "scratch"), rows, strict=True)}
+    private, published = found["private"].transient_id, found["published"].transient_id
+    # What surveys reported, as alert ingestion would have stored it.
+    conn.execute("UPDATE marshall.transient SET classification = %s, redshift = %s "
+                 "WHERE transient_id = %s", (*SURVEY_CLASS, private))
+    conn.execute("UPDATE marshall.transient SET classification = NULL, redshift = NULL "
+                 "WHERE transient_id = %s", (published,))
+    conn.commit()
+    config = WorkflowConfig.from_settings(settings)
+    member = Identity("member", frozenset({"consortium"}))
+    type_, z = PRIVATE_CLASS
+    workflow.classify(conn, config, private, type=type_, redshift=z, actor="member",
+                      identity=member)
+    workflow.comment(conn, private, PRIVATE_COMMENT, "member")
+    workflow.prioritise(conn, private, PRIVATE_PRIORITY, "member")
+    workflow.move(conn, config, private, PRIVATE_LIST, "member", enforce=False)
+    type_, z = PUBLISHED_CLASS
+    reported = workflow.classify(conn, config, published, type=type_, redshift=z,
+                                 actor="member", identity=member)
+    workflow.report_to_tns(conn, published, reported, "member")
+    return found
+
+
 @pytest.fixture(scope="session")
 def access_archive(pg_cluster, tmp_path_factory) -> AccessArchive:
     """The leak-matrix archive (see the module docstring), built once, read-only to tests."""
@@ -114,7 +173,8 @@ def access_archive(pg_cluster, tmp_path_factory) -> AccessArchive:
                            seed=7, workdir=data_dir / "work")
         products = _mark_products(conn)
         tokens = _add_callers(conn)
-    return AccessArchive(settings, products, tokens)
+        transients = _add_consortium_work(conn, settings)
+    return AccessArchive(settings, products, tokens, transients)
 
 
 @pytest.fixture(scope="session")

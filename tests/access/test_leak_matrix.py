@@ -1,7 +1,10 @@
-"""The leak matrix: every path that shows products, for every kind of caller, over real HTTP.
+"""The leak matrix: every path that shows products or the consortium's work, for every kind of
+caller, over real HTTP.
 
 For each path and caller: a proprietary product of another programme is invisible, the public
-one visible, one's own visible (see ``conftest.py`` for the products and callers).
+one visible, one's own visible; the consortium's unpublished classification, redshift, comment,
+priority and list are shown to members and admins only, a published classification to everyone
+(see ``conftest.py`` for the products, transients and callers).
 """
 
 from __future__ import annotations
@@ -15,7 +18,18 @@ import requests
 from astropy.table import Table
 from mocpy import MOC
 
-from .matrix import PASSWORD, PLACES, PROGRAMME_A, ROLES
+from .matrix import (
+    PASSWORD,
+    PLACES,
+    PRIVATE_CLASS,
+    PRIVATE_COMMENT,
+    PRIVATE_LIST,
+    PRIVATE_PRIORITY,
+    PROGRAMME_A,
+    PUBLISHED_CLASS,
+    ROLES,
+    SURVEY_CLASS,
+)
 
 KEYS = ("public", "own_a", "consortium", "other")
 
@@ -287,3 +301,209 @@ def test_eso_provenance_views(access_archive, access_server, role) -> None:
                                "JOIN phase3v2.files AS f ON p.product_file = f.file_id "
                                f"WHERE f.archive_id IN ({dp_ids})")
     assert {by_dp_id[str(d)] for d in made_from["archive_id"]} == access_archive.visible(role)
+
+
+# The consortium's work (see conftest.py): an unpublished classification, redshift, comment,
+# priority and follow-up list on the transient "private"; a classification reported to TNS on
+# "published". Members and admins see the former; everybody sees the latter.
+
+_PRIVATE_MARKERS = (str(PRIVATE_CLASS[1]), PRIVATE_COMMENT)
+
+
+def _no_private_marker(text: str) -> None:
+    for marker in _PRIVATE_MARKERS:
+        assert marker not in text, marker
+
+
+def _expected_transient_classes(archive, role) -> dict[int, tuple]:
+    """(classification, redshift) per transient as ``role`` should be shown it."""
+    private = PRIVATE_CLASS if archive.sees_consortium_work(role) else SURVEY_CLASS
+    return {archive.transients["private"].transient_id: private,
+            archive.transients["published"].transient_id: PUBLISHED_CLASS}
+
+
+def _consortium_queries(archive) -> dict[str, str]:
+    ids = ", ".join(str(archive.transients[k].transient_id) for k in ("private", "published"))
+    return {
+        "transient": "SELECT transient_id, classification, redshift FROM marshall.transient "
+                     f"WHERE transient_id IN ({ids})",
+        "classification": "SELECT transient_id, type, redshift, reported_to_tns_at "
+                          f"FROM marshall.classification WHERE transient_id IN ({ids})",
+        # A hand-written aggregate over the private value finds nothing either.
+        "count": "SELECT COUNT(*) AS n FROM marshall.classification "
+                 f"WHERE redshift BETWEEN {PRIVATE_CLASS[1] - 1e-6} AND {PRIVATE_CLASS[1] + 1e-6}",
+    }
+
+
+def _check_consortium_tap_results(archive, role, results: dict) -> None:
+    private = archive.transients["private"].transient_id
+    published = archive.transients["published"].transient_id
+    # marshall.transient holds the public classification only, for every caller.
+    public = {int(r["transient_id"]): (str(r["classification"]), float(r["redshift"]))
+              for r in results["transient"]}
+    assert public == {private: SURVEY_CLASS, published: PUBLISHED_CLASS}
+    classes = {(int(r["transient_id"]), str(r["type"]), float(r["redshift"]))
+               for r in results["classification"]}
+    expected = {(published, *PUBLISHED_CLASS)}
+    if archive.sees_consortium_work(role):
+        expected.add((private, *PRIVATE_CLASS))
+    assert classes == expected
+    assert int(results["count"]["n"][0]) == (1 if archive.sees_consortium_work(role) else 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tap_sync_consortium_work(access_archive, access_server, role) -> None:
+    service = _tap(access_archive, access_server, role)
+    results = {name: service.search(query)
+               for name, query in _consortium_queries(access_archive).items()}
+    _check_consortium_tap_results(access_archive, role, results)
+    # Comments, priorities, lists and history are not published through TAP at all.
+    for table in ("comment", "workflow", "history"):
+        with pytest.raises(pyvo.dal.DALQueryError, match="unknown table"):
+            service.search(f"SELECT * FROM marshall.{table}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tap_async_consortium_work(access_archive, access_server, role) -> None:
+    service = _tap(access_archive, access_server, role)
+    results = {name: service.run_async(query, maxrec=100)
+               for name, query in _consortium_queries(access_archive).items()}
+    _check_consortium_tap_results(access_archive, role, results)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_catalogue_hips_tiles_consortium_work(access_archive, access_server, role) -> None:
+    import cdshealpix
+
+    from soxsvo.hips.layout import parse_properties, tile_path
+    from soxsvo.hips.reader import parse_tsv
+
+    session = access_archive.session(role)
+    base = f"{access_server}/hips/catalogue"
+    properties = parse_properties(session.get(f"{base}/properties", timeout=60).text)
+    expected = _expected_transient_classes(access_archive, role)
+    for key in ("private", "published"):
+        transient = access_archive.transients[key]
+        shown = []
+        for order in range(int(properties["hips_order_min"]),
+                           int(properties["hips_order"]) + 1):
+            ipix = int(cdshealpix.lonlat_to_healpix([transient.ra] * u.deg,
+                                                    [transient.dec] * u.deg, order)[0])
+            tile = session.get(f"{base}/{tile_path(order, ipix, 'tsv')}", timeout=60)
+            if tile.status_code != 200:
+                continue
+            if not access_archive.sees_consortium_work(role):
+                _no_private_marker(tile.text)
+            shown += [(row["classification"], float(row["redshift"]))
+                      for row in parse_tsv(tile.text)
+                      if row["type"] == "transient" and row["name"] == transient.name]
+        assert shown == [expected[transient.transient_id]], key
+    for allsky in ("Norder1/Allsky.tsv", "Norder2/Allsky.tsv"):
+        text = session.get(f"{base}/{allsky}", timeout=60).text
+        if not access_archive.sees_consortium_work(role):
+            _no_private_marker(text)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_rest_api_consortium_work(access_archive, access_server, role) -> None:
+    session = access_archive.session(role)
+    private = access_archive.transients["private"]
+    status = {"anonymous": 401, "pia": 403, "member": 200, "admin": 200}[role]
+    detail = session.get(f"{access_server}/api/transients/{private.transient_id}", timeout=60)
+    # Filtered on the private class: members find the object by what the consortium said.
+    listed = session.get(f"{access_server}/api/lists/{PRIVATE_LIST}/transients", timeout=60,
+                         params={"classification": PRIVATE_CLASS[0]})
+    history = session.get(f"{access_server}/api/transients/{private.transient_id}/history",
+                          timeout=60)
+    for answer in (detail, listed, history):
+        assert answer.status_code == status, answer.text[:300]
+        if status != 200:
+            assert answer.headers["Content-Type"] == "application/problem+json"
+            _no_private_marker(answer.text)
+    if status == 200:
+        body = detail.json()
+        assert (body["classification"], body["redshift"]) == PRIVATE_CLASS
+        assert (body["public_classification"], body["public_redshift"]) == SURVEY_CLASS
+        assert (body["list"], body["priority"]) == (PRIVATE_LIST, PRIVATE_PRIORITY)
+        assert [c["body"] for c in body["comments"]] == [PRIVATE_COMMENT]
+        assert [c["reported_to_tns_at"] for c in body["classifications"]] == [None]
+        rows = {t["transient_id"]: t for t in listed.json()["transients"]}
+        assert (rows[private.transient_id]["classification"],
+                rows[private.transient_id]["redshift"]) == PRIVATE_CLASS
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_marshall_pages_consortium_work(access_archive, access_server, role) -> None:
+    session = access_archive.session(role)
+    private = access_archive.transients["private"]
+    for path in (f"/marshall/transient/{private.transient_id}", f"/marshall/{PRIVATE_LIST}",
+                 "/marshall/inbox?classification=TDE"):
+        page = session.get(f"{access_server}{path}", timeout=60, allow_redirects=False)
+        if role == "anonymous":
+            assert page.status_code == 302 and "/login" in page.headers["Location"], path
+        elif role == "pia":
+            assert page.status_code == 403, path
+        else:
+            assert page.status_code == 200, path
+        if access_archive.sees_consortium_work(role):
+            if "transient/" in path:
+                assert PRIVATE_COMMENT in page.text and "TDE" in page.text
+            elif path.endswith(PRIVATE_LIST):
+                assert private.name in page.text and "z=0.314" in page.text
+        else:
+            _no_private_marker(page.text)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_moc_query_of_transients_shows_public_classes(access_archive, access_server,
+                                                      role) -> None:
+    # MOC queries show everyone the public classification (members use the Marshall or
+    # marshall.classification for their own).
+    places = [access_archive.transients[k] for k in ("private", "published")]
+    region = MOC.from_lonlat([t.ra for t in places] * u.deg, [t.dec for t in places] * u.deg,
+                             max_norder=12)
+    answer = access_archive.session(role).post(
+        f"{access_server}/moc/query", data={"target": "transients", "fmt": "json"},
+        files={"moc": ("region.txt", region.to_string(format="ascii"))}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    _no_private_marker(answer.text)
+    document = answer.json()
+    names = [column["name"] for column in document["columns"]]
+    found = {row[names.index("transient_id")]: (row[names.index("classification")],
+                                                 row[names.index("redshift")])
+             for row in document["data"]}
+    private = access_archive.transients["private"].transient_id
+    published = access_archive.transients["published"].transient_id
+    assert (found[private], found[published]) == (SURVEY_CLASS, PUBLISHED_CLASS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_classification_spectrum_is_no_existence_oracle(access_archive, access_server,
+                                                        role) -> None:
+    # A spectrum one may not see and one that does not exist get the same answer, as /files
+    # gives them (the lookup runs under row-level security as the caller).
+    session = access_archive.session(role)
+    scratch = access_archive.transients["scratch"].transient_id
+    url = f"{access_server}/api/transients/{scratch}/classification"
+    wanted = {**{key: p.dp_id for key, p in access_archive.products.items()},
+              "missing": "ADP.2099-01-01T00:00:00.000"}
+    answers = {}
+    for key, dp_id in wanted.items():
+        answer = session.post(url, json={"type": "SN Ia", "spectrum_dp_id": dp_id}, timeout=60)
+        files = session.get(f"{access_server}/files/{dp_id}", timeout=60)
+        visible = key in access_archive.visible(role)
+        assert files.status_code == (200 if visible else 404), key
+        if role in ("anonymous", "pia"):
+            # Anonymous: refused before authentication by the CSRF check of cookie-less
+            # writes (400); a non-member: 403. Never a look-up.
+            assert answer.status_code == {"anonymous": 400, "pia": 403}[role], key
+            _no_private_marker(answer.text)
+            continue
+        assert answer.status_code == (201 if visible else 422), (key, answer.text[:300])
+        if not visible:
+            answers[key] = answer.json()["detail"].replace(dp_id, "<id>")
+    if role in ("anonymous", "pia"):
+        return
+    # Every hidden product is answered exactly like the missing one.
+    assert set(answers) == set(wanted) - access_archive.visible(role)
+    assert len(set(answers.values())) == 1, answers

@@ -86,3 +86,37 @@ def test_tap_schema_matches_metadata_and_comments(db_conn: psycopg.Connection) -
         "AND attname = 's_ra'))"
     ).fetchone()[0]
     assert comment == s_ra.description
+
+
+def test_110_takes_consortium_classifications_out_of_the_public_columns(pg_cluster,
+                                                                       tmp_path) -> None:
+    # Before 110 the Marshall copied the consortium's classification into marshall.transient.
+    before = tmp_path / "sql"
+    before.mkdir()
+    for migration in migrations.available_migrations():
+        if migration.version < 110:
+            (before / migration.path.name).write_text(migration.path.read_text())
+    with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS privacy_migration_test")
+        admin.execute("CREATE DATABASE privacy_migration_test")
+    try:
+        with psycopg.connect(pg_cluster.conninfo("privacy_migration_test")) as conn:
+            migrations.upgrade(conn, before)
+            conn.execute("INSERT INTO marshall.transient (transient_id, name, ra, dec, "
+                         "classification, redshift) VALUES (1, 'SN a', 1, 1, 'SN Ia', 0.05), "
+                         "(2, 'SN b', 2, 2, 'SN II', 0.02), (3, 'SN c', 3, 3, 'SN IIn', 0.07)")
+            # 1: classified with a redshift; 2: without one (0.02 is a survey's); 3: untouched
+            conn.execute("INSERT INTO marshall.classification (transient_id, type, redshift, "
+                         "classified_by) VALUES (1, 'SN Ia', 0.05, 'anna'), "
+                         "(2, 'SN II', NULL, 'anna')")
+            conn.commit()
+            migrations.upgrade(conn)
+            rows = conn.execute(
+                "SELECT t.classification, t.redshift, w.consortium_type, w.consortium_redshift "
+                "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
+                "ORDER BY transient_id").fetchall()
+            assert rows == [(None, None, "SN Ia", 0.05), (None, 0.02, "SN II", None),
+                            ("SN IIn", 0.07, None, None)]
+    finally:
+        with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as admin:
+            admin.execute("DROP DATABASE privacy_migration_test WITH (FORCE)")

@@ -24,7 +24,7 @@ from soxsvo.marshall.spectra import spectrum_series
 from soxsvo.marshall.views.support import actor, jsonable, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
 from soxsvo.web.auth import problem, require_role
-from soxsvo.web.context import reading
+from soxsvo.web.context import current_identity, reading
 from soxsvo.web.security import exempt_from_csrf
 
 blueprint = exempt_from_csrf(Blueprint("marshall_api", __name__, url_prefix="/api"))
@@ -149,10 +149,31 @@ def classify(transient_id: int):
         raise WorkflowError("type (a string of the taxonomy) is required", 422)
     with writing() as conn:
         new_id = workflow.classify(conn, workflow_config(), transient_id, type=kind,
-                                   actor=actor(), redshift=_number(body, "redshift"),
+                                   actor=actor(), identity=current_identity(),
+                                   redshift=_number(body, "redshift"),
                                    phase_days=_number(body, "phase_days"),
                                    spectrum_dp_id=spectrum)
     return jsonify(transient_id=transient_id, classification_id=new_id, type=kind), 201
+
+
+@blueprint.post("/transients/<int:transient_id>/classifications/<int:classification_id>/tns")
+@require_role("consortium")
+def report_to_tns(transient_id: int, classification_id: int):
+    """Mark a classification as reported to TNS, which makes it public: ``{}`` or
+    ``{"reported_at": "2025-01-31T12:00:00Z"}``."""
+    body = _body()
+    at = None
+    if body.get("reported_at") is not None:
+        try:
+            at = datetime.fromisoformat(str(body["reported_at"]))
+        except ValueError:
+            raise WorkflowError("reported_at must be an ISO 8601 date", 422) from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+    with writing() as conn:
+        at = workflow.report_to_tns(conn, transient_id, classification_id, actor(), at)
+    return jsonify(transient_id=transient_id, classification_id=classification_id,
+                   reported_to_tns_at=at.isoformat())
 
 
 @blueprint.post("/transients/<int:transient_id>/comments")

@@ -20,7 +20,7 @@ from soxsvo.marshall.thumbnails import BAND_COLOURS, thumbnails
 from soxsvo.marshall.views.support import actor, jsonable, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
 from soxsvo.web.auth import require_role
-from soxsvo.web.context import reading
+from soxsvo.web.context import current_identity, reading
 
 blueprint = Blueprint("marshall", __name__, url_prefix="/marshall")
 #: Most transients one bulk action may change.
@@ -172,10 +172,21 @@ def classify(transient_id: int):
     def run(conn):
         workflow.classify(conn, workflow_config(), transient_id,
                           type=request.form.get("type", ""), actor=actor(),
+                          identity=current_identity(),
                           redshift=_optional_float("redshift"),
                           phase_days=_optional_float("phase_days"),
                           spectrum_dp_id=request.form.get("spectrum_dp_id") or None)
         return f"classified as {request.form.get('type')}"
+    return _act(transient_id, run)
+
+
+@blueprint.post("/transient/<int:transient_id>/classification/<int:classification_id>/tns")
+@require_role("consortium")
+def report_to_tns(transient_id: int, classification_id: int):
+    """Mark a classification as reported to TNS (it becomes public)."""
+    def run(conn):
+        workflow.report_to_tns(conn, transient_id, classification_id, actor())
+        return "marked as reported to TNS: the classification is public now"
     return _act(transient_id, run)
 
 

@@ -127,3 +127,56 @@ def test_bad_bodies_are_problems(call):
         assert answer.status_code == 422, path
         assert answer.mimetype == "application/problem+json"
     assert call("GET", "/api/transients/999999").status_code == 404
+
+
+def test_reporting_to_tns_makes_a_classification_public(call, mconn):
+    from soxsvo.access import ANONYMOUS, begin_as_reader
+
+    tid = _first(call, page_size=1, classification="unclassified")["transients"][0][
+        "transient_id"]
+    classified = call("POST", f"/api/transients/{tid}/classification",
+                      json={"type": "kilonova", "redshift": 0.0098})
+    cid = classified.get_json()["classification_id"]
+
+    def public() -> tuple:
+        begin_as_reader(mconn, 10, ANONYMOUS)
+        row = mconn.execute("SELECT t.classification, t.redshift, (SELECT count(*) FROM "
+                            "marshall.classification c WHERE c.transient_id = t.transient_id) "
+                            "FROM marshall.transient t WHERE transient_id = %s",
+                            (tid,)).fetchone()
+        mconn.rollback()
+        return row
+
+    assert public() == (None, None, 0)
+    detail = call("GET", f"/api/transients/{tid}").get_json()
+    assert (detail["classification"], detail["public_classification"]) == ("kilonova", None)
+    reported = call("POST", f"/api/transients/{tid}/classifications/{cid}/tns",
+                    json={"reported_at": "2026-01-02T03:04:05"})
+    assert reported.status_code == 200
+    assert reported.get_json()["reported_to_tns_at"] == "2026-01-02T03:04:05+00:00"
+    assert public() == ("kilonova", 0.0098, 1)
+    again = call("POST", f"/api/transients/{tid}/classifications/{cid}/tns", json={})
+    assert again.status_code == 409
+    assert call("POST", f"/api/transients/{tid}/classifications/{cid + 99}/tns",
+                json={}).status_code == 404
+    history = call("GET", f"/api/transients/{tid}/history").get_json()["history"]
+    assert [h["action"] for h in history] == ["report", "classify"]
+
+
+def test_a_hidden_spectrum_is_answered_like_a_missing_one(call, mconn):
+    # A proprietary product of the demo's non-consortium programme: members may not see it.
+    hidden = mconn.execute(
+        "UPDATE ivoa.obscore SET proposal_id = p.proposal_id, data_rights = 'proprietary', "
+        "obs_release_date = (now() AT TIME ZONE 'UTC') + interval '1 year' "
+        "FROM soxs.programme p WHERE NOT p.consortium AND ivoa.obscore.dp_id = "
+        "(SELECT min(dp_id) FROM ivoa.obscore) RETURNING ivoa.obscore.dp_id").fetchone()
+    mconn.commit()
+    tid = _first(call, page_size=1)["transients"][0]["transient_id"]
+    details = set()
+    for dp_id in (hidden[0], "ADP.2099-01-01T00:00:00.000"):
+        answer = call("POST", f"/api/transients/{tid}/classification",
+                      json={"type": "SN Ia", "spectrum_dp_id": dp_id})
+        assert answer.status_code == 422
+        details.add(answer.get_json()["detail"].replace(dp_id, "<id>"))
+    assert len(details) == 1
+    assert mconn.execute("SELECT count(*) FROM marshall.classification").fetchone()[0] == 0

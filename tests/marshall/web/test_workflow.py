@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
+from soxsvo.access import Identity
 from soxsvo.config import load_settings
 from soxsvo.marshall import workflow
 from soxsvo.marshall.ingest.current_mag import update_current_magnitudes
@@ -14,6 +16,7 @@ from soxsvo.marshall.rules import apply_rules, mjd_of
 from soxsvo.marshall.workflow import WorkflowError
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+MEMBER = Identity("anna", frozenset({"consortium"}))
 
 
 @pytest.fixture
@@ -87,18 +90,57 @@ def test_priority_classification_and_comment(db_conn, config):
     with pytest.raises(WorkflowError):
         workflow.prioritise(db_conn, tid, 5, "anna")
     workflow.classify(db_conn, config, tid, type="SN Ia", redshift=0.031, phase_days=-3.5,
-                      actor="anna")
+                      actor="anna", identity=MEMBER)
     with pytest.raises(WorkflowError):
-        workflow.classify(db_conn, config, tid, type="SN Zz", actor="anna")
+        workflow.classify(db_conn, config, tid, type="SN Zz", actor="anna", identity=MEMBER)
     with pytest.raises(WorkflowError):
         workflow.classify(db_conn, config, tid, type="SN II", spectrum_dp_id="ADP.nope",
-                          actor="anna")
+                          actor="anna", identity=MEMBER)
     workflow.comment(db_conn, tid, "@ben @carla.d please look; mail x@y.org", "anna")
-    assert db_conn.execute("SELECT classification, redshift FROM marshall.transient "
-                           "WHERE transient_id = %s", (tid,)).fetchone() == ("SN Ia", 0.031)
+    # The consortium's classification is its own (marshall.workflow), not public.
+    assert _classifications(db_conn, tid) == (("SN Ia", 0.031), (None, None))
     assert db_conn.execute("SELECT mentions FROM marshall.comment WHERE transient_id = %s",
                            (tid,)).fetchone()[0] == ["ben", "carla.d"]
     assert _actions(db_conn, tid) == ["prioritise", "classify", "comment"]
+
+
+def _classifications(conn, tid: int) -> tuple[tuple, tuple]:
+    """(consortium type, redshift) and (public type, redshift) of a transient."""
+    row = conn.execute(
+        "SELECT w.consortium_type, w.consortium_redshift, t.classification, t.redshift "
+        "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
+        "WHERE transient_id = %s", (tid,)).fetchone()
+    return row[:2], row[2:]
+
+
+def test_a_classification_is_public_once_reported_to_tns(db_conn, config):
+    tid = _transient(db_conn, "AT 2026tns", mag=18.0)
+    db_conn.execute("UPDATE marshall.transient SET classification = 'SN', redshift = 0.05 "
+                    "WHERE transient_id = %s", (tid,))        # as a TNS report said
+    db_conn.commit()
+    first = workflow.classify(db_conn, config, tid, type="SN Ia", redshift=0.031,
+                              actor="anna", identity=MEMBER)
+    second = workflow.classify(db_conn, config, tid, type="SN Ia-91T", actor="anna",
+                               identity=MEMBER)
+    assert _classifications(db_conn, tid) == (("SN Ia-91T", 0.031), ("SN", 0.05))
+    workflow.report_to_tns(db_conn, tid, first, "anna", at=NOW)
+    assert _classifications(db_conn, tid) == (("SN Ia-91T", 0.031), ("SN Ia", 0.031))
+    workflow.report_to_tns(db_conn, tid, second, "anna", at=NOW + timedelta(hours=1))
+    # The newest reported classification is the public one; a redshift stays until one
+    # replaces it.
+    assert _classifications(db_conn, tid) == (("SN Ia-91T", 0.031), ("SN Ia-91T", 0.031))
+    with pytest.raises(WorkflowError) as again:
+        workflow.report_to_tns(db_conn, tid, first, "anna")
+    assert again.value.status == 409
+    with pytest.raises(WorkflowError) as elsewhere:
+        workflow.report_to_tns(db_conn, tid + 1000, first, "anna")
+    assert elsewhere.value.status == 404
+    db_conn.commit()          # the reads above opened a transaction: keep the reports
+    with pytest.raises(psycopg.errors.RaiseException, match="cannot change"):
+        db_conn.execute("UPDATE marshall.classification SET type = 'SN II' "
+                        "WHERE classification_id = %s", (first,))
+    db_conn.rollback()
+    assert _actions(db_conn, tid) == ["classify", "classify", "report", "report"]
 
 
 def test_snooze_wakes_up_to_the_list_it_came_from(db_conn, config):
