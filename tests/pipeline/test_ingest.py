@@ -117,10 +117,10 @@ def test_missing_and_disappearing_files(tmp_path, db_conninfo, config, monkeypat
     gone = write_tiny(tmp_path, 2)
     real = register.copy_into_store
 
-    def vanish(source, target, sha256, journal):
+    def vanish(source, target, sha256, journal, *reserve):
         if source == gone:
             gone.unlink()  # after validation, before the copy: the file disappears mid-ingest
-        return real(source, target, sha256, journal)
+        return real(source, target, sha256, journal, *reserve)
 
     monkeypatch.setattr(register, "copy_into_store", vanish)
     summary = run(db_conninfo, [tmp_path / "never.fits", gone, keep], config, workers=1)
