@@ -34,16 +34,17 @@ def current_identity() -> Identity:
 
 def init_pool(app: Flask, settings: Settings) -> None:
     """Remember where the database is; the pool itself opens on first use in each process."""
+    # As many connections as the worker has threads (gunicorn's --threads, the same setting).
     app.extensions[_EXTENSION_KEY] = {"conninfo": Database(settings).conninfo, "pool": None,
-                                      "pid": None}
+                                      "pid": None, "size": settings.threads}
 
 
 def _pool() -> ConnectionPool:
     state = current_app.extensions[_EXTENSION_KEY]
     # A pool opened before gunicorn forked would share sockets between workers.
     if state["pool"] is None or state["pid"] != os.getpid():
-        state["pool"] = ConnectionPool(state["conninfo"], min_size=1, max_size=8, open=True,
-                                       kwargs={"autocommit": False})
+        state["pool"] = ConnectionPool(state["conninfo"], min_size=1, max_size=state["size"],
+                                       open=True, kwargs={"autocommit": False})
         state["pid"] = os.getpid()
     return state["pool"]
 

@@ -9,14 +9,15 @@ job so that ABORT can cancel it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import psycopg
 
@@ -240,7 +241,10 @@ def _process_main(values: dict) -> None:
 
 
 def start_workers(settings: Settings, n: int) -> list[multiprocessing.Process]:
-    """Start ``n`` worker processes (spawned, so no connection or thread is inherited)."""
+    """Start ``n`` worker processes (spawned, so no connection or thread is inherited).
+
+    Each imports what a job needs itself; :func:`fork_workers` shares it with the caller.
+    """
     context = multiprocessing.get_context("spawn")
     processes = []
     for index in range(n):
@@ -266,6 +270,70 @@ def stop_workers(processes: list[multiprocessing.Process], timeout: float = 15.0
             process.join(5)
 
 
-def iter_live_workers(conn: psycopg.Connection) -> Iterator[tuple[str, int]]:
-    """(worker id, OS pid) of the registered workers, for status pages and tests."""
-    yield from conn.execute("SELECT worker_id, os_pid FROM uws.worker ORDER BY started")
+def fork_workers(settings: Settings, n: int) -> list[int]:
+    """Start ``n`` worker processes by forking this one; their pids.
+
+    For a parent that has already imported (and compiled) what a job needs, with no thread
+    and no open connection: ``soxsvo serve``'s gunicorn master, before it listens
+    (``soxsvo.web.gunicorn_conf``). The workers share its memory pages instead of importing
+    the TAP code and numba again: spawned (:func:`start_workers`), each had 63 MiB of its own
+    idle and 118 MiB after its first BINARY2 job, which waited ~5 s for numba; forked, 6 and
+    10 MiB (docs/performance.md, "Memory"). Stop them with :func:`stop_forked_workers`.
+    """
+    values = dict(settings.values)
+    pids = []
+    for stream in (sys.stdout, sys.stderr):  # or the child writes what is buffered again
+        stream.flush()
+    for index in range(n):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            code = 0
+            try:
+                _name_process(f"soxsvo-uws-{index}")
+                for signum in (signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
+                               signal.SIGCHLD, signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU):
+                    signal.signal(signum, signal.SIG_DFL)
+                _process_main(values)
+            except BaseException:
+                log.exception("UWS worker %d failed", os.getpid())
+                code = 1
+            finally:
+                logging.shutdown()
+                os._exit(code)
+        pids.append(pid)
+    return pids
+
+
+def _name_process(name: str) -> None:
+    """Show ``name`` for this process in ``top`` and ``ps -o comm`` (Linux; its command line
+    stays the parent's)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+def _still_child(pid: int) -> bool:
+    """True while ``pid`` is a live child of this process (reaps it once it has ended).
+
+    False too when another part of the parent reaped it already (gunicorn's master reaps
+    every child it sees end): then the pid may belong to anybody and must not be signalled.
+    """
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
+
+
+def stop_forked_workers(pids: list[int], timeout: float = 15.0) -> None:
+    """Ask the workers of :func:`fork_workers` to stop (SIGTERM), wait up to ``timeout`` s
+    in all, then kill the rest."""
+    alive = [pid for pid in pids if _still_child(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [pid for pid in alive if _still_child(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
