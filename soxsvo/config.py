@@ -217,5 +217,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir_source = f"environment variable {ENV_PREFIX}DATA_DIR"
     if not 0 < values["port"] < 65536:
         raise ConfigError(f"port must be between 1 and 65535, got {values['port']}")
+    if values["threads"] < 1:
+        raise ConfigError(f"threads must be at least 1, got {values['threads']}")
     _check_data_dir(values, data_dir_source)
     return Settings(values)

@@ -9,7 +9,6 @@ import sys
 import click
 
 from soxsvo.cli.common import handles_errors, read_settings, started_database, upgrade
-from soxsvo.config import load_settings
 
 
 # -- serve -----------------------------------------------------------------------------------
@@ -22,21 +21,17 @@ def serve(workers: int | None) -> None:
     database = started_database(settings)
     upgrade(database)
     workers = workers or settings.workers
-    bind = f"{settings.host}:{settings.port}"
     click.echo(f"soxsvo: serving {settings.public_url} ({workers} workers)", err=True)
     env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path))
     if database.cluster is not None:
         env["SOXSVO_DATABASE_URL"] = database.conninfo
-    # Threaded workers: a blocking UWS WAIT or a long sync query holds a thread, not a process;
-    # the worker timeout must outlast the longest sync query and WAIT (60 s).
-    timeout = max(settings.query.sync_timeout, 60) + 30
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
-               "--worker-class", "soxsvo.web.gunicorn_worker.DALIThreadWorker",
-               "--threads", "8", "--timeout", str(timeout),
-               "--access-logfile", "-", "--graceful-timeout", "10", "soxsvo.web.wsgi:app"]
-    from soxsvo.tap.uws.worker import start_supervised, stop_workers
-
-    job_workers = [start_supervised(load_settings(env), settings.tap.job_workers)]
+    # numba's on-disk cache of the compiled BINARY2 loop: compiled at the first start, loaded
+    # at the next ones, in the data dir whether or not the package's own folder is writable.
+    env.setdefault("NUMBA_CACHE_DIR", str(settings.data_path / "cache" / "numba"))
+    # Everything else (threads, timeouts, preloading, the UWS job workers, which the gunicorn
+    # master forks and stops) is in soxsvo.web.gunicorn_conf, read from the same settings.
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:soxsvo.web.gunicorn_conf",
+               "--workers", str(workers)]
     server = subprocess.Popen(command, env=env)
     try:
         server.wait()
@@ -44,8 +39,7 @@ def serve(workers: int | None) -> None:
         # SIGTERM/SIGINT arrive here as SystemExit: pass them on, then let the cluster stop.
         if server.poll() is None:
             server.terminate()
-            server.wait(timeout=30)
-        stop_workers(job_workers)
+            server.wait(timeout=60)
 
 
 # -- demo ------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ is full or libpq has no complete row buffered. 0.19 instead of 0.33 CPU s per mi
 
 The libpq is the one psycopg loaded, found in ``/proc/self/maps``; where that is not possible
 (another system, no numba) :func:`block_reader` returns None and the caller keeps its Python
-loop. The loop is compiled in each process (~0.5 s; it calls functions at this process's
-addresses, which numba's disk cache cannot keep).
+loop. The loop is compiled in each process that loads it (~0.5 s; it calls functions at this
+process's addresses, which numba's disk cache cannot keep); under ``soxsvo serve`` that is the
+gunicorn master alone, whose forked workers keep the addresses and the compiled code.
 """
 
 from __future__ import annotations

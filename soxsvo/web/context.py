@@ -43,8 +43,9 @@ def current_client() -> str:
 
 def init_pool(app: Flask, settings: Settings) -> None:
     """Remember where the database is; the pool itself opens on first use in each process."""
+    # As many connections as the worker has threads (gunicorn's --threads, the same setting).
     app.extensions[_EXTENSION_KEY] = {"conninfo": Database(settings).conninfo, "pool": None,
-                                      "pid": None,
+                                      "pid": None, "size": settings.threads,
                                       "wait": float(settings.tap.sync_connection_wait)}
 
 
@@ -54,8 +55,8 @@ def _pool() -> ConnectionPool:
     if state["pool"] is None or state["pid"] != os.getpid():
         # Each connection is checked when it is handed out: after PostgreSQL restarted, a
         # stale one is replaced at once instead of failing the request that got it.
-        state["pool"] = ConnectionPool(state["conninfo"], min_size=1, max_size=8, open=True,
-                                       kwargs={"autocommit": False},
+        state["pool"] = ConnectionPool(state["conninfo"], min_size=1, max_size=state["size"],
+                                       open=True, kwargs={"autocommit": False},
                                        check=ConnectionPool.check_connection,
                                        timeout=state["wait"])
         state["pid"] = os.getpid()

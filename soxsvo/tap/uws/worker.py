@@ -9,6 +9,7 @@ job so that ABORT can cancel it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -240,7 +241,10 @@ def _process_main(values: dict) -> None:
 
 
 def start_workers(settings: Settings, n: int) -> list[multiprocessing.Process]:
-    """Start ``n`` worker processes (spawned, so no connection or thread is inherited)."""
+    """Start ``n`` worker processes (spawned, so no connection or thread is inherited).
+
+    Each imports what a job needs itself; :func:`fork_workers` shares it with the caller.
+    """
     context = multiprocessing.get_context("spawn")
     processes = []
     for index in range(n):
@@ -269,19 +273,25 @@ def stop_workers(processes: list[multiprocessing.Process], timeout: float = 15.0
 #: Seconds a supervisor waits before replacing a worker that died, so that a worker that
 #: dies at once (no database) does not make it fork in a tight loop.
 RESTART_DELAY = 1.0
+#: Signals gunicorn's master handles; a process forked from it takes the defaults back.
+_MASTER_SIGNALS = (signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD,
+                   signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU)
 
 
-def _fork_worker(values: dict) -> int:
-    """Fork one worker from the (single-threaded) supervisor; its pid."""
+def _fork(name: str, run) -> int:
+    """Fork a child that runs ``run()`` under ``name`` and exits; its pid (in the parent)."""
     for stream in (sys.stdout, sys.stderr):  # or the child writes what is buffered again
         stream.flush()
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child never returns
+    if pid == 0:  # pragma: no cover - runs in the child, which never returns
         code = 0
         try:
-            _process_main(values)
+            _name_process(name)
+            for signum in _MASTER_SIGNALS:
+                signal.signal(signum, signal.SIG_DFL)
+            run()
         except BaseException:
-            log.exception("UWS worker %d failed", os.getpid())
+            log.exception("%s (pid %d) failed", name, os.getpid())
             code = 1
         finally:
             logging.shutdown()
@@ -294,12 +304,13 @@ def _supervisor_main(values: dict, n: int) -> None:
 
     A worker that dies (``kill -9``, a crash) is replaced after :data:`RESTART_DELAY`; the
     replacement's first act is :func:`reap_orphaned_jobs`, so the dead one's job ends in
-    ERROR with :data:`RESTART_MESSAGE` and its query is terminated.
+    ERROR with :data:`RESTART_MESSAGE` and its query is terminated. Workers are forked from
+    this process, so they share what it (or the gunicorn master it was forked from) loaded.
     """
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s [uws supervisor %(process)d] %(message)s")
     stopping = threading.Event()
-    children: set[int] = set()
+    children: dict[int, int] = {}
 
     def stop(signum, frame) -> None:
         stopping.set()
@@ -307,33 +318,87 @@ def _supervisor_main(values: dict, n: int) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
+    def start(index: int) -> None:
+        children[_fork(f"soxsvo-uws-{index}", lambda: _process_main(values))] = index
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    children.update(_fork_worker(values) for _ in range(n))
+    for index in range(n):
+        start(index)
     while children:
         try:
             pid, status = os.wait()
         except ChildProcessError:
             break
-        children.discard(pid)
-        if not stopping.is_set():
+        index = children.pop(pid, None)
+        if index is not None and not stopping.is_set():
             log.warning("UWS worker %d ended (%s); starting another", pid,
                         f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                         else f"exit {os.waitstatus_to_exitcode(status)}")
             time.sleep(RESTART_DELAY)
             if not stopping.is_set():
-                children.add(_fork_worker(values))
+                start(index)
 
 
 def start_supervised(settings: Settings, n: int) -> multiprocessing.Process:
-    """Start a supervisor process that runs ``n`` workers and replaces any that dies.
+    """Start (spawn) a supervisor process that runs ``n`` workers and replaces any that dies.
 
-    ``soxsvo serve`` runs its job workers this way: a worker killed by the kernel or by hand
-    is back within seconds, and its job is not left EXECUTING. Stop it (and its workers)
-    with ``stop_workers([process])``.
+    For callers that have not loaded the TAP code themselves (tests, scripts); ``soxsvo
+    serve`` forks its supervisor from the gunicorn master instead (:func:`fork_supervisor`).
+    Stop it (and its workers) with ``stop_workers([process])``.
     """
     process = multiprocessing.get_context("spawn").Process(
         target=_supervisor_main, args=(dict(settings.values), n),
         name="soxsvo-uws-supervisor", daemon=False)
     process.start()
     return process
+
+
+def fork_supervisor(settings: Settings, n: int) -> int:
+    """Fork the job-worker supervisor from this process; its pid.
+
+    For a parent that has already imported (and compiled) what a job needs, with no thread
+    and no open connection: ``soxsvo serve``'s gunicorn master, before it listens
+    (``soxsvo.web.gunicorn_conf``). The supervisor and the workers it forks share the
+    master's memory pages instead of importing the TAP code and numba again: spawned, each
+    worker had 63 MiB of its own idle and 118 MiB after its first BINARY2 job, which waited
+    ~5 s for numba; forked, 6 and 10 MiB (docs/performance.md, "Memory"). A worker that dies
+    is replaced (:func:`_supervisor_main`). Stop it with :func:`stop_forked_workers`.
+    """
+    values = dict(settings.values)
+    return _fork("soxsvo-uws-sup", lambda: _supervisor_main(values, n))
+
+
+def _name_process(name: str) -> None:
+    """Show ``name`` for this process in ``top`` and ``ps -o comm`` (Linux; its command line
+    stays the parent's)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+def _still_child(pid: int) -> bool:
+    """True while ``pid`` is a live child of this process (reaps it once it has ended).
+
+    False too when another part of the parent reaped it already (gunicorn's master reaps
+    every child it sees end): then the pid may belong to anybody and must not be signalled.
+    """
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
+
+
+def stop_forked_workers(pids: list[int], timeout: float = 15.0) -> None:
+    """Ask forked processes (the supervisor of :func:`fork_supervisor`) to stop (SIGTERM),
+    wait up to ``timeout`` s in all, then kill the rest."""
+    alive = [pid for pid in pids if _still_child(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [pid for pid in alive if _still_child(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
