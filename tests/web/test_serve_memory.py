@@ -52,7 +52,7 @@ def test_gunicorn_settings_come_from_soxsvo_settings(tmp_path, monkeypatch) -> N
         cfg.set(name, getattr(conf, name))
     assert (cfg.threads, cfg.workers, cfg.bind) == (3, 5, ["127.0.0.1:8765"])
     assert cfg.preload_app
-    assert cfg.worker_class_str == "gthread"
+    assert cfg.worker_class_str == "soxsvo.web.gunicorn_worker.DALIThreadWorker"
     if "control_socket_disable" in cfg.settings:
         assert cfg.control_socket_disable
     assert Path(cfg.control_socket).parent == tmp_path / "run"
@@ -128,12 +128,15 @@ def test_workers_are_forked_from_one_preloaded_master() -> None:
         jobs = _job_worker_pids(env, 2)
         assert len(jobs) == 2
         children = {child.pid: child for child in master.children()}
-        # Both kinds of workers are the master's children, forked after it loaded everything.
-        assert jobs <= set(children), (jobs, children)
-        web = [child for pid, child in children.items() if pid not in jobs]
+        # The web workers and the job workers' supervisor are the master's children, and the
+        # job workers the supervisor's: all forked after the master loaded everything.
+        (supervisor,) = [c for c in children.values() if c.name() == "soxsvo-uws-sup"]
+        assert jobs == {c.pid for c in supervisor.children()}, (jobs, supervisor.children())
+        web = [child for pid, child in children.items() if pid != supervisor.pid]
         assert len(web) == 2
-        pids = [master.pid, *children]
-        for child in children.values():
+        descendants = [*children.values(), *supervisor.children()]
+        pids = [master.pid, *(c.pid for c in descendants)]
+        for child in descendants:
             assert _own_mib(child) < MAX_OWN_MIB, (child.pid, _own_mib(child))
         # No control socket, neither gunicorn's shared default nor one in the data dir.
         sockets = [conn.laddr for conn in master.net_connections(kind="unix")]
