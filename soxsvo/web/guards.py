@@ -2,12 +2,14 @@
 
 Each refusal is the caller's mistake and answered as such (in the caller's form, through
 :mod:`soxsvo.web.errors`), never a 500 further down: a NUL byte PostgreSQL cannot store, a
-chunked body whose size nobody announced, JSON nested deeper than any real document.
+chunked body longer than the app accepts, JSON nested deeper than any real document.
 """
 
 from __future__ import annotations
 
-from flask import Flask, request
+import io
+
+from flask import Flask, current_app, request
 
 from soxsvo.errors import InputError, TooLargeError
 
@@ -37,12 +39,42 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+#: Set in the WSGI environ when a chunked body was longer than the app accepts.
+_TOO_LARGE = "soxsvo.body_too_large"
+
+
+class ChunkedBodies:
+    """WSGI middleware reading a chunked request body (no Content-Length) up front.
+
+    STILTS and TOPCAT send TAP uploads chunked. Werkzeug cut such a body at
+    ``MAX_CONTENT_LENGTH`` without a word and the view processed what was left; here the body
+    is read up to that limit plus one byte: within it, the request goes on with the body and
+    its length as if it had been announced; over it, the body is dropped and
+    :func:`_check_request` answers 413 in the caller's form.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+
+    def __call__(self, environ, start_response):
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            limit = self.app.config["MAX_CONTENT_LENGTH"]
+            body = environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                environ[_TOO_LARGE] = True
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ.pop("wsgi.input_terminated", None)
+        return self.wsgi_app(environ, start_response)
+
+
 def _check_request() -> None:
-    if request.headers.get("Transfer-Encoding", "").lower().find("chunked") >= 0:
-        # Werkzeug cuts a chunked body at MAX_CONTENT_LENGTH without saying so: the rest of
-        # an upload would be lost silently. A body must announce its length.
-        raise TooLargeError("chunked request bodies are not accepted: send the body with a "
-                            "Content-Length")
+    if request.environ.get(_TOO_LARGE):
+        raise TooLargeError(f"the request body is larger than "
+                            f"{current_app.config['MAX_CONTENT_LENGTH']:,} bytes")
     for name, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
         if "\x00" in name or "\x00" in value:
             raise InputError(f"parameter {name.replace(chr(0), '')!r} contains a NUL byte")
@@ -53,4 +85,5 @@ def _check_request() -> None:
 
 def init_guards(app: Flask) -> None:
     """Check every request's bounds before its view runs."""
+    app.wsgi_app = ChunkedBodies(app)
     app.before_request(_check_request)

@@ -494,9 +494,8 @@ def test_classification_spectrum_is_no_existence_oracle(access_archive, access_s
         visible = key in access_archive.visible(role)
         assert files.status_code == (200 if visible else 404), key
         if role in ("anonymous", "pia"):
-            # Anonymous: refused before authentication by the CSRF check of cookie-less
-            # writes (400); a non-member: 403. Never a look-up.
-            assert answer.status_code == {"anonymous": 400, "pia": 403}[role], key
+            # Anonymous: 401 (authentication required); a non-member: 403. Never a look-up.
+            assert answer.status_code == {"anonymous": 401, "pia": 403}[role], key
             _no_private_marker(answer.text)
             continue
         assert answer.status_code == (201 if visible else 422), (key, answer.text[:300])
