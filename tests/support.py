@@ -112,3 +112,18 @@ def votlint(document: bytes | Path) -> str:
         done = subprocess.run(["stilts", "votlint", f"votable={path}"], capture_output=True,
                               text=True, timeout=180, check=False)
     return (done.stdout + done.stderr).strip()
+
+
+@contextmanager
+def app_over(settings: Settings):
+    """The soxsvo app over ``settings`` in testing mode; its database pool closed after."""
+    from soxsvo.web.app import create_app
+
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    try:
+        yield app
+    finally:
+        pool = app.extensions["soxsvo_pool"]["pool"]
+        if pool is not None:
+            pool.close()

@@ -8,20 +8,15 @@ import re
 import pytest
 
 from soxsvo.access import passwords, users
+from tests.support import app_over
 
 from .matrix import PASSWORD
 
 
 @pytest.fixture
 def app(settings):
-    from soxsvo.web.app import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    pool = app.extensions["soxsvo_pool"]["pool"]
-    if pool is not None:
-        pool.close()
+    with app_over(settings) as app:
+        yield app
 
 
 @pytest.fixture

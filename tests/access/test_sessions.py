@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from soxsvo.access import users
+from tests.support import app_over
 
 from .matrix import PASSWORD
 from .test_cli_user import _soxsvo
@@ -45,14 +46,8 @@ def test_a_cookie_captured_before_logout_no_longer_downloads(access_archive,
 
 @pytest.fixture
 def app(settings):
-    from soxsvo.web.app import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    pool = app.extensions["soxsvo_pool"]["pool"]
-    if pool is not None:
-        pool.close()
+    with app_over(settings) as app:
+        yield app
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from soxsvo.config import Settings
+from tests.support import app_over
 
 MISTAKES = [
     "SELECT * FROM tap_schema.schemas WHERE 1 = CONTAINS(POINT('ICRS', 10, 10), "
@@ -31,14 +32,8 @@ MISTAKES = [
 
 @pytest.fixture
 def client(settings: Settings):
-    from soxsvo.web.app import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app.test_client()
-    pool = app.extensions["soxsvo_pool"]["pool"]
-    if pool is not None:
-        pool.close()
+    with app_over(settings) as app:
+        yield app.test_client()
 
 
 def _run(client, query: str):

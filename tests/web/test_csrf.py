@@ -15,8 +15,8 @@ import re
 import pytest
 
 from soxsvo.access import tokens, users
-from soxsvo.web.app import create_app
 from tests.marshall.ingest import samples
+from tests.support import app_over
 
 PASSWORD = "correct horse battery"
 #: What a browser adds to a form another origin of the same site submits.
@@ -28,12 +28,8 @@ FROM_SIBLING_ORIGIN = {"Origin": "http://wiki.127.0.0.1.example", "Sec-Fetch-Sit
 def app(settings, db_conn):
     users.add_user(db_conn, "mia", PASSWORD, "Member")
     users.grant(db_conn, "mia", role="consortium")
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    pool = app.extensions["soxsvo_pool"]["pool"]
-    if pool is not None:
-        pool.close()
+    with app_over(settings) as app:
+        yield app
 
 
 def _csrf(page: str) -> str:

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from soxsvo.config import load_settings
+from tests.support import app_over
 
 GOOD_TAP = ("/tap/sync?LANG=ADQL&RESPONSEFORMAT=csv&QUERY=SELECT+TOP+1+schema_name+FROM+"
             "tap_schema.schemas")
@@ -18,17 +19,11 @@ GOOD_TAP = ("/tap/sync?LANG=ADQL&RESPONSEFORMAT=csv&QUERY=SELECT+TOP+1+schema_na
 
 @pytest.fixture
 def app(tmp_path, db_conninfo):
-    from soxsvo.web.app import create_app
-
     settings = load_settings({"SOXSVO_DATA_DIR": str(tmp_path / "data"),
                               "SOXSVO_DATABASE_URL": db_conninfo,
                               "SOXSVO_TAP_SYNC_CONNECTION_WAIT": "4.0"})
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    pool = app.extensions["soxsvo_pool"]["pool"]
-    if pool is not None:
-        pool.close()
+    with app_over(settings) as app:
+        yield app
 
 
 def _database(conninfo: str) -> str:

@@ -9,20 +9,15 @@ from __future__ import annotations
 import pytest
 
 from soxsvo.web.guards import json_depth
+from tests.support import app_over
 
 DALI_ERROR = b'name="QUERY_STATUS" value="ERROR"'
 
 
 @pytest.fixture
 def client(settings):
-    from soxsvo.web.app import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app.test_client()
-    pool = app.extensions["soxsvo_pool"]["pool"]
-    if pool is not None:
-        pool.close()
+    with app_over(settings) as app:
+        yield app.test_client()
 
 
 @pytest.mark.parametrize("path", [

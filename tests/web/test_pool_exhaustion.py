@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from soxsvo.config import Settings
+from tests.support import app_over
 
 #: (method, path, form) of requests each refused for a different reason.
 BAD_REQUESTS = [
@@ -37,14 +38,8 @@ BAD_REQUESTS = [
 
 @pytest.fixture
 def app(settings: Settings):
-    from soxsvo.web.app import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    pool = app.extensions["soxsvo_pool"]["pool"]
-    if pool is not None:
-        pool.close()
+    with app_over(settings) as app:
+        yield app
 
 
 def _send(client, method: str, path: str, form: dict | None):
