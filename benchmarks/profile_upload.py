@@ -32,10 +32,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tap import upload_csv, upload_query  # noqa: E402
 
-from soxsvo.access import (
-    begin_as_reader,  # noqa: E402
-    read_only,
-)
+from soxsvo.access import begin_as_reader, forbid_writes  # noqa: E402
 from soxsvo.config import load_settings  # noqa: E402
 from soxsvo.db import Database  # noqa: E402
 from soxsvo.tap import uploads  # noqa: E402
@@ -73,7 +70,7 @@ def run_once(conn, csv: bytes, query: str, watch: Stopwatch, explain: bool) -> i
     uploads.index_and_analyze(conn, "mine", columns)
     watch.lap("index + ANALYZE upload")
     upload_meta = uploads.upload_meta("mine", columns)
-    read_only(conn)
+    forbid_writes(conn)
     prepared = prepare(query, (upload_meta,))
     watch.lap("translate ADQL")
     if explain:

@@ -3,7 +3,7 @@
 Every path that shows archive data to a user (TAP, SSA, DataLink, SODA, files, previews, MOC,
 HiPS, Marshall pages, REST API) reads inside :func:`reading` (or, for a transaction that must
 outlive a ``with`` block such as a streamed result, :func:`begin_as_reader` and
-:func:`read_only`), passing the request's :class:`Identity`. The reader role is subject to
+:func:`forbid_writes`), passing the request's :class:`Identity`. The reader role is subject to
 PostgreSQL row-level security; the identity is handed to the policies as transaction-local
 settings, so the database, not Python, decides which rows a caller may see.
 """
@@ -68,7 +68,7 @@ def begin_as_reader(conn: psycopg.Connection, timeout_s: float,
         sql.Literal(int(timeout_s * 1000))))
 
 
-def read_only(conn: psycopg.Connection, *, jit: bool = False) -> None:
+def forbid_writes(conn: psycopg.Connection, *, jit: bool = False) -> None:
     """Make the rest of the transaction read-only and, unless ``jit``, plan without JIT.
 
     Callable mid-transaction (after an upload's temporary tables exist: PostgreSQL allows
@@ -83,7 +83,7 @@ def read_only(conn: psycopg.Connection, *, jit: bool = False) -> None:
 
 @contextmanager
 def reading(conn: psycopg.Connection, identity: Identity = ANONYMOUS, timeout_s: float = 30.0,
-            *, read_only_: bool = True, jit: bool = False) -> Iterator[psycopg.Connection]:
+            *, read_only: bool = True, jit: bool = False) -> Iterator[psycopg.Connection]:
     """The one reader transaction: as ``identity``, under row-level security, with a timeout.
 
     Parameters
@@ -94,15 +94,15 @@ def reading(conn: psycopg.Connection, identity: Identity = ANONYMOUS, timeout_s:
         Whose rights the rows are filtered by.
     timeout_s : float
         Statement timeout.
-    read_only_ : bool
+    read_only : bool
         Refuse writes for the rest of the transaction (default).
     jit : bool
-        Let PostgreSQL JIT-compile (off by default, see :func:`read_only`).
+        Let PostgreSQL JIT-compile (off by default, see :func:`forbid_writes`).
     """
     with conn.transaction():
         begin_as_reader(conn, timeout_s, identity)
-        if read_only_:
-            read_only(conn, jit=jit)
+        if read_only:
+            forbid_writes(conn, jit=jit)
         elif not jit:
             conn.execute("SET LOCAL jit = off")
         yield conn

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import psycopg
 
-from soxsvo.access import ANONYMOUS, Identity, begin_as_reader, read_only
+from soxsvo.access import ANONYMOUS, Identity, begin_as_reader, forbid_writes
 from soxsvo.dali.params import DALIParams
 from soxsvo.dali.streaming import ResultStream, open_result
 from soxsvo.errors import InputError, ServiceError, SoxsvoError
+from soxsvo.formats import Writer, resolve_format
 from soxsvo.tap.binary_copy import binary_batches, pg_types
 from soxsvo.tap.fair_use import take_sync_slot
 from soxsvo.tap.query import (
@@ -29,7 +30,8 @@ class TapRequest:
 
     query: str
     maxrec: int
-    response_format: str | None
+    #: The writer of RESPONSEFORMAT (checked here, before any connection is taken).
+    writer: Writer
     runid: str | None
 
 
@@ -49,17 +51,13 @@ def parse_tap_request(params: DALIParams, tap_settings: dict) -> TapRequest:
     maxrec = params.get_int("MAXREC", tap_settings.maxrec_default)
     maxrec = min(maxrec, tap_settings.maxrec_hard)
     fmt = params.get("RESPONSEFORMAT") or params.get("FORMAT")
-    return TapRequest(query, maxrec, fmt, params.get("RUNID"))
+    return TapRequest(query, maxrec, resolve_writer(fmt), params.get("RUNID"))
 
 
-def resolve_writer(name: str | None):
-    """The writer of a RESPONSEFORMAT/FORMAT value (BINARY2 VOTable when absent)."""
-    from soxsvo.formats import UnknownFormatError, resolve_format
-
-    try:
-        return resolve_format(name or "votable")
-    except UnknownFormatError as exc:
-        raise InputError(str(exc)) from None
+def resolve_writer(name: str | None) -> Writer:
+    """The writer of a RESPONSEFORMAT/FORMAT value (BINARY2 VOTable when absent); an unknown
+    one raises :class:`soxsvo.formats.UnknownFormatError`, an InputError."""
+    return resolve_format(name or "votable")
 
 
 def _query_infos(query: PreparedQuery):
@@ -80,19 +78,15 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
     may see. ``sync_slot`` (client, limit) caps the client's concurrent queries (429 beyond
     it, see :mod:`soxsvo.tap.fair_use`).
     """
+    writer = tap.writer
     prepared: list[PreparedQuery] = []
-    writer = None
 
     def start(conn: psycopg.Connection) -> Iterator:
-        nonlocal writer
-        # Everything that can fail runs inside open_result's guard, the format check too:
-        # an unknown RESPONSEFORMAT once kept its pooled connection for good.
-        writer = resolve_writer(tap.response_format)
         begin_as_reader(conn, timeout_s, identity)
         if sync_slot is not None:
             take_sync_slot(conn, *sync_slot)
         uploads = uploads_loader(conn) if uploads_loader else ()
-        read_only(conn)
+        forbid_writes(conn)
         prepared.append(prepare(tap.query, uploads))
         return result_batches(conn, prepared[0], tap.maxrec, writer)
 
@@ -101,11 +95,9 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
         return writer.stream(query.columns, batches, resource_infos=_query_infos(query),
                              overflow=query.outcome)
 
-    stream = open_result(conn, release, start, render, mime_type="", filename="",
-                         database_error=_database_error)
-    stream.mime_type = writer.mime_type
-    stream.filename = f"result.{writer.file_extension}"
-    return stream
+    return open_result(conn, release, start, render, mime_type=writer.mime_type,
+                       filename=f"result.{writer.file_extension}",
+                       database_error=_database_error)
 
 
 def _database_error(exc: psycopg.Error) -> SoxsvoError:

@@ -105,7 +105,7 @@ def test_crossmatch_plan_probes_the_archive_index_without_jit(settings, catalogu
     """What makes the crossmatch fast, in the plan the service runs: one probe of the
     catalogue's q3c index per uploaded row (not a probe of the upload per catalogue row),
     and no JIT compilation (q3c's cost estimates would trigger it)."""
-    from soxsvo.access import begin_as_reader, read_only
+    from soxsvo.access import begin_as_reader, forbid_writes
     from soxsvo.tap.query import prepare
     from soxsvo.tap.uploads import load_upload
 
@@ -113,7 +113,7 @@ def test_crossmatch_plan_probes_the_archive_index_without_jit(settings, catalogu
     with psycopg.connect(settings.database_url) as conn:
         begin_as_reader(conn, 30)
         upload = load_upload(conn, "mine", csv.encode(), 10_000)
-        read_only(conn)
+        forbid_writes(conn)
         prepared = prepare("SELECT u.id, t.transient_id FROM TAP_UPLOAD.mine AS u JOIN "
                            f"marshall.transient AS t ON {join}",
                            (upload,))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from soxsvo.access import ANONYMOUS, begin_as_reader, read_only
+from soxsvo.access import ANONYMOUS, begin_as_reader, forbid_writes
 from soxsvo.access.users import identity_for
 from soxsvo.config import Settings
 from soxsvo.dali.params import DALIParams
@@ -25,7 +25,7 @@ from soxsvo.tap.query import (
     prepare,
     query_error_message,
 )
-from soxsvo.tap.sync import parse_tap_request, resolve_writer, result_batches
+from soxsvo.tap.sync import parse_tap_request, result_batches
 from soxsvo.tap.uws import jobs
 from soxsvo.tap.uws.uploads import load_upload_file
 
@@ -66,7 +66,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
                   stopping: Callable[[], bool]) -> tuple[Path, object, object]:
     """Run the query; write the result to a temporary file in the job's folder."""
     tap = parse_tap_request(DALIParams(job.parameters), settings.tap)
-    writer = resolve_writer(tap.response_format)
+    writer = tap.writer
     folder = jobs.job_dir(settings.data_path, job.job_id)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".result.{writer.file_extension}.part"
@@ -84,7 +84,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     uploads = tuple(load_upload_file(qconn, name, folder / "uploads" / filename,
                                      settings.tap.upload_max_rows)
                     for name, filename in job.uploads)
-    read_only(qconn)
+    forbid_writes(qconn)
     prepared = prepare(tap.query, uploads)
     from soxsvo.formats.info import query_infos
 
