@@ -29,7 +29,9 @@ from soxsvo.phase3.snapshot import read_product
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main", "validate_context",
            "validate_product"]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# Why 2 for an invalid file as for a usage error: a file that breaks a rule is bad input, and
+# every soxsvo command ends bad input with exit code 2 (``soxsvo ingest`` does for the same file).
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 2, 2
 
 
 def _infer_category(ctx: ProductContext, requested: str | None) -> str | None:
@@ -108,8 +110,8 @@ def main(paths: Sequence[str], as_json: bool = False, *, out: TextIO | None = No
     Returns
     -------
     int
-        0 when every file is valid, 1 when some are not, 2 on usage errors (no file given,
-        a path that does not exist or is not a regular file).
+        0 when every file is valid; 2 when some are not (each violation is printed) or on a
+        usage error (no file given, a path that does not exist or is not a regular file).
     """
     out = out or sys.stdout
     err = err or sys.stderr

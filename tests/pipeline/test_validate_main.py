@@ -1,4 +1,4 @@
-"""main(): the body of ``soxsvo validate``; exit codes 0/1/2, every violation printed."""
+"""main(): the body of ``soxsvo validate``; exit codes 0 (valid) and 2 (invalid or usage), every violation printed."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_all_valid(spectrum_file):
 def test_some_invalid_prints_every_violation(tmp_path, spectrum, spectrum_file):
     bad = _invalid(tmp_path, spectrum)
     code, out, _ = _run([spectrum_file, bad])
-    assert code == 1
+    assert code == 2
     for rule in ("P3-KEY-002", "P3-SPEC-002", "P3-SPEC-022"):
         assert rule in out
     assert "INVALID" in out
@@ -44,7 +44,7 @@ def test_some_invalid_prints_every_violation(tmp_path, spectrum, spectrum_file):
 def test_json_output(tmp_path, spectrum, spectrum_file):
     bad = _invalid(tmp_path, spectrum)
     code, out, _ = _run([spectrum_file, bad], as_json=True)
-    assert code == 1
+    assert code == 2
     reports = json.loads(out)
     assert [r["ok"] for r in reports] == [True, False]
     assert {v["rule"] for v in reports[1]["violations"]} == {
@@ -63,4 +63,4 @@ def test_non_fits_is_invalid_not_usage(tmp_path):
     fits.HDUList([fits.PrimaryHDU()]).writeto(path)
     path.write_bytes(b"garbage")
     code, out, _ = _run([path])
-    assert code == 1 and "P3-FILE-001" in out
+    assert code == 2 and "P3-FILE-001" in out

@@ -1,0 +1,58 @@
+"""A header card that cannot be parsed is a rule violation and exit 2, never a traceback.
+
+Hardening (issue 22, item 11): a product whose FITS header holds a card astropy cannot parse
+(a number with two decimal points, a string without its closing quote) must be reported by
+``soxsvo validate`` as a broken rule and rejected by ``soxsvo ingest`` with its reason, the file
+left where it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from test_ingest_support import sums, write_tiny
+
+from soxsvo.cli import main as cli
+
+BROKEN_VALUES = {
+    "number": b"61000.1.2",
+    "string": b"'never closed",
+}
+
+
+def _break_card(path: Path, keyword: bytes, value: bytes) -> None:
+    """Overwrite the value of the 80-byte card ``keyword`` in the primary header, in place."""
+    raw = bytearray(path.read_bytes())
+    start = next(i for i in range(0, 2880 * 4, 80) if raw[i:i + 8] == keyword.ljust(8))
+    raw[start:start + 80] = (keyword.ljust(8) + b"= " + value).ljust(80)
+    path.write_bytes(bytes(raw))
+
+
+@pytest.fixture(params=sorted(BROKEN_VALUES))
+def broken(request, tmp_path) -> Path:
+    path = write_tiny(tmp_path / "in", 0)
+    _break_card(path, b"EXPTIME", BROKEN_VALUES[request.param])
+    return path
+
+
+def test_validate_reports_the_card_and_exits_2(broken: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(broken)])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert "INVALID" in result.output and "P3-FILE-003" in result.output
+    assert "EXPTIME" in result.output
+
+
+def test_ingest_rejects_and_keeps_the_file(broken: Path, settings, db_conninfo) -> None:
+    before = sums([broken])
+    env = {"SOXSVO_DATA_DIR": str(settings.data_path), "SOXSVO_DATABASE_URL": db_conninfo}
+    result = CliRunner().invoke(cli, ["ingest", "--workers", "1", str(broken)], env=env)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "1 rejected" in result.output and "EXPTIME" in result.output
+    assert sums([broken]) == before
+    with psycopg.connect(db_conninfo) as conn:
+        assert conn.execute("SELECT count(*) FROM soxs.product").fetchone()[0] == 0
