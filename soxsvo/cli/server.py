@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import click
 
 from soxsvo.cli.common import handles_errors, read_settings, started_database, upgrade
+
+#: Seconds before a killed gunicorn master is started again (its workers need about a second to
+#: see that it is gone and let go of the port).
+RESTART_DELAY = 2.0
 
 
 # -- serve -----------------------------------------------------------------------------------
@@ -32,14 +37,23 @@ def serve(workers: int | None) -> None:
     # master forks and stops) is in soxsvo.web.gunicorn_conf, read from the same settings.
     command = [sys.executable, "-m", "gunicorn", "--config", "python:soxsvo.web.gunicorn_conf",
                "--workers", str(workers)]
-    server = subprocess.Popen(command, env=env)
-    try:
-        server.wait()
-    finally:
-        # SIGTERM/SIGINT arrive here as SystemExit: pass them on, then let the cluster stop.
-        if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=60)
+    while True:
+        server = subprocess.Popen(command, env=env)
+        try:
+            code = server.wait()
+        finally:
+            # SIGTERM/SIGINT arrive here as SystemExit: pass them on, then let the cluster stop.
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=60)
+        # Why only after a signal: gunicorn ends by itself (code >= 0) on SIGTERM or when it
+        # cannot start, and then so do we; a master killed (kill -9, the OOM killer, a crash)
+        # is started again, with the same cluster, as its web and job workers end with it.
+        if code >= 0:
+            return
+        click.echo(f"soxsvo: the gunicorn master ended by signal {-code}; starting it again",
+                   err=True)
+        time.sleep(RESTART_DELAY)
 
 
 # -- demo ------------------------------------------------------------------------------------

@@ -13,7 +13,11 @@ process opens its pool on first use (:mod:`soxsvo.web.context`).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
+import os
+import time
 
 from soxsvo.config import load_settings
 
@@ -58,6 +62,36 @@ def on_starting(server) -> None:
     gc.collect()
     _freeze()
     _job_workers[:] = [fork_supervisor(_settings, _settings.tap.job_workers)]
+
+
+def when_ready(server) -> None:
+    """Once the master listens: have it replace a job-worker supervisor that dies."""
+    server.reap_workers = functools.partial(_reap_supervisor_first, server, server.reap_workers)
+
+
+def _reap_supervisor_first(server, reap_workers) -> None:
+    """Claim the job-worker supervisor's end, fork another, then reap the web workers.
+
+    Why in gunicorn's reaping: its master reaps every child that ends (``waitpid(-1)``) and
+    drops silently the ones that are not web workers, so a supervisor killed with ``kill -9``
+    (its workers end with it) is seen only by claiming its pid first, on the same SIGCHLD,
+    in the master's main loop, where gunicorn itself forks. ``Arbiter.stop`` empties
+    ``LISTENERS`` before it stops anything: a supervisor that ends then is not replaced.
+    """
+    from soxsvo.tap.uws.worker import RESTART_DELAY, fork_supervisor
+
+    for pid in list(_job_workers):
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] != pid:
+                continue
+        _job_workers.remove(pid)
+        if server.LISTENERS:
+            server.log.error("UWS job-worker supervisor (pid:%s) ended; starting another", pid)
+            time.sleep(RESTART_DELAY)  # a supervisor that cannot start must not make us spin
+            _job_workers.append(fork_supervisor(
+                _settings, _settings.tap.job_workers,
+                close=[listener.fileno() for listener in server.LISTENERS]))
+    reap_workers()
 
 
 def pre_fork(server, worker) -> None:

@@ -18,6 +18,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 import psycopg
 
@@ -273,15 +274,21 @@ def stop_workers(processes: list[multiprocessing.Process], timeout: float = 15.0
 #: Seconds a supervisor waits before replacing a worker that died, so that a worker that
 #: dies at once (no database) does not make it fork in a tight loop.
 RESTART_DELAY = 1.0
-#: Signals gunicorn's master handles; a process forked from it takes the defaults back.
+#: Signals gunicorn's master handles; a process forked from it takes the defaults back (its
+#: handlers would only queue the signal for a master loop the child does not run).
 _MASTER_SIGNALS = (signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD,
-                   signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU)
+                   signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU, signal.SIGINT, signal.SIGTERM)
 
 
-def _fork(name: str, run) -> int:
-    """Fork a child that runs ``run()`` under ``name`` and exits; its pid (in the parent)."""
+def _fork(name: str, run, close: Sequence[int] = ()) -> int:
+    """Fork a child that runs ``run()`` under ``name`` and exits; its pid (in the parent).
+
+    The child closes the file descriptors ``close`` (a master's listening sockets) and ends
+    when this process ends (:func:`_die_with`).
+    """
     for stream in (sys.stdout, sys.stderr):  # or the child writes what is buffered again
         stream.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         code = 0
@@ -289,6 +296,11 @@ def _fork(name: str, run) -> int:
             _name_process(name)
             for signum in _MASTER_SIGNALS:
                 signal.signal(signum, signal.SIG_DFL)
+            signal.set_wakeup_fd(-1)
+            for fd in close:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            _die_with(parent)
             run()
         except BaseException:
             log.exception("%s (pid %d) failed", name, os.getpid())
@@ -354,7 +366,7 @@ def start_supervised(settings: Settings, n: int) -> multiprocessing.Process:
     return process
 
 
-def fork_supervisor(settings: Settings, n: int) -> int:
+def fork_supervisor(settings: Settings, n: int, close: Sequence[int] = ()) -> int:
     """Fork the job-worker supervisor from this process; its pid.
 
     For a parent that has already imported (and compiled) what a job needs, with no thread
@@ -363,10 +375,12 @@ def fork_supervisor(settings: Settings, n: int) -> int:
     master's memory pages instead of importing the TAP code and numba again: spawned, each
     worker had 63 MiB of its own idle and 118 MiB after its first BINARY2 job, which waited
     ~5 s for numba; forked, 6 and 10 MiB (docs/performance.md, "Memory"). A worker that dies
-    is replaced (:func:`_supervisor_main`). Stop it with :func:`stop_forked_workers`.
+    is replaced (:func:`_supervisor_main`); the supervisor and its workers end with this
+    process. ``close``: file descriptors the supervisor must not keep (listening sockets of a
+    master that forks it again after it died). Stop it with :func:`stop_forked_workers`.
     """
     values = dict(settings.values)
-    return _fork("soxsvo-uws-sup", lambda: _supervisor_main(values, n))
+    return _fork("soxsvo-uws-sup", lambda: _supervisor_main(values, n), close)
 
 
 def _name_process(name: str) -> None:
@@ -374,6 +388,20 @@ def _name_process(name: str) -> None:
     stays the parent's)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel send this process SIGTERM when ``parent`` ends (Linux).
+
+    Why: a supervisor killed with ``kill -9`` used to leave its workers running, orphaned and
+    unsupervised, beside the workers of its replacement. SIGTERM, not SIGKILL: a worker then
+    cancels its running query and ends its job in ERROR, as on a shutdown. The parent may have
+    ended between the fork and this call; then there is nobody to be signalled by.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _still_child(pid: int) -> bool:
