@@ -20,6 +20,9 @@ VOTABLE_MIME = "application/x-votable+xml"
 #: Names of the DAL blueprints: requests to them get their errors (e.g. a rejected API token
 #: before any view runs) as DALI error documents.
 DAL_BLUEPRINTS: set[str] = set()
+#: Their URL prefixes: a URL under one that matches no route (``/tap/async//results``) is a
+#: DAL caller's mistake too, answered with a DALI document although no blueprint handles it.
+DAL_PREFIXES: set[str] = set()
 
 
 def request_params(request: Request) -> DALIParams:
@@ -51,6 +54,7 @@ def dal_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     Programs, not HTML forms, call DAL services: the blueprint needs no CSRF token."""
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
     DAL_BLUEPRINTS.add(name)
+    DAL_PREFIXES.add(url_prefix)
     blueprint.register_error_handler(SoxsvoError, error_response)
 
     @blueprint.after_request

@@ -35,8 +35,10 @@ class DALIParams:
         """All values of a multi-valued parameter (UPLOAD, ID...)."""
         return list(self._values.get(name.upper(), []))
 
-    def get_int(self, name: str, default: int | None = None, *, minimum: int = 0) -> int | None:
-        """An integer parameter (e.g. MAXREC), checked against ``minimum``."""
+    def get_int(self, name: str, default: int | None = None, *, minimum: int = 0,
+                maximum: int = 2**63 - 1) -> int | None:
+        """An integer parameter (e.g. MAXREC), checked against ``minimum`` and ``maximum``
+        (by default what a PostgreSQL ``bigint`` holds: every integer ends up in a query)."""
         text = self.get(name)
         if text is None or text.strip() == "":
             return default
@@ -47,6 +49,8 @@ class DALIParams:
                              ) from None
         if value < minimum:
             raise InputError(f"parameter {name.upper()} must be at least {minimum}, got {value}")
+        if value > maximum:
+            raise InputError(f"parameter {name.upper()} must be at most {maximum}, got {value}")
         return value
 
     def __contains__(self, name: str) -> bool:

@@ -30,6 +30,7 @@ SORTS = {
     "ra": "t.ra",
     "dec": "t.dec",
 }
+MAX_PAGE = 10**9
 MAX_QUERY_CHARS = 100
 #: Filtered lists count their matches up to this many ("more than" beyond).
 COUNT_CAP = 1000
@@ -102,8 +103,9 @@ class ListQuery:
             problems.append(f"sort must be one of {', '.join(SORTS)}")
         if self.order not in ("asc", "desc"):
             problems.append("order must be asc or desc")
-        if self.page < 1 or not 1 <= self.page_size <= max_page_size:
-            problems.append(f"page must be >= 1 and page_size 1..{max_page_size}")
+        # The page becomes an OFFSET (a bigint): a page beyond 10**9 is a mistake anyway.
+        if not 1 <= self.page <= MAX_PAGE or not 1 <= self.page_size <= max_page_size:
+            problems.append(f"page must be 1..{MAX_PAGE} and page_size 1..{max_page_size}")
         cone = (self.ra, self.dec, self.radius)
         if any(v is not None for v in cone) and (
                 None in cone or not 0 <= self.ra < 360 or not -90 <= self.dec <= 90

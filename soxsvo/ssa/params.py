@@ -6,9 +6,11 @@ parameter, what was sent and what is expected, so the SSA error document says ho
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 from astropy.time import Time
+from erfa import ErfaWarning
 
 from soxsvo.dali.params import DALIParams
 from soxsvo.errors import InputError
@@ -129,8 +131,12 @@ def _wavelength(name: str, text: str) -> float:
 
 def _mjd(name: str, text: str) -> float:
     try:
-        return float(Time(text, format="isot" if "T" in text else "iso", scale="utc").mjd)
-    except ValueError:
+        # Why errors: ERFA only warns of a year it cannot convert reliably (e.g. 99999), and
+        # the search would then run on a made-up instant.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ErfaWarning)
+            return float(Time(text, format="isot" if "T" in text else "iso", scale="utc").mjd)
+    except (ValueError, ErfaWarning):
         raise InputError(f"{name}: {text!r} is not an ISO 8601 date "
                          "(YYYY-MM-DD or YYYY-MM-DDThh:mm:ss)") from None
 

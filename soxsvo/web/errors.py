@@ -14,7 +14,7 @@ from flask import Flask, Response, render_template, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from soxsvo.dali.blueprint import DAL_BLUEPRINTS, dali_error_response
+from soxsvo.dali.blueprint import DAL_BLUEPRINTS, DAL_PREFIXES, dali_error_response
 from soxsvo.errors import LimitError, SoxsvoError, http_status
 from soxsvo.web.auth import problem
 
@@ -27,7 +27,7 @@ DATABASE_RETRY_AFTER = 10
 
 def answer(status: int, title: str, detail: str, retry_after: int | None = None) -> Response:
     """The error answer for the current request's kind of caller."""
-    if request.blueprint in DAL_BLUEPRINTS:
+    if request.blueprint in DAL_BLUEPRINTS or _under_dal_prefix(request.path):
         response = dali_error_response(detail, status, retry_after)
     elif request.path.startswith("/api/"):
         response = problem(status, title, detail)
@@ -38,6 +38,10 @@ def answer(status: int, title: str, detail: str, retry_after: int | None = None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _under_dal_prefix(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in DAL_PREFIXES)
 
 
 def _domain_error(error: SoxsvoError) -> Response:

@@ -78,16 +78,26 @@ class ChunkedBodies:
         return self.wsgi_app(environ, start_response)
 
 
+#: ``\u0000`` escaped in a JSON string (not ``\\u0000``, an escaped backslash before "u0000"):
+#: PostgreSQL stores NUL neither in text nor in jsonb.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _check_request() -> None:
     if request.environ.get(_TOO_LARGE):
         raise TooLargeError(f"the request body is larger than "
                             f"{current_app.config['MAX_CONTENT_LENGTH']:,} bytes")
+    if "\x00" in request.path:  # a job id, a dp_id, a file name: all go to PostgreSQL
+        raise InputError("the request path contains a NUL byte")
     for name, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
         if "\x00" in name or "\x00" in value:
             raise InputError(f"parameter {name.replace(chr(0), '')!r} contains a NUL byte")
-    if (request.is_json and request.content_length
-            and json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH):
-        raise InputError(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+    if request.is_json and request.content_length:
+        body = request.get_data(cache=True)
+        if json_depth(body) > MAX_JSON_DEPTH:
+            raise InputError(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+        if _JSON_NUL.search(body):
+            raise InputError("the JSON body contains a NUL character (\\u0000)")
 
 
 def init_guards(app: Flask) -> None:

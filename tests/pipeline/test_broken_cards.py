@@ -8,6 +8,7 @@ left where it was.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,8 @@ from click.testing import CliRunner
 from test_ingest_support import sums, write_tiny
 
 from soxsvo.cli import main as cli
+from soxsvo.phase3.validate import main as validate
+from tests import fuzzing
 
 BROKEN_VALUES = {
     "number": b"61000.1.2",
@@ -56,3 +59,20 @@ def test_ingest_rejects_and_keeps_the_file(broken: Path, settings, db_conninfo) 
     assert sums([broken]) == before
     with psycopg.connect(db_conninfo) as conn:
         assert conn.execute("SELECT count(*) FROM soxs.product").fetchone()[0] == 0
+
+
+def test_malformed_fits_is_invalid_never_a_traceback(tmp_path: Path) -> None:
+    good = write_tiny(tmp_path / "good", 0)
+    failures = []
+    for index, raw in enumerate(fuzzing.malformed_fits(11, 60, good)):
+        path = tmp_path / f"bad_{index}.fits"
+        path.write_bytes(raw)
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            code = validate([str(path)], out=out, err=err)
+        except Exception as error:  # noqa: BLE001 - what the user would see as a traceback
+            failures.append((index, repr(error)))
+            continue
+        if code not in (0, 2) or "Traceback" in out.getvalue() + err.getvalue():
+            failures.append((index, code, err.getvalue()[:200]))
+    assert failures == []

@@ -1,4 +1,4 @@
-"""main(): the body of ``soxsvo validate``; exit codes 0 (valid) and 2 (invalid or usage), every violation printed."""
+"""main(): the body of ``soxsvo validate``; exit 0 (valid) or 2 (invalid, usage), every violation shown."""
 
 from __future__ import annotations
 

@@ -115,7 +115,16 @@ def ingest_bytes(conn: psycopg.Connection, data: bytes, origin: str, config: Ing
     items = read_alerts(data, origin, source)
     summary = AlertIngestSummary(files=1)
     for start in range(0, max(len(items), 1), config.batch_alerts):
-        ingest_items(conn, items[start:start + config.batch_alerts], config, summary)
+        try:
+            ingest_items(conn, items[start:start + config.batch_alerts], config, summary)
+        except psycopg.errors.DataError as exc:
+            # Why here: a packet can be well-formed and still hold what PostgreSQL refuses
+            # (a NUL in a string, a number beyond its column); the batch is rolled back.
+            stored = f"; the {start} before it were stored" if start else ""
+            raise AlertFormatError(
+                f"{origin}: alerts {start + 1}-{min(start + config.batch_alerts, len(items))} "
+                f"hold a value that cannot be stored ({exc.diag.message_primary}){stored}"
+            ) from None
     return summary
 
 
