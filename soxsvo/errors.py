@@ -57,6 +57,11 @@ class ServiceError(SoxsvoError):
     """The service itself failed (a database error while answering); not the caller's fault."""
 
 
+class InsufficientStorageError(ServiceError):
+    """A write would eat into the disk reserve kept for the database (HTTP 507); retry once
+    space is freed."""
+
+
 #: HTTP status of each error class, the one place the web interfaces read it from.
 HTTP_STATUS: dict[type[SoxsvoError], int] = {
     InputError: 400,
@@ -64,6 +69,7 @@ HTTP_STATUS: dict[type[SoxsvoError], int] = {
     ForbiddenError: 403,
     NotFoundError: 404,
     ConflictError: 409,
+    InsufficientStorageError: 507,
     ServiceError: 500,
     SoxsvoError: 500,
 }

@@ -80,12 +80,15 @@ def soxsvo_serve(settings: Settings, port: int, *, base_url: str | None = None) 
     if base_url is not None:
         env["SOXSVO_BASE_URL"] = base_url
     url = f"http://127.0.0.1:{port}"
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    log = settings.data_path / "serve.log"
     server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
     try:
         deadline = time.monotonic() + 90
         while True:
-            assert server.poll() is None, "soxsvo serve exited"
+            assert server.poll() is None, \
+                f"soxsvo serve exited: {log.read_text(errors='replace')[-3000:]}"
             try:
                 if requests.get(f"{url}/health", timeout=10).ok:
                     break

@@ -28,6 +28,9 @@ from pathlib import Path
 
 import psycopg
 
+from soxsvo.errors import InsufficientStorageError
+from soxsvo.utils import disk
+
 __all__ = ["StoreCheck", "StoreError", "bytes_checksums", "check_store", "content_type",
            "ensure_free_space",
            "copy_into_store", "file_checksums", "file_sha256", "stored_path", "sweep_inflight",
@@ -127,22 +130,13 @@ class Journal:
 
 
 def ensure_free_space(folder: Path, size: int, reserve: int, name: str) -> None:
-    """Refuse to write ``size`` bytes into ``folder`` when that would leave less than
-    ``reserve`` bytes free on its disk.
-
-    The store often shares its disk with the private PostgreSQL: a store that fills the disk
-    to 100 % leaves a database that cannot even start. The reserve keeps the database's room.
-    """
-    if reserve <= 0:
-        return
-    existing = folder
-    while not existing.exists():
-        existing = existing.parent
-    free = shutil.disk_usage(existing).free
-    if free - size < reserve:
-        raise StoreError(f"{name}: not stored: the archive store's disk has {free:,} bytes "
-                         f"free and keeps a reserve of {reserve:,} ([archive] min_free_bytes); "
-                         "free some space, then ingest it again", retryable=True)
+    """:func:`soxsvo.utils.disk.ensure_free_space` for a product: a retryable
+    :class:`StoreError` (the file stays where it was)."""
+    try:
+        disk.ensure_free_space(folder, size, reserve, name)
+    except InsufficientStorageError as exc:
+        raise StoreError(f"{exc}; free some space, then ingest it again",
+                         retryable=True) from None
 
 
 def copy_into_store(source: Path, target: Path, sha256: str, journal: Journal,

@@ -28,9 +28,12 @@ from soxsvo.tap.query import (
 from soxsvo.tap.sync import parse_tap_request, result_batches
 from soxsvo.tap.uws import jobs
 from soxsvo.tap.uws.uploads import load_upload_file
+from soxsvo.utils.disk import ensure_free_space
 
 log = logging.getLogger(__name__)
 
+#: Bytes of a result written between two looks at the disk reserve.
+RESERVE_CHECK_BYTES = 16 * 2**20
 RESTART_MESSAGE = "the worker running this job stopped (server restart); submit it again"
 
 
@@ -91,11 +94,20 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
     # The same rows as sync: binary COPY blocks for BINARY/BINARY2 of scalar columns.
     batches = _watched(result_batches(qconn, prepared, tap.maxrec, writer), deadline,
                        stopping)
+    reserve = settings.archive.min_free_bytes
+    what = f"the result of job {job.job_id}"
+    ensure_free_space(folder, 0, reserve, what)
+    checked = 0
     with partial.open("wb") as handle:
         for chunk in writer.stream(prepared.columns, batches,
                                    resource_infos=query_infos(query=prepared.adql_text),
                                    overflow=prepared.outcome):
             handle.write(chunk)
+            # Why while writing: anybody may start jobs of millions of rows; a result must
+            # not take the disk's last gigabytes from the database (the job ends in ERROR).
+            if handle.tell() - checked > RESERVE_CHECK_BYTES:
+                checked = handle.tell()
+                ensure_free_space(folder, 0, reserve, what)
     qconn.rollback()
     return partial, writer, prepared.outcome
 
