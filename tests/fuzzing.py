@@ -298,6 +298,10 @@ def response_form_ok(path: str, status: int, content_type: str, body: bytes) -> 
     """Whether an error answer comes in the form of the protocol ``path`` belongs to."""
     if status < 400:
         return True
+    if status == 414:
+        # gunicorn refuses a request line over its limit before the path is parsed: it
+        # cannot tell which service was asked, and answers as the DAL services do.
+        return b"QUERY_STATUS" in body
     if path.startswith("/api/"):
         return content_type.startswith("application/problem+json") and \
             bool(json.load(io.BytesIO(body)).get("title"))

@@ -44,7 +44,10 @@ def _infer_category(ctx: ProductContext, requested: str | None) -> str | None:
         return requested
     if not ctx.readable:
         return None
-    value = ctx.primary.get("PRODCATG")
+    try:
+        value = ctx.primary.get("PRODCATG")
+    except (fits.VerifyError, ValueError):  # a card astropy cannot parse: P3-FILE-003 says so
+        value = None
     if isinstance(value, str) and value.strip() in CATEGORIES:
         return value.strip()
     if ctx.spectrum_like():
