@@ -36,6 +36,7 @@ from pathlib import Path
 
 import psutil
 import requests
+import requests.adapters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests import fuzzing  # noqa: E402 - the repository's own fuzzers
@@ -296,12 +297,37 @@ def _mixed(url: str, samples: dict, rng: random.Random) -> tuple[str, dict, str]
 
 
 def _run_async(session: requests.Session, kwargs: dict) -> requests.Response:
+    """Create a job, wait (UWS blocking WAIT) until it ends, fetch its result."""
     created = session.post(**kwargs, timeout=60, allow_redirects=False)
     if created.status_code != 303:
         return created
     job = created.headers["Location"]
-    return session.get(f"{job}?WAIT=30&PHASE=EXECUTING", timeout=90) and \
-        session.get(f"{job}/results/result", timeout=60)
+    deadline = time.monotonic() + 300
+    phase = "QUEUED"
+    while phase in ("QUEUED", "EXECUTING", "PENDING") and time.monotonic() < deadline:
+        session.get(f"{job}?WAIT=30&PHASE={phase}", timeout=90)
+        phase = session.get(f"{job}/phase", timeout=30).text.strip()
+    return session.get(f"{job}/results/result", timeout=60)
+
+
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """Connections from one loopback address (127.0.0.0/8 all reach the server on lo)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_session(index: int) -> requests.Session:
+    """A session for simulated client ``index``, from its own address: the server's fair-use
+    limits count per client (user, else address), as they would for 32 real users."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(f"127.0.{1 + index // 250}.{2 + index % 250}"))
+    return session
 
 
 def _pss(root: psutil.Process) -> int:
@@ -324,7 +350,7 @@ def run_load(url: str, clients: int, seconds: float, seed: int,
 
     def client(index: int) -> None:
         rng = random.Random(seed + index)
-        session = requests.Session()
+        session = client_session(index)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not stop.is_set():
             method, kwargs, label = _mixed(url, samples, rng)
@@ -341,6 +367,8 @@ def run_load(url: str, clients: int, seconds: float, seed: int,
                 counts[label, ok] += 1
                 if not ok:
                     errors.append((label, detail))
+            if not ok:
+                time.sleep(0.5)  # a client backs off after a failure, as real ones do
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -397,11 +425,43 @@ def _master(serve: psutil.Process) -> psutil.Process:
     return next(p for p in serve.children() if "gunicorn" in " ".join(p.cmdline()))
 
 
-def _jobs(url: str, n: int) -> list[str]:
-    return [requests.post(f"{url}/tap/async", data={
-        "LANG": "ADQL", "PHASE": "RUN", "QUERY": "SELECT COUNT(*) AS n FROM tap_schema.columns "
-        "AS a, tap_schema.columns AS b, tap_schema.columns AS c"}, timeout=60,
-        allow_redirects=False).headers["Location"] for _ in range(n)]
+_job_clients = iter(range(1000, 100000))
+
+
+LONG = ("SELECT COUNT(*) AS n FROM tap_schema.columns AS a, tap_schema.columns AS b, "
+        "tap_schema.columns AS c")
+
+
+def _jobs(url: str, n: int, query: str = LONG) -> list[str]:
+    """Submit ``n`` jobs (by default of a few seconds), each from another client (fair use
+    counts per client); their URLs."""
+    urls = []
+    for _ in range(n):
+        answer = client_session(next(_job_clients)).post(f"{url}/tap/async", data={
+            "LANG": "ADQL", "PHASE": "RUN", "QUERY": query},
+            timeout=60, allow_redirects=False)
+        assert answer.status_code == 303, (answer.status_code, answer.text[:300])
+        urls.append(answer.headers["Location"])
+    return urls
+
+
+def _recovered(url: str) -> bool:
+    """A new small job runs to COMPLETED and a sync query answers."""
+    job = _jobs(url, 1, SMALL)[0]
+    requests.get(f"{job}?WAIT=20&PHASE=QUEUED", timeout=60)
+    requests.get(f"{job}?WAIT=20&PHASE=EXECUTING", timeout=60)
+    done = requests.get(f"{job}/phase", timeout=10).text.strip() == "COMPLETED"
+    return done and requests.get(f"{url}/tap/sync", params={
+        "LANG": "ADQL", "QUERY": SMALL}, timeout=30).ok
+
+
+def _error_message(job: str) -> str:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(requests.get(job, timeout=10).content)
+    message = root.find(".//{http://www.ivoa.net/xml/UWS/v1.0}errorSummary/"
+                        "{http://www.ivoa.net/xml/UWS/v1.0}message")
+    return message.text if message is not None else "?"
 
 
 def _phases(jobs: list[str]) -> collections.Counter:
@@ -432,10 +492,9 @@ def faults(data_dir: Path, clients: int, seed: int) -> None:
             master = _master(serve)
             victim = _role(master, role)[0] if role != "master" else master
             os.kill(victim.pid, signal.SIGKILL)
-            recovered = wait_until(lambda: _health(url)["status"] == "ok"
-                                   and _health(url)["jobs"]["live_workers"] == 2, 180)
-            print(f"kill -9 of the {role} (pid {victim.pid}): service ok again after "
-                  f"{recovered if recovered is None else round(recovered, 1)} s")
+            recovered = wait_until(lambda: _recovered(url), 180)
+            print(f"kill -9 of the {role} (pid {victim.pid}): a new job completed and a sync "
+                  f"query answered after {recovered and round(recovered, 1)} s")
         cluster = LocalCluster(data_dir)
         jobs += _jobs(url, 3)
         cluster.stop()
@@ -457,8 +516,17 @@ def faults(data_dir: Path, clients: int, seed: int) -> None:
               f"(settled after {settled and round(settled)} s; none lost or stuck)")
         errors = background.get("errors", [])
         total = sum(background.get("counts", {}).values())
-        print(f"background load ({clients} clients): {total:,} requests, {len(errors)} failed "
-              "during the faults (connections cut by kill -9, 503 while PostgreSQL was down)")
+        kinds = collections.Counter(
+            detail[0] if isinstance(detail, tuple) else detail.split("(")[0]
+            for _, detail in errors)
+        print(f"background load ({clients} clients, 0.5 s back-off after a failure): "
+              f"{total:,} requests, {len(errors)} failed during the faults: {dict(kinds)}")
+        messages = collections.Counter(
+            _error_message(job) for job in jobs
+            if requests.get(f"{job}/phase", timeout=10).text.strip() == "ERROR")
+        print(f"   jobs in ERROR, by message: {dict(messages)}")
+        for label, detail in [e for e in errors if isinstance(e[1], tuple)][:12]:
+            print(f"   {label}: {detail[0]} {detail[1][-300:]!r}")
         with contextlib.suppress(Exception):
             state = _health(url)
             print(f"/health at the end: {state['status']}, jobs {state['jobs']}")
