@@ -1,0 +1,84 @@
+"""The archive the SCS, SIA and registry tests share: the demo with acquisition-camera images,
+registered under the URL it is served at (so access URLs work), one admin with an API token,
+served over HTTP by a threaded werkzeug server for real clients (pyvo, STILTS).
+
+Built once per test session whichever of those test directories asks first.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import psycopg
+from werkzeug.serving import make_server
+
+from soxsvo.config import Settings
+from tests.support import app_over, build_demo_database, free_port
+
+_BUILT: dict[int, VoArchive] = {}
+
+
+@dataclass(frozen=True)
+class Product:
+    """One current product as its owner sees it (no row-level security)."""
+
+    did: str
+    dp_id: str
+    dataproduct_type: str
+    ra: float
+    dec: float
+    released: bool
+
+
+@dataclass(frozen=True)
+class VoArchive:
+    url: str
+    settings: Settings
+    admin_token: str
+    products: tuple[Product, ...]
+
+    def of_type(self, kind: str, *, released: bool) -> list[Product]:
+        return [p for p in self.products if p.dataproduct_type == kind
+                and p.released == released]
+
+
+def _products(settings: Settings) -> tuple[Product, ...]:
+    with psycopg.connect(settings.database_url) as conn:
+        rows = conn.execute(
+            "SELECT obs_publisher_did, dp_id, dataproduct_type, s_ra, s_dec, "
+            "soxs.is_released(obs_release_date) FROM ivoa.obscore "
+            "WHERE superseded IS NOT TRUE ORDER BY dp_id").fetchall()
+    return tuple(Product(*row) for row in rows)
+
+
+def _admin_token(settings: Settings) -> str:
+    from soxsvo.access.tokens import create_token
+    from soxsvo.access.users import add_user, grant
+
+    with psycopg.connect(settings.database_url) as conn:
+        add_user(conn, "vo-admin")
+        grant(conn, "vo-admin", role="admin")
+        return create_token(conn, "vo-admin", "tests")
+
+
+def vo_archive(pg_cluster, data_dir):
+    """The served archive (a generator: the server stops when the session ends)."""
+    key = id(pg_cluster)
+    if key in _BUILT:
+        yield _BUILT[key]
+        return
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = build_demo_database(pg_cluster, "vo_archive", data_dir, base_url=url, images=2)
+    token = _admin_token(settings)
+    with app_over(settings) as app:
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        _BUILT[key] = VoArchive(url, settings, token, _products(settings))
+        try:
+            yield _BUILT[key]
+        finally:
+            server.shutdown()
+            _BUILT.pop(key, None)
