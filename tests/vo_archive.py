@@ -1,6 +1,7 @@
-"""The archive the SCS, SIA and registry tests share: the demo with acquisition-camera images,
-registered under the URL it is served at (so access URLs work), one admin with an API token,
-served over HTTP by a threaded werkzeug server for real clients (pyvo, STILTS).
+"""The archive the SCS, SIA and registry tests share: the demo with two acquisition-camera
+images (one made proprietary), registered under the URL it is served at (so access URLs work),
+one admin with an API token, served over HTTP by a threaded werkzeug server for real clients
+(pyvo, STILTS).
 
 Built once per test session whichever of those test directories asks first.
 """
@@ -52,6 +53,14 @@ def _products(settings: Settings) -> tuple[Product, ...]:
     return tuple(Product(*row) for row in rows)
 
 
+def _close_one_image(settings: Settings) -> None:
+    """The demo's images are old, hence public: the newest becomes proprietary for a year."""
+    with psycopg.connect(settings.database_url) as conn:
+        conn.execute("UPDATE ivoa.obscore SET obs_release_date = now() + interval '1 year' "
+                     "WHERE dp_id = (SELECT max(dp_id) FROM ivoa.obscore "
+                     "WHERE dataproduct_type = 'image')")
+
+
 def _admin_token(settings: Settings) -> str:
     from soxsvo.access.tokens import create_token
     from soxsvo.access.users import add_user, grant
@@ -71,6 +80,7 @@ def vo_archive(pg_cluster, data_dir):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = build_demo_database(pg_cluster, "vo_archive", data_dir, base_url=url, images=2)
+    _close_one_image(settings)
     token = _admin_token(settings)
     with app_over(settings) as app:
         server = make_server("127.0.0.1", port, app, threaded=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import support
 from tests import vo_archive as shared
 
 
@@ -16,6 +17,4 @@ def vo(pg_cluster, tmp_path_factory):
 @pytest.fixture
 def votlint():
     """``votlint(bytes)``: STILTS votlint's messages about a document (empty when clean)."""
-    from tests import support
-
     return support.votlint
