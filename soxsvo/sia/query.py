@@ -8,6 +8,9 @@ declared once. Values reach the ADQL text as ``repr`` of checked floats or as st
 
 from __future__ import annotations
 
+import psycopg
+
+from soxsvo.sia.bounds import bounding_circle
 from soxsvo.sia.params import (
     OVERLAP_INTERVALS,
     STRING_PARAMS,
@@ -58,8 +61,33 @@ def _range(shape: Range) -> str:
     return f"({dec} AND {ra})"
 
 
-def shape_condition(shape: Shape) -> str:
-    """ADQL for ``shape`` overlapping an image's footprint."""
+def _prefilter(shape: Shape, max_fov: float | None) -> str | None:
+    """An index-driven cone holding the centre of every image that may overlap ``shape``:
+    its bounding circle widened by half the largest image (None: no such cone)."""
+    bound = bounding_circle(shape)
+    if bound is None or max_fov is None:
+        return None
+    ra, dec, radius = bound
+    radius += max_fov / 2.0
+    if radius >= 180.0:
+        return None
+    return (f"1 = CONTAINS(POINT('ICRS', s_ra, s_dec), CIRCLE('ICRS', {ra!r}, {dec!r}, "
+            f"{radius!r}))")
+
+
+def shape_condition(shape: Shape, max_fov: float | None = None) -> str:
+    """ADQL for ``shape`` overlapping an image's footprint, after the q3c pre-filter when
+    ``max_fov`` (the largest ``s_fov`` of the images, degrees) is known.
+
+    Why a pre-filter of our own: the translator's coarse test of INTERSECTS widens the circle
+    by each row's own ``s_fov``, a radius q3c cannot take to its index; a constant one can.
+    """
+    exact = _exact(shape)
+    cone = _prefilter(shape, max_fov)
+    return f"({cone} AND {exact})" if cone else exact
+
+
+def _exact(shape: Shape) -> str:
     if isinstance(shape, Circle):
         return (f"1 = INTERSECTS(s_region, CIRCLE('ICRS', {shape.ra!r}, {shape.dec!r}, "
                 f"{shape.radius!r}))")
@@ -79,14 +107,14 @@ def _between(column: str, lo: float, hi: float, lo_column: str | None = None) ->
     return "(" + (" AND ".join(parts) or f"{column} IS NOT NULL") + ")"
 
 
-def conditions(query: ImageQuery) -> list[str]:
+def conditions(query: ImageQuery, max_fov: float | None = None) -> list[str]:
     """The ADQL conditions of ``query``, all of which must hold."""
     where = ["dataproduct_type IN (" + ", ".join(map(_string, IMAGE_TYPES)) + ")"]
     if "ID" not in query.strings:
         # Asking for a DID by name finds it even when a newer version replaced it.
         where.append("(superseded IS NULL OR superseded = 'f')")
     if query.shapes:
-        where.append(_any([shape_condition(s) for s in query.shapes]))
+        where.append(_any([shape_condition(s, max_fov) for s in query.shapes]))
     for name, intervals in query.overlaps.items():
         lo_col, hi_col = OVERLAP_INTERVALS[name]
         where.append(_any([_between(hi_col, lo, hi, lo_col) for lo, hi in intervals]))
@@ -101,13 +129,26 @@ def conditions(query: ImageQuery) -> list[str]:
     return where
 
 
-def image_adql(query: ImageQuery) -> str:
+def image_adql(query: ImageQuery, max_fov: float | None = None) -> str:
     """The ADQL of ``query``: ``maxrec + 1`` rows (the extra one tells overflow apart from an
     exact fit), oldest first."""
     return (f"SELECT TOP {query.maxrec + 1} * FROM ivoa.obscore WHERE "
-            + " AND ".join(conditions(query)) + " ORDER BY t_min, obs_publisher_did")
+            + " AND ".join(conditions(query, max_fov)) + " ORDER BY t_min, obs_publisher_did")
 
 
-def prepare_images(query: ImageQuery) -> PreparedQuery:
-    """The translated query of ``query``."""
-    return prepare(image_adql(query))
+def largest_fov(conn: psycopg.Connection) -> float | None:
+    """The largest ``s_fov`` (degrees) of the images the caller sees (None: no image).
+
+    Read in the caller's reader transaction: an image hidden from the caller cannot be found
+    by it anyway. Backed by the index of migration 130.
+    """
+    row = conn.execute(
+        "SELECT max(s_fov) FROM (SELECT max(s_fov) AS s_fov FROM ivoa.obscore "
+        "WHERE dataproduct_type = %s UNION ALL SELECT max(s_fov) FROM ivoa.obscore "
+        "WHERE dataproduct_type = %s) AS each_type", IMAGE_TYPES).fetchone()
+    return None if row[0] is None else float(row[0])
+
+
+def prepare_images(query: ImageQuery, max_fov: float | None = None) -> PreparedQuery:
+    """The translated query of ``query`` (pre-filtered by q3c when ``max_fov`` is known)."""
+    return prepare(image_adql(query, max_fov))

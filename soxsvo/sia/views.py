@@ -12,7 +12,7 @@ from soxsvo.dali.streaming import open_result
 from soxsvo.dali.vosi import database_availability
 from soxsvo.sia.capability import capabilities_document
 from soxsvo.sia.params import parse_query
-from soxsvo.sia.query import prepare_images
+from soxsvo.sia.query import largest_fov, prepare_images
 from soxsvo.sia.response import response_writer, results_document
 from soxsvo.tap.query import stream_rows
 from soxsvo.tap.sync import database_error
@@ -28,15 +28,17 @@ def query() -> Response:
     params = request_params(request)
     writer = response_writer(params.get("RESPONSEFORMAT"))
     images = parse_query(params, settings.sia.maxrec_default, settings.sia.maxrec_hard)
-    prepared = prepare_images(images)
+    # Translated once the largest image size is read, in the caller's transaction.
+    prepared = []
 
     def start(conn) -> Iterator:
         begin_as_reader(conn, settings.query.sync_timeout, current_identity())
         forbid_writes(conn)
-        return stream_rows(conn, prepared, images.maxrec)
+        prepared.append(prepare_images(images, largest_fov(conn)))
+        return stream_rows(conn, prepared[0], images.maxrec)
 
     def render(batches) -> Iterator[bytes]:
-        return results_document(writer, prepared, batches, prepared.outcome,
+        return results_document(writer, prepared[0], batches, prepared[0].outcome,
                                 settings.public_url)
 
     conn, release = checkout()
