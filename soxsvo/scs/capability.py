@@ -16,15 +16,24 @@ def service_url(base_url: str, table: ConeTable) -> str:
     return f"{base_url}/scs/{table.name}"
 
 
-def cone_capability(base_url: str, table: ConeTable, scs_settings) -> str:
-    """The ``<capability>`` of the cone search of ``table`` (ConeSearch 1.0 schema order)."""
+def cone_capability(base_url: str, table: ConeTable, scs_settings, *,
+                    extension: bool = True) -> str:
+    """The ``<capability>`` of the cone search of ``table`` (ConeSearch 1.0 schema order).
+
+    ``extension=False`` gives the plain VOResource capability, for ``/tap/capabilities``:
+    STILTS taplint checks that document with schemas that lack ConeSearch's (as for SSA).
+    """
     url = service_url(base_url, table)
-    return (f'<capability standardID="{STANDARD_ID}" xsi:type="cs:ConeSearch">'
-            '<interface xsi:type="vs:ParamHTTP" role="std" version="1.03">'
+    head = (f'<capability standardID="{STANDARD_ID}"'
+            + (' xsi:type="cs:ConeSearch">' if extension else ">")
+            + '<interface xsi:type="vs:ParamHTTP" role="std" version="1.03">'
             f'<accessURL use="base">{escape(url)}?</accessURL>'
             "<queryType>GET</queryType>"
-            "<resultType>application/x-votable+xml</resultType></interface>"
-            f"<maxSR>{scs_settings.max_sr!r}</maxSR>"
+            "<resultType>application/x-votable+xml</resultType></interface>")
+    if not extension:
+        return head + "</capability>"
+    return (head
+            + f"<maxSR>{scs_settings.max_sr!r}</maxSR>"
             f"<maxRecords>{int(scs_settings.maxrec)}</maxRecords>"
             "<verbosity>true</verbosity>"
             # Any cone is a valid test: one with no rows answers as well as one with some.

@@ -148,3 +148,12 @@ def test_every_cone_table_answers(vo):
         answer = requests.get(f"{vo.url}/scs/{table.name}",
                               params={"RA": 150, "DEC": -30, "SR": 10, "VERB": 3}, timeout=60)
         assert {"ID_MAIN", "POS_EQ_RA_MAIN"} <= set(_ucd_fields(_table(answer))), table.name
+
+
+def test_the_site_capabilities_list_each_cone_search(vo):
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(requests.get(f"{vo.url}/tap/capabilities", timeout=30).content)
+    urls = {c.find("interface/accessURL").text.rstrip("?")
+            for c in root.findall("capability[@standardID='ivo://ivoa.net/std/ConeSearch']")}
+    assert {f"{vo.url}/scs/ivoa.obscore", f"{vo.url}/scs/marshall.transient"} <= urls

@@ -141,3 +141,11 @@ def test_answers_pass_votlint(vo, image, votlint):
                    {"POS": "CIRCLE 10 100 1"}):
         assert votlint(requests.get(f"{vo.url}/sia/query", params=params,
                                     timeout=30).content) == "", params
+
+
+def test_the_site_capabilities_list_sia(vo):
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(requests.get(f"{vo.url}/tap/capabilities", timeout=30).content)
+    (sia,) = root.findall("capability[@standardID='ivo://ivoa.net/std/SIA#query-2.0']")
+    assert sia.find("interface/accessURL").text == f"{vo.url}/sia/query"
