@@ -1,15 +1,18 @@
-"""A cone search as the ADQL query TAP would run, and the SCS columns of its answer.
+"""A cone search: the table's columns as TAP selects them, inside a q3c cone.
 
-The cone is written in ADQL and translated by :mod:`soxsvo.tap.query`: the q3c index, the
-column metadata and the VOTable types are TAP's, declared once. Only the three main columns
-change: SCS 1.03 clients (pyvo's ``SCSRecord``, TOPCAT) find them by the UCD1 words
-``ID_MAIN``, ``POS_EQ_RA_MAIN`` and ``POS_EQ_DEC_MAIN``, not by UCD1+.
+The select list is TAP's (the ADQL translation of ``SELECT <columns> FROM <table>``: column
+metadata, types and geometry conversions declared once), translated once per table and
+verbosity and kept: parsing a 30-column list costs more than running the cone. The cone itself
+is a ``q3c_radial_query`` with the centre and radius as parameters, nearest rows first. Only the
+three main columns change: SCS 1.03 clients (pyvo's ``SCSRecord``, TOPCAT) find them by the
+UCD1 words ``ID_MAIN``, ``POS_EQ_RA_MAIN`` and ``POS_EQ_DEC_MAIN``, not by UCD1+.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import cache
 
 import psycopg
 
@@ -35,16 +38,15 @@ def output_columns(table: ConeTable, verb: int) -> tuple[ColumnMeta, ...]:
     return (*main, *rest)
 
 
-def cone_adql(table: ConeTable, cone: Cone, maxrec: int) -> str:
-    """The ADQL of ``cone`` over ``table``: ``maxrec + 1`` rows (the extra one tells overflow
-    apart from an exact fit), nearest first."""
-    ra, dec = _quoted(table.ra_column), _quoted(table.dec_column)
-    centre = f"POINT('ICRS', {cone.ra!r}, {cone.dec!r})"
-    select = ", ".join(_quoted(c) for c in output_columns(table, cone.verb))
-    return (f"SELECT TOP {maxrec + 1} {select} FROM {table.name} "
-            f"WHERE 1 = CONTAINS(POINT('ICRS', {ra}, {dec}), "
-            f"CIRCLE('ICRS', {cone.ra!r}, {cone.dec!r}, {cone.sr!r})) "
-            f"ORDER BY DISTANCE(POINT('ICRS', {ra}, {dec}), {centre})")
+def _quoted_sql(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@cache
+def _selection(table: ConeTable, verb: int) -> PreparedQuery:
+    """TAP's translation of the columns of ``table`` at verbosity ``verb`` (kept)."""
+    select = ", ".join(_quoted(c) for c in output_columns(table, verb))
+    return prepare(f"SELECT {select} FROM {table.name}")
 
 
 def scs_columns(table: ConeTable, columns: tuple[ColumnMeta, ...]) -> tuple[ColumnMeta, ...]:
@@ -55,10 +57,20 @@ def scs_columns(table: ConeTable, columns: tuple[ColumnMeta, ...]) -> tuple[Colu
 
 
 def prepare_cone(table: ConeTable, cone: Cone, maxrec: int) -> PreparedQuery:
-    """The translated cone query; its ``columns`` already carry the SCS UCDs."""
-    prepared = prepare(cone_adql(table, cone, maxrec))
-    prepared.columns = scs_columns(table, prepared.columns)
-    return prepared
+    """The SQL of ``cone`` over ``table``: at most ``maxrec + 1`` rows (the extra one tells
+    overflow apart from an exact fit), nearest first; its ``columns`` carry the SCS UCDs."""
+    selection = _selection(table, cone.verb)
+    ra, dec = _quoted_sql(table.ra_column.name), _quoted_sql(table.dec_column.name)
+    # The translated select is a plain projection: PostgreSQL flattens it, so the cone is an
+    # index condition on the table itself (under row-level security too, q3c being LEAKPROOF).
+    sql = (f"SELECT * FROM ({selection.sql}) AS cone "
+           f"WHERE q3c_radial_query(cone.{ra}, cone.{dec}, %(scs_ra)s, %(scs_dec)s, %(scs_sr)s) "
+           f"ORDER BY q3c_dist(cone.{ra}, cone.{dec}, %(scs_ra)s, %(scs_dec)s) "
+           "LIMIT %(scs_limit)s")
+    params = {**selection.params, "scs_ra": cone.ra, "scs_dec": cone.dec, "scs_sr": cone.sr,
+              "scs_limit": maxrec + 1}
+    text = f"cone RA={cone.ra!r} DEC={cone.dec!r} SR={cone.sr!r} VERB={cone.verb} of {table.name}"
+    return PreparedQuery(text, sql, params, scs_columns(table, selection.columns))
 
 
 def stream_cone(conn: psycopg.Connection, prepared: PreparedQuery, cone: Cone,

@@ -9,6 +9,7 @@ same metadata TAP_SCHEMA is generated from, so a table published for TAP gets a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.errors import NotFoundError
@@ -76,8 +77,10 @@ def cone_table_of(meta: TableMeta) -> ConeTable | None:
     return ConeTable(meta, ident, ra, dec)
 
 
+@cache
 def cone_tables() -> tuple[ConeTable, ...]:
-    """Every published table with a position, in TAP_SCHEMA order."""
+    """Every published table with a position, in TAP_SCHEMA order (kept, as the published
+    tables are)."""
     found = (cone_table_of(meta) for meta in published_tables())
     return tuple(t for t in found if t is not None)
 
