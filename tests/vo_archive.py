@@ -92,3 +92,32 @@ def vo_archive(pg_cluster, data_dir):
         finally:
             server.shutdown()
             _BUILT.pop(key, None)
+
+
+#: Synthetic released images spread over the sky (for query plans on a realistic size).
+IMAGES_SQL = """
+INSERT INTO soxs.product (publisher_did, dp_id, prodcatg, file_path, original_name, sha256,
+                          md5, file_size)
+SELECT 'ivo://test/soxs?IMG.' || i, 'IMG.' || i, 'SCIENCE.IMAGE', 'img.fits', 'img.fits',
+       md5('c' || i) || md5('d' || i), md5('c' || i), 1000
+FROM generate_series(1, %(n)s) AS i;
+INSERT INTO ivoa.obscore (dataproduct_type, calib_level, obs_collection, obs_id,
+    obs_publisher_did, obs_release_date, data_rights, access_url, access_format,
+    access_estsize, s_ra, s_dec, s_fov, s_region, dp_id, facility_name, instrument_name,
+    prodcatg)
+SELECT 'image', 2, 'SOXS', 'IMG.' || i, 'ivo://test/soxs?IMG.' || i, '2024-01-01', 'public',
+       'http://test/IMG.' || i, 'application/fits', 1, ra, dec, 0.09,
+       ARRAY[ra - 0.03, dec - 0.03, ra + 0.03, dec - 0.03, ra + 0.03, dec + 0.03, ra - 0.03,
+             dec + 0.03], 'IMG.' || i, 'ESO-NTT', 'SOXS', 'SCIENCE.IMAGE'
+FROM (SELECT i, 1 + mod(i::bigint * 7919, 35800) / 100.0 AS ra,
+             -80 + mod(i::bigint * 104729, 16000) / 100.0 AS dec
+      FROM generate_series(1, %(n)s) AS i) AS positions
+"""
+
+
+def add_images(conn: psycopg.Connection, count: int) -> None:
+    """Add ``count`` synthetic public images (3.6' square footprints over the sky) and analyse."""
+    for statement in IMAGES_SQL.split(";\n"):
+        conn.execute(statement, {"n": count})
+    conn.execute("ANALYZE ivoa.obscore")
+    conn.commit()
