@@ -24,9 +24,9 @@ from soxsvo.tap.query import PreparedQuery, prepare, stream_rows
 ID_MAIN, RA_MAIN, DEC_MAIN = "ID_MAIN", "POS_EQ_RA_MAIN", "POS_EQ_DEC_MAIN"
 
 
-def _quoted(column: ColumnMeta) -> str:
+def _quoted(name: str) -> str:
     # Delimited: names such as "dec" or "size" may be ADQL reserved words.
-    return '"' + column.name.replace('"', '""') + '"'
+    return '"' + name.replace('"', '""') + '"'
 
 
 def output_columns(table: ConeTable, verb: int) -> tuple[ColumnMeta, ...]:
@@ -38,14 +38,10 @@ def output_columns(table: ConeTable, verb: int) -> tuple[ColumnMeta, ...]:
     return (*main, *rest)
 
 
-def _quoted_sql(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 @cache
 def _selection(table: ConeTable, verb: int) -> PreparedQuery:
     """TAP's translation of the columns of ``table`` at verbosity ``verb`` (kept)."""
-    select = ", ".join(_quoted(c) for c in output_columns(table, verb))
+    select = ", ".join(_quoted(c.name) for c in output_columns(table, verb))
     return prepare(f"SELECT {select} FROM {table.name}")
 
 
@@ -60,7 +56,7 @@ def prepare_cone(table: ConeTable, cone: Cone, maxrec: int) -> PreparedQuery:
     """The SQL of ``cone`` over ``table``: at most ``maxrec + 1`` rows (the extra one tells
     overflow apart from an exact fit), nearest first; its ``columns`` carry the SCS UCDs."""
     selection = _selection(table, cone.verb)
-    ra, dec = _quoted_sql(table.ra_column.name), _quoted_sql(table.dec_column.name)
+    ra, dec = _quoted(table.ra_column.name), _quoted(table.dec_column.name)
     # The translated select is a plain projection: PostgreSQL flattens it, so the cone is an
     # index condition on the table itself (under row-level security too, q3c being LEAKPROOF).
     sql = (f"SELECT * FROM ({selection.sql}) AS cone "
