@@ -214,8 +214,22 @@ def obscore_record(site: Site) -> Record:
                    content_type="Catalog", relationships=served)
 
 
+def spectra_record(site: Site) -> Record:
+    """The spectra collection: the reduced SOXS spectra, found through SSA (and ObsCore)."""
+    title = site.settings.registry.title
+    served = (("IsServedBy", site.ivoid("ssa"), f"{title} spectra (SSA)"),
+              ("IsServedBy", site.ivoid("tap"), f"{title} TAP service"),
+              ("IsPartOf", site.ivoid("obscore"), "SOXS ObsCore collection"))
+    return _record(site, "vs:CatalogResource", "spectra", "SOXS reduced spectra",
+                   "The 1D spectra SOXS reduces with soxspipe (UV-VIS, NIR and merged arms) as "
+                   "ESO Phase 3 products; searchable by position, wavelength and time through "
+                   "SSA, as the spectrum rows of ObsCore through TAP.", "collection",
+                   element("facility", FACILITY) + element("instrument", INSTRUMENT),
+                   content_type="Catalog", relationships=served)
+
+
 def all_records(settings) -> list[Record]:
     """Every record of the registry interface, the authority and registry first."""
     site = Site.from_settings(settings)
     return [authority_record(site), registry_record(site), *service_records(site),
-            obscore_record(site)]
+            obscore_record(site), spectra_record(site)]

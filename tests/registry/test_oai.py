@@ -53,6 +53,9 @@ def test_list_records_validates_and_holds_every_service(vo):
     assert expected <= set(records)
     assert records["ivo://eso.org"].get(XSI_TYPE) == "vg:Authority"
     assert records[f"{prefix}/obscore"].get(XSI_TYPE) == "vs:CatalogResource"
+    served_by = {r.find("relatedResource").get("ivo-id")
+                 for r in records[f"{prefix}/spectra"].findall("content/relationship")}
+    assert f"{prefix}/ssa" in served_by
     assert records[f"{prefix}/tap"].find(
         "capability[@standardID='ivo://ivoa.net/std/TAP']") is not None
 
