@@ -10,7 +10,7 @@ from soxsvo.access import begin_as_reader, forbid_writes
 from soxsvo.dali.blueprint import VOTABLE_MIME, dal_blueprint, request_params, streamed
 from soxsvo.dali.streaming import open_result
 from soxsvo.dali.vosi import database_availability
-from soxsvo.errors import SoxsvoError, http_status
+from soxsvo.errors import LimitError, SoxsvoError, http_status
 from soxsvo.formats import Info, error_document, resolve_format
 from soxsvo.scs.capability import capabilities
 from soxsvo.scs.params import parse_cone
@@ -32,7 +32,10 @@ def scs_error(error: SoxsvoError) -> Response:
     status = http_status(error)
     message = str(error)
     body = error_document(message, infos=[Info("Error", message)])
-    return Response(body, status=200 if status == 400 else status, mimetype=VOTABLE_MIME)
+    response = Response(body, status=200 if status == 400 else status, mimetype=VOTABLE_MIME)
+    if isinstance(error, LimitError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @blueprint.route("/<name>", methods=["GET", "POST"])
