@@ -27,8 +27,9 @@ WRITER = resolve_format("votable/td")
 @blueprint.errorhandler(SoxsvoError)
 def scs_error(error: SoxsvoError) -> Response:
     """SCS 1.03 section 3: an error is a VOTable with ``INFO name="Error"`` (kept beside
-    DALI's ``QUERY_STATUS=ERROR``). Sent with HTTP 200 for bad input, as SCS 1.03 clients
-    (TOPCAT's multi-cone, pyvo) read the document of any answer but not of a 4xx one."""
+    DALI's ``QUERY_STATUS=ERROR``). Bad input is answered with HTTP 200, as SCS 1.03 (older
+    than DALI) has it: its clients read the error from the document (pyvo raises
+    ``DALQueryError`` with the message, tested in tests/scs)."""
     status = http_status(error)
     message = str(error)
     body = error_document(message, infos=[Info("Error", message)])
