@@ -46,10 +46,17 @@ def _service_infos(echo: dict[str, str]) -> list[Info]:
     return infos
 
 
+def datalink_descriptor_for(base_url: str, did_column: str, description: str) -> str:
+    """The DataLink service descriptor of ``/datalink/links`` bound to ``did_column`` (the
+    publisher DID column of an SSA or SIA answer)."""
+    return service_descriptor("datalink", DATALINK_STANDARD_ID, f"{base_url}/datalink/links",
+                              did_column, description)
+
+
 def datalink_descriptor(base_url: str) -> str:
     """The DataLink service descriptor bound to the publisher DID column."""
-    return service_descriptor(
-        "datalink", DATALINK_STANDARD_ID, f"{base_url}/datalink/links", PUBDID_COLUMN,
+    return datalink_descriptor_for(
+        base_url, PUBDID_COLUMN,
         "DataLink for each spectrum: the FITS, a preview plot, the raw frames, calibrations, "
         "related spectra and a cutout service")
 

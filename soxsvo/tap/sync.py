@@ -97,10 +97,11 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
 
     return open_result(conn, release, start, render, mime_type=writer.mime_type,
                        filename=f"result.{writer.file_extension}",
-                       database_error=_database_error)
+                       database_error=database_error)
 
 
-def _database_error(exc: psycopg.Error) -> SoxsvoError:
+def database_error(exc: psycopg.Error) -> SoxsvoError:
+    """The DALI error of a database error during a query (400 for the query's fault)."""
     message, status = query_error_message(exc)
     return InputError(message) if status == 400 else ServiceError(message)
 

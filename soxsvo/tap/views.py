@@ -9,6 +9,9 @@ from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed
 from soxsvo.dali.vosi import database_availability
 from soxsvo.db.metadata import table as find_table
 from soxsvo.errors import LimitError
+from soxsvo.scs.capability import cone_capability
+from soxsvo.scs.tables import cone_tables
+from soxsvo.sia.capability import sia_capability
 from soxsvo.ssa.capability import ssa_capability
 from soxsvo.tap import fair_use, vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
@@ -48,9 +51,12 @@ def capabilities() -> Response:
     settings = current_settings()
     # The spectra of ObsCore are also served by SSA from the same root; its full capability
     # (with the SSA extension) is at /ssa/capabilities, see ssa_capability for why not here.
-    ssa = ssa_capability(settings.public_url, settings.ssa, extension=False)
-    return Response(vosi.capabilities_document(settings.public_url, settings, also=(ssa,)),
-                    mimetype=XML)
+    # So are the images (SIA 2) and the cone searches of each table with a position.
+    base = settings.public_url
+    also = (ssa_capability(base, settings.ssa, extension=False), sia_capability(base),
+            *(cone_capability(base, table, settings.scs, extension=False)
+              for table in cone_tables()))
+    return Response(vosi.capabilities_document(base, settings, also=also), mimetype=XML)
 
 
 @blueprint.get("/examples")

@@ -83,12 +83,11 @@ def _limit(tag: str, default: int | None, hard: int, unit: str | None = None) ->
     return f"<{tag}>{default_part}<hard{unit_attr}>{hard}</hard></{tag}>"
 
 
-def capabilities_document(base_url: str, settings, also: Iterable[str] = ()) -> str:
-    """The VOSI capabilities of the service rooted at ``base_url``; ``also``: capabilities
-    of services beside TAP at the same root (SSA), listed for registries and TOPCAT."""
+def tap_capability(base_url: str, settings) -> str:
+    """The TAPRegExt ``<capability>`` of ``{base_url}/tap`` (VOSI and the registry's record)."""
     tap, query = settings.tap, settings.query
     retention = tap.retention_days * 86400
-    tap_capability = (
+    return (
         '<capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">'
         + _tap_interfaces(base_url)
         + '<dataModel ivo-id="ivo://ivoa.net/std/ObsCore#core-1.1">ObsCore-1.1</dataModel>'
@@ -107,12 +106,17 @@ def capabilities_document(base_url: str, settings, also: Iterable[str] = ()) -> 
         + _limit("uploadLimit", None, tap.upload_max_bytes, "byte")
         + "</capability>"
     )
+
+
+def capabilities_document(base_url: str, settings, also: Iterable[str] = ()) -> str:
+    """The VOSI capabilities of the service rooted at ``base_url``; ``also``: capabilities
+    of services beside TAP at the same root (SSA), listed for registries and TOPCAT."""
     vosi = vosi_capabilities(f"{base_url}/tap", (("capabilities", "capabilities"),
                                                   ("availability", "availability"),
                                                   ("tables-1.1", "tables")))
     examples = ('<capability standardID="ivo://ivoa.net/std/DALI#examples">'
                 + interface(f"{base_url}/tap/examples") + "</capability>")
-    return vosi_document((tap_capability, vosi, examples, *also), TR)
+    return vosi_document((tap_capability(base_url, settings), vosi, examples, *also), TR)
 
 
 def _column_xml(col: ColumnMeta) -> str:
@@ -142,6 +146,11 @@ def _table_xml(table: TableMeta, tag: str = "table", namespaces: str = "",
             body += (f"<foreignKey>{element('targetTable', key.target_table)}{pairs}"
                      f"{element('description', key.description)}</foreignKey>")
     return f'<{tag}{namespaces} type="{table.table_type}">{body}</{tag}>'
+
+
+def table_element(table: TableMeta) -> str:
+    """The VODataService ``<table>`` of ``table`` with its columns (for registry records)."""
+    return _table_xml(table)
 
 
 def tableset_document(detail: bool = True) -> str:

@@ -17,6 +17,9 @@ from soxsvo.marshall.views.api import blueprint as marshall_api_blueprint
 from soxsvo.marshall.views.pages import blueprint as marshall_blueprint
 from soxsvo.moc.views import blueprint as moc_blueprint
 from soxsvo.preview.views import blueprint as preview_blueprint
+from soxsvo.registry.views import blueprint as registry_blueprint
+from soxsvo.scs.views import blueprint as scs_blueprint
+from soxsvo.sia.views import blueprint as sia_blueprint
 from soxsvo.soda.views import blueprint as soda_blueprint
 from soxsvo.ssa.views import blueprint as ssa_blueprint
 from soxsvo.tap.uws.views import blueprint as uws_blueprint
@@ -51,9 +54,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     for blueprint in (pages.blueprint, archive.blueprint, files.blueprint, vendor.blueprint,
                       login.blueprint, tap_blueprint, uws_blueprint, moc_blueprint,
-                      hips_blueprint, ssa_blueprint, datalink_blueprint, soda_blueprint,
-                      preview_blueprint, ancillary.blueprint, alerts_blueprint,
-                      marshall_blueprint, marshall_api_blueprint):
+                      hips_blueprint, ssa_blueprint, scs_blueprint, sia_blueprint,
+                      datalink_blueprint, soda_blueprint, preview_blueprint, ancillary.blueprint,
+                      alerts_blueprint, marshall_blueprint, marshall_api_blueprint,
+                      registry_blueprint):
         app.register_blueprint(blueprint)
     app.add_template_global(_page_datalink_url, "datalink_url")
     return app
