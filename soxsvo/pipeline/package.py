@@ -622,7 +622,8 @@ def package_reduced(paths: list[Path], out_dir: Path, *, raw_dirs: list[Path] | 
             run.not_packaged.append(NotPackaged(merged, str(exc), failed=False))
             continue
         except (PackageError, KeyError, ValueError, OSError) as exc:
-            reason = f"no {exc} card in the product or its raw frames" if isinstance(exc, KeyError) else str(exc)
+            reason = (f"no {exc} card in the product or its raw frames"
+                      if isinstance(exc, KeyError) else str(exc))
             run.not_packaged.append(NotPackaged(merged, reason))
             faults.setdefault(key, []).append(merged)
             continue

@@ -129,7 +129,7 @@ def test_missing_column_names_file_version_and_column(night, tmp_path):
     result = CliRunner().invoke(cli, ["package", str(night), "--out", str(tmp_path / "p3")])
     assert result.exit_code == 2
     lines = result.output.splitlines()
-    refused = [line for line in lines if "nir_stare_obj_EXTRACTED_MERGED.fits: not packaged" in line]
+    refused = [x for x in lines if "nir_stare_obj_EXTRACTED_MERGED.fits: not packaged" in x]
     assert len(refused) == 1
     assert "nir_stare_obj_FLUXCAL.fits (soxspipe/v0.19.0): no FLUX_CALIBRATED column" in refused[0]
     # The UV-VIS arm of the same observation is not delivered alone, and says why.

@@ -1,4 +1,4 @@
-"""Write the soxspipe test products under ``tests/data/soxspipe/<version>/`` with soxspipe's own code.
+"""Write the test products under ``tests/data/soxspipe/<version>/`` with soxspipe's own code.
 
 Run with the soxspipe release to reproduce, in its own environment (soxspipe 0.19 needs
 Python >= 3.12 and imports ``six`` without declaring it)::
@@ -23,9 +23,10 @@ What is soxspipe's and what is ours:
   (``phase3.write_fits_table_to_disk``) and the flux calibration
   (``flux_calibration.calibrate``, which writes the ``_FLUXCAL`` file itself).
 
-The truth: a target of flux density ``TRUTH(wave)`` erg/s/cm2/A seen through the response
-``RESPONSE(wave)``; the extracted counts are its expectation plus Gaussian noise of the stated
-variance (seeded), so ``FLUX_CALIBRATED`` scatters around ``TRUTH`` by the propagated error.
+The truth: a target of flux density ``truth(wave)`` erg/s/cm2/A seen through La Silla's
+extinction (soxspipe's table and function) and the response ``response(wave)``; the extracted
+counts are its expectation plus Gaussian noise of the stated variance (seeded), so
+``FLUX_CALIBRATED`` scatters around ``truth`` by the propagated error.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import logging
 import shutil
 import sys
 import tempfile
+import warnings
 from contextlib import suppress
 from pathlib import Path
 from types import SimpleNamespace
@@ -43,6 +45,7 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 from astropy.table import Table
+from astropy.time import Time
 from soxspipe.commonutils import keyword_lookup
 from soxspipe.commonutils.flux_calibration import flux_calibration
 from soxspipe.commonutils.horne_extraction import horne_extraction
@@ -86,9 +89,10 @@ def raw_header(arm: str, k: int, *, standard: bool) -> fits.Header:
     mjd = START_MJD + k * 2000.0 / 86400.0 + (0.0 if arm == "VIS" else 1e-5) \
         + (0.5 if standard else 0.0)
     h = fits.Header()
+    h["ARCFILE"] = "SOXS." + Time(mjd, format="mjd").isot[:23] + ".fits"  # the archive's name
     cards = {"OBJECT": "LTT 3218" if standard else "SN 2026xyz", "RA": 130.0 if standard
              else 150.25, "DEC": -32.5 if standard else -30.5, "RADESYS": "ICRS",
-             "MJD-OBS": mjd, "DATE-OBS": f"2026-01-11T01:{10 + k:02d}:00.000",
+             "MJD-OBS": mjd, "DATE-OBS": Time(mjd, format="mjd").isot[:23],
              "EXPTIME": EXPTIME[arm], "ESO SEQ ARM": arm,
              "ESO DPR CATG": "CALIB" if standard else "SCIENCE",
              "ESO DPR TYPE": "STD,FLUX" if standard else "OBJECT",
@@ -106,7 +110,19 @@ def raw_header(arm: str, k: int, *, standard: bool) -> fits.Header:
     return h
 
 
-def extracted_orders(arm: str, exptime: float, seed: int) -> pd.DataFrame:
+def extinction(wave: np.ndarray, arm: str, airmass: float) -> np.ndarray:
+    """soxspipe's extinction correction (UV-VIS only, as ``flux_calibration`` applies it)."""
+    import soxspipe
+    from soxspipe.commonutils.toolkit import extinction_correction_factor
+
+    if arm == "NIR":
+        return np.ones_like(wave)
+    table = Path(soxspipe.__file__).parent / "resources/static_calibrations/soxs" \
+        / "extinction_lasilla.fits"
+    return np.asarray(extinction_correction_factor(wave, str(table), airmass), dtype=float)
+
+
+def extracted_orders(arm: str, exptime: float, airmass: float, seed: int) -> pd.DataFrame:
     """Per-order extraction (soxspipe's column names), two overlapping orders, known truth."""
     lo, hi, scale, orders = ARMS[arm]
     rng = np.random.default_rng(seed)
@@ -116,7 +132,8 @@ def extracted_orders(arm: str, exptime: float, seed: int) -> pd.DataFrame:
         wave = np.arange(a, b, scale) + 0.003  # detector pixels, not on the output grid
         # Expected flat-fielded electrons per unbinned pixel (NIR: per DIT, as soxspipe
         # calibrates with the frame's EXPTIME), then noise of that variance.
-        counts = truth(wave) * exptime / (response(wave) * 1e-17)
+        counts = truth(wave) * exptime / (extinction(wave, arm, airmass) * response(wave)
+                                          * 1e-17)
         variance = counts + 400.0
         observed = counts + rng.normal(0.0, np.sqrt(variance))
         rows.append(pd.DataFrame({
@@ -168,7 +185,8 @@ def merged_product(header: fits.Header, orders: pd.DataFrame, arm: str, path: Pa
                           ("FLUX_DENSITY_COUNTS", 3)]:
         if col not in merged.columns:
             continue
-        merged[col] = merged[col].apply(lambda x, d=decimals: round(float(getattr(x, "value", x)), d))
+        merged[col] = merged[col].apply(
+            lambda x, d=decimals: round(float(getattr(x, "value", x)), d))
     write_fits_table_to_disk(log=LOG, settings=SETTINGS, header=header,
                              tables=[Table.from_pandas(merged)], filePath=str(path), qc=None)
     return merged
@@ -220,7 +238,8 @@ def observation(out: Path, work: Path, arm: str, *, standard: bool, seed: int) -
     sof = f"{arm.lower()}_stare_{kind}"
     # flux_calibration divides by the product header's EXPTIME (NIR: one DIT, DY-1666); the
     # synthetic counts use the same time, so FLUX_CALIBRATED is an estimate of truth().
-    orders = extracted_orders(arm, float(header["EXPTIME"]), seed)
+    orders = extracted_orders(arm, float(header["EXPTIME"]),
+                              float(header["HIERARCH ESO TEL AIRM END"]), seed)
     merged = merged_product(header, orders, arm, out / f"{sof}_EXTRACTED_MERGED.fits",
                             out / f"{sof}_EXTRACTED_ORDERS.fits")
     fluxcal_product(merged, header, arm, sof, work, out / f"{sof}_FLUXCAL.fits")
@@ -228,6 +247,8 @@ def observation(out: Path, work: Path, arm: str, *, standard: bool, seed: int) -
 
 def main() -> int:
     """Write every fixture of the installed soxspipe version."""
+    # soxspipe sets its ESO cards without HIERARCH; astropy says so once per card and file.
+    warnings.simplefilter("ignore", fits.verify.VerifyWarning)
     out = HERE / VERSION
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
