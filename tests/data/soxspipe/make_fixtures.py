@@ -6,6 +6,10 @@ Python >= 3.12 and imports ``six`` without declaring it)::
     python3.12 -m venv sxp && sxp/bin/pip install soxspipe==0.19.0 six
     sxp/bin/python tests/data/soxspipe/make_fixtures.py
 
+The same script runs under soxspipe 0.17.4 (``pip install soxspipe==0.17.4 six``), where the
+product header comes from ``base_recipe.update_fits_keywords`` as a whole and the response is
+0.17's polynomial table.
+
 Nothing of soxspipe is copied into soxsvo: this script only *calls* it, and the files it writes
 are soxspipe's output for small synthetic inputs with a known truth (see README.md).
 
@@ -54,6 +58,8 @@ from soxspipe.recipes.base_recipe import base_recipe
 
 HERE = Path(__file__).resolve().parent
 VERSION = importlib.metadata.version("soxspipe")
+#: 0.17's base_recipe has no ``_stamp_*`` helpers and its response is a polynomial table.
+LEGACY = VERSION.startswith("0.17.")
 START_MJD = 61000.05
 #: arm -> (first wavelength, last wavelength [nm], detector pixel scale [nm], orders).
 ARMS = {"VIS": (800.0, 812.0, 0.0125, (2, 1)), "NIR": (800.0, 836.0, 0.045, (26, 25))}
@@ -157,12 +163,27 @@ def product_header(raws: list[tuple[str, fits.Header]], calibration: Path, arm: 
         KW("PRO_TYPE"): [np.nan] * len(raws) + ["REDUCED"],
         KW("PRO_CATG"): [np.nan] * len(raws) + [f"MASTER_FLAT_{arm}"],
         "file": [""] * len(raws) + [str(calibration)]})
+    if LEGACY:
+        return _legacy_header(frame, table, arm, recipe)
     base_recipe._stamp_raw_frame_records(stub, frame, table)
     base_recipe._stamp_calibration_frame_records(stub, frame, table)
     # base_recipe.update_fits_keywords, the two cards after the stamps:
     header["ESO PRO REC1 PIPE ID"] = f"soxspipe/v{VERSION}"
     header["ESO PRO REC1 ID"] = recipe
     return header
+
+
+def _legacy_header(frame: SimpleNamespace, table: pd.DataFrame, arm: str,
+                   recipe: str) -> fits.Header:
+    """0.17.x: ``base_recipe.update_fits_keywords`` stamps every card itself."""
+    table = table.copy()
+    table["TYPE"] = [t.rsplit("_", 1)[0] for t in table["tag"]]
+    table["ARM"] = arm
+    stub = SimpleNamespace(kw=KW, log=LOG, arm=arm, detectorParams={}, imageType="OBJECT",
+                           rawFrames=SimpleNamespace(to_pandas=lambda: table.copy()),
+                           get_recipe_settings=dict, recipeName=recipe)
+    base_recipe.update_fits_keywords(stub, frame)
+    return frame.header
 
 
 def merged_product(header: fits.Header, orders: pd.DataFrame, arm: str, path: Path,
@@ -193,13 +214,21 @@ def merged_product(header: fits.Header, orders: pd.DataFrame, arm: str, path: Pa
 
 
 def response_product(folder: Path, arm: str) -> Path:
-    """A ``_RESP`` product as 0.19 reads it: the basis card and a ``RESPONSE`` table."""
-    from soxspipe.commonutils.response_basis import RESPONSE_BASIS, RESPONSE_BASIS_KEYWORD
-
-    wave = np.linspace(790.0, 850.0, 61)
+    """A ``_RESP`` product as the installed soxspipe reads it, holding :func:`response`."""
     primary = fits.PrimaryHDU()
-    primary.header[f"HIERARCH {RESPONSE_BASIS_KEYWORD}"] = RESPONSE_BASIS
-    curve = fits.BinTableHDU(Table({"WAVE": wave, "RESPONSE": response(wave)}), name="RESPONSE")
+    if LEGACY:
+        # 0.17: np.polyval of c0..c<polyOrder> (highest power first); response() is linear.
+        slope = 0.05 * 0.2 / 40.0
+        curve = fits.BinTableHDU(Table({"polyOrder": [1], "c0": [slope],
+                                        "c1": [0.05 - 800.0 * slope]}))
+    else:
+        # 0.19: a RESPONSE curve and the basis card it refuses to read a product without.
+        from soxspipe.commonutils.response_basis import RESPONSE_BASIS, RESPONSE_BASIS_KEYWORD
+
+        wave = np.linspace(790.0, 850.0, 61)
+        primary.header[f"HIERARCH {RESPONSE_BASIS_KEYWORD}"] = RESPONSE_BASIS
+        curve = fits.BinTableHDU(Table({"WAVE": wave, "RESPONSE": response(wave)}),
+                                 name="RESPONSE")
     path = folder / f"RESP_TAB_{arm}.fits"
     fits.HDUList([primary, curve]).writeto(path, overwrite=True)
     return path
