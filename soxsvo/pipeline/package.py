@@ -302,8 +302,10 @@ def _calibration_cards(header: fits.Header) -> dict:
     return cards
 
 
-def _raw_headers(header: fits.Header, raw_dirs: list[Path], product: Path) -> list[fits.Header]:
-    """Primary headers of every raw frame a product names (``ARCFILE`` set from the name)."""
+def _raw_headers(header: fits.Header, raw_dirs: list[Path], product: Path
+                 ) -> list[tuple[Path, fits.Header]]:
+    """Path and primary header of every raw frame a product names (``ARCFILE`` set from an
+    archive name, else empty)."""
     found, missing = [], []
     for name in _raw_names(header):
         path = next((d / name for d in raw_dirs if (d / name).is_file()), None)
@@ -311,9 +313,8 @@ def _raw_headers(header: fits.Header, raw_dirs: list[Path], product: Path) -> li
             missing.append(name)
             continue
         raw = fits.getheader(path, 0).copy()
-        raw["HIERARCH SOXSVO PATH"] = str(path)
         raw.setdefault("ARCFILE", name if _ARCHIVE_NAME.match(name) else "")
-        found.append(raw)
+        found.append((path, raw))
     if missing:
         raise PackageError(f"{product.name}: raw frames not found in "
                            f"{', '.join(map(str, raw_dirs)) or '(no --raw folder)'}: "
@@ -321,17 +322,16 @@ def _raw_headers(header: fits.Header, raw_dirs: list[Path], product: Path) -> li
     return found
 
 
-def _science_frames(raws: list[fits.Header], product: Path) -> list[fits.Header]:
+def _science_frames(raws: list[tuple[Path, fits.Header]], product: Path) -> list[fits.Header]:
     """The science frames among ``raws``, each with an archive name for ``PROVi``."""
-    science = [r for r in raws if str(r.get("ESO DPR CATG", "SCIENCE")).upper() == "SCIENCE"]
+    science = [(path, raw) for path, raw in raws
+               if str(raw.get("ESO DPR CATG", "SCIENCE")).upper() == "SCIENCE"]
     if not science:
         raise PackageError(f"{product.name}: names no science raw frame (ESO PRO REC1 RAWi)")
-    for raw in science:
+    for path, raw in science:
         if not raw["ARCFILE"]:
-            raise PackageError(f"{raw['SOXSVO PATH']}: no ARCFILE keyword, cannot name it in PROVi")
-    for raw in science:
-        del raw["SOXSVO PATH"]
-    return science
+            raise PackageError(f"{path}: no ARCFILE keyword, cannot name it in PROVi")
+    return [raw for _, raw in science]
 
 
 def exposure_seconds(raw: fits.Header) -> float:
@@ -532,7 +532,7 @@ def _build(merged: Path, fluxcal: Path | None, raw_dirs: list[Path], *, input_ai
     """One arm's spectrum in memory (nothing written)."""
     product = read_arm_product(merged, fluxcal)
     raws = _raw_headers(product.header, raw_dirs, merged)
-    reason = flux_standard_reason(product.header, raws)
+    reason = flux_standard_reason(product.header, [raw for _, raw in raws])
     if reason is not None:
         raise _FluxStandardError(f"flux standard {product.header.get('OBJECT', '')!s} ({reason}), "
                             "not a science product")
