@@ -13,6 +13,7 @@ from astropy.io import fits
 from click.testing import CliRunner
 
 from soxsvo.cli import main as cli
+from soxsvo.marshall.spectra import spectrum_series
 from soxsvo.phase3.spectrum import read_phase3_spectrum
 from soxsvo.phase3.validate import validate_product
 from soxsvo.pipeline.package import package_reduced
@@ -136,6 +137,8 @@ def test_without_fluxcal_the_spectrum_is_uncalibrated_electrons_and_not_merged(n
     np.testing.assert_allclose(vis.flux[good], merged["FLUX_COUNTS"][good], rtol=1e-6)
     np.testing.assert_allclose(vis.err[good], np.sqrt(merged["VARIANCE"][good]), rtol=1e-6)
     assert validate_product(arms["UVVIS"].path).ok
+    # The marshall's plot labels the axis with the unit the file states.
+    assert spectrum_series(str(arms["UVVIS"].path))["flux_unit"] == "electron"
 
 
 def test_missing_column_names_file_version_and_column(night_019, tmp_path):
