@@ -48,18 +48,28 @@ def ingest(paths: tuple[Path, ...], workers: int | None) -> None:
 @handles_errors
 def package(reduced: tuple[Path, ...], raw_dirs: tuple[Path, ...], out_dir: Path,
             barycentric: bool, input_air: bool, no_merge: bool) -> None:
-    """Turn soxspipe SCI_SLIT_FLUX products into ESO Phase 3 spectra."""
+    """Turn soxspipe SCI_SLIT_FLUX products into ESO Phase 3 spectra.
+
+    Each observation is written whole or not at all; a file that cannot be packaged is named
+    with its reason on stderr and the command goes on with the others (exit 2 at the end).
+    Flux standards are skipped with a line saying so.
+    """
     from soxsvo.pipeline.package import PackageError, package_reduced
 
     try:
-        written = package_reduced(list(reduced), out_dir, raw_dirs=list(raw_dirs),
-                                  barycentric=barycentric, input_air=input_air,
-                                  merge=not no_merge)
+        run = package_reduced(list(reduced), out_dir, raw_dirs=list(raw_dirs),
+                              barycentric=barycentric, input_air=input_air,
+                              merge=not no_merge)
     except PackageError as exc:
         fail(str(exc))
-    for product in written:
+    for product in run.written:
         click.echo(f"{product.path}: {product.summary}")
-    click.echo(f"{len(written)} Phase 3 products written to {out_dir}")
+    for left_out in run.not_packaged:
+        click.echo(left_out.line, err=left_out.failed)
+    tail = f", {len(run.failed)} files not packaged" if run.failed else ""
+    click.echo(f"{len(run.written)} Phase 3 products written to {out_dir}{tail}")
+    if run.failed:
+        sys.exit(2)
 
 
 @click.command()

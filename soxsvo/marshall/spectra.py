@@ -41,6 +41,6 @@ def spectrum_series(path: str) -> dict[str, Any]:
         "arm": spectrum.arm,
         "wave_nm": [round(float(w), 4) for w in wave],
         "flux": [None if not np.isfinite(f) else float(f) for f in flux],
-        "flux_unit": UNCALIBRATED_UNIT if spectrum.fluxcal.upper() == "UNCALIBRATED"
-        else FLUX_UNIT,
+        "flux_unit": spectrum.flux_unit or (
+            UNCALIBRATED_UNIT if spectrum.fluxcal.upper() == "UNCALIBRATED" else FLUX_UNIT),
     }

@@ -122,6 +122,9 @@ class Phase3Spectrum:
         Resolving power and bin width in nm; default by arm and from ``wave``.
     prodlvl : int, optional
         Phase 3 product level; default 3 for absolutely calibrated spectra, 2 otherwise.
+    flux_unit : str, optional
+        ``TUNIT`` of FLUX and ERR; default :data:`FLUX_UNIT` when absolutely calibrated,
+        :data:`UNCALIBRATED_UNIT` otherwise (soxspipe's uncalibrated spectra are in electrons).
     extra_header : dict
         Further primary-header cards (e.g. ``'HIERARCH ESO QC SNR MEDIAN'``).
     """
@@ -162,6 +165,7 @@ class Phase3Spectrum:
     assoc: list[AssociatedFile] = field(default_factory=list)
     spec_err: float | None = None
     spec_sye: float | None = None
+    flux_unit: str | None = None
     extra_header: dict[str, Any] = field(default_factory=dict)
     #: Every header value read back by :func:`read_phase3_spectrum` (primary, then extension).
     meta: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -318,7 +322,7 @@ def _fit_comments(cards: list[tuple]) -> list[tuple]:
 def _table_columns(spec: Phase3Spectrum) -> list[tuple[str, str, str, np.ndarray]]:
     """(name, TFORM code, TUNIT, array) of each column, in file order (WAVE first: TDMIN1)."""
     calibrated = spec.fluxcal.upper() == "ABSOLUTE"
-    flux_unit = FLUX_UNIT if calibrated else UNCALIBRATED_UNIT
+    flux_unit = spec.flux_unit or (FLUX_UNIT if calibrated else UNCALIBRATED_UNIT)
 
     def floating(arr: np.ndarray) -> tuple[str, np.ndarray]:
         arr = arr if arr.dtype.kind == "f" and arr.dtype.itemsize in (4, 8) else \
@@ -510,6 +514,7 @@ def read_phase3_spectrum(path: str | os.PathLike) -> Phase3Spectrum:
         err = column("ERR")
         if err is None:
             err = np.full_like(flux, np.nan)
+        flux_unit = ehdr.get(f"TUNIT{data.columns.names.index(names['FLUX']) + 1}")
         qual = column("QUAL")
         if qual is None:
             qual = np.zeros(wave.size, dtype=np.int32)
@@ -556,6 +561,7 @@ def read_phase3_spectrum(path: str | os.PathLike) -> Phase3Spectrum:
         assoc=assoc,
         spec_err=_float_or_none(phdr.get("SPEC_ERR")),
         spec_sye=_float_or_none(phdr.get("SPEC_SYE")),
+        flux_unit=None if flux_unit is None else str(flux_unit),
         meta=meta,
     )
 

@@ -208,12 +208,13 @@ def _package_and_deliver(run: ReductionRun, raw_files: Sequence[Path], deliver_t
     # The original frames are read too: the command may have moved or removed its copies.
     raw_dirs = [run.workspace / "raw", *dict.fromkeys(p.parent for p in raw_files)]
     try:
-        written = package_reduced([out_dir], phase3, raw_dirs=raw_dirs)
+        packaged = package_reduced([out_dir], phase3, raw_dirs=raw_dirs)
     except PackageError as exc:
         return f"soxsvo: the output could not be packaged: {exc}\n"
     files = [p for p in phase3.iterdir() if p.is_file()]
     run.products = [n for n in _deliver(files, deliver_to) if not is_associated_name(Path(n))]
-    return f"soxsvo: {len(written)} Phase 3 products delivered to {deliver_to}\n"
+    notes = "".join(f"soxsvo: {n.line}\n" for n in packaged.not_packaged)
+    return notes + f"soxsvo: {len(packaged.written)} Phase 3 products delivered to {deliver_to}\n"
 
 
 @dataclass

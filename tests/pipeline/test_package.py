@@ -32,7 +32,7 @@ def reduced(tmp_path):
 
 def test_arms_and_merge_validate_and_propagate_errors(tmp_path, reduced):
     out = tmp_path / "p3"
-    products = package_reduced([tmp_path / "reduced"], out)
+    products = package_reduced([tmp_path / "reduced"], out).written
     assert sorted(p.spectrum.arm for p in products) == ["MERGED", "NIR", "UVVIS"]
     for product in products:
         report = validate_product(product.path)
@@ -71,7 +71,7 @@ def test_arms_and_merge_validate_and_propagate_errors(tmp_path, reduced):
 
 def test_barycentric_correction(tmp_path, reduced):
     products = package_reduced([tmp_path / "reduced"], tmp_path / "p3", barycentric=True,
-                               merge=False)
+                               merge=False).written
     vis = next(p.spectrum for p in products if p.spectrum.arm == "UVVIS")
     assert vis.specsys == "BARYCENT" and validate_product(products[0].path).ok
     v = barycentric_velocity(150.25, -30.5, (vis.mjd_obs + vis.mjd_end) / 2)
@@ -80,12 +80,15 @@ def test_barycentric_correction(tmp_path, reduced):
     np.testing.assert_allclose(ratio, 1 + v / 299792.458, rtol=1e-12)
 
 
-def test_missing_raw_frames_are_named(tmp_path, reduced):
-    from soxsvo.pipeline.package import PackageError
-
+def test_missing_raw_frames_are_named_and_the_observation_is_not_written(tmp_path, reduced):
     (tmp_path / "reduced" / "SOXS_VIS_OBJ_1.fits").unlink()
-    with pytest.raises(PackageError, match="SOXS_VIS_OBJ_1.fits"):
-        package_reduced([tmp_path / "reduced"], tmp_path / "p3")
+    run = package_reduced([tmp_path / "reduced"], tmp_path / "p3")
+    assert run.written == []
+    reasons = {n.path.name: n.reason for n in run.failed}
+    assert "SOXS_VIS_OBJ_1.fits" in reasons["vis_stare_obj_EXTRACTED_MERGED.fits"]
+    # The NIR arm of the same observation is fine but is not delivered alone.
+    assert "vis_stare_obj_EXTRACTED_MERGED.fits" in reasons["nir_stare_obj_EXTRACTED_MERGED.fits"]
+    assert list((tmp_path / "p3").iterdir()) == []
 
 
 def test_cli_package_then_register(tmp_path, reduced, settings, db_conninfo):
