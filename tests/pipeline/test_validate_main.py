@@ -1,4 +1,4 @@
-"""main(): the body of ``soxsvo validate``; exit 0 (valid) or 2 (invalid, usage), every violation shown."""
+"""main(), the body of ``soxsvo validate``: exit 0 (valid) or 2 (invalid, usage)."""
 
 from __future__ import annotations
 
