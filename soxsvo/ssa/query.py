@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from soxsvo.db.cursors import named_cursor
 from soxsvo.formats import QueryStatus
 from soxsvo.ssa.columns import (
     ACCESS_COLUMNS,
@@ -131,7 +132,7 @@ def stream_spectra(conn: psycopg.Connection, query: SpectrumQuery, base_url: str
     if query.target_names:
         query = replace(query, target_names=resolve_target_names(conn, query.target_names))
     text, params = build_sql(query)
-    with conn.cursor(name="ssa_query") as cursor:
+    with named_cursor(conn, "ssa_query") as cursor:
         cursor.execute(text, params)
         remaining = query.maxrec
         while remaining > 0:

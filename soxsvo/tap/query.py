@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from soxsvo import adql
+from soxsvo.db.cursors import named_cursor
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.errors import InputError
 from soxsvo.formats import QueryStatus
@@ -71,7 +72,7 @@ def stream_rows(conn: psycopg.Connection, query: PreparedQuery, maxrec: int) -> 
     """
     if maxrec == 0:
         return
-    with conn.cursor(name="tap_query") as cursor:
+    with named_cursor(conn, "tap_query") as cursor:
         cursor.itersize = BATCH_ROWS
         cursor.execute(query.sql, query.params or None)
         remaining = maxrec

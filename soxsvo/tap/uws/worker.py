@@ -238,7 +238,14 @@ def _process_main(values: dict) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    run_worker(settings, stop_event)
+    try:
+        run_worker(settings, stop_event)
+    except psycopg.OperationalError as exc:
+        # The database is away (stopped, restarting): one line, not a traceback per attempt;
+        # the supervisor starts another worker after RESTART_DELAY.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        log.warning("UWS worker ends: the database is unreachable (%s)", first)
+        sys.exit(3)
 
 
 def start_workers(settings: Settings, n: int) -> list[multiprocessing.Process]:
@@ -302,6 +309,8 @@ def _fork(name: str, run, close: Sequence[int] = ()) -> int:
                     os.close(fd)
             _die_with(parent)
             run()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
             log.exception("%s (pid %d) failed", name, os.getpid())
             code = 1
