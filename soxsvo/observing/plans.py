@@ -1,0 +1,254 @@
+"""Night plans in the database: plan a night, re-plan it from now, show it, record executions.
+
+Every call stores a new version of the night's plan with who made it and why, the targets
+left out and the blocks displaced, each with its reason; nothing is ever overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from soxsvo.errors import ConflictError, NotFoundError
+from soxsvo.observing.config import ObservingConfig, PlanningError
+from soxsvo.observing.night import NightModel, night_model
+from soxsvo.observing.scheduler import (
+    Block,
+    LeftOut,
+    Plan,
+    Target,
+    replan,
+    schedule,
+)
+from soxsvo.observing.targets import eso_targets, fixed_targets, marshall_targets, too_targets
+
+#: What an executed block ended as (each one a status the scheduler keeps in place).
+EXECUTION_STATUSES = ("done", "aborted", "failed_qc")
+
+
+@lru_cache(maxsize=8)
+def cached_night(night_date: date, config: ObservingConfig) -> NightModel:
+    """The night model, computed once per night and configuration (0.5 s of astroplan's
+    twilight searches that a 2 a.m. re-plan need not pay again)."""
+    return night_model(night_date, config)
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A version of a night's plan as stored: the plan, and what the version displaced."""
+
+    night_date: date
+    version: int
+    plan: Plan
+    displaced: list[LeftOut]
+
+
+def candidates(conn: psycopg.Connection, model: NightModel,
+               config: ObservingConfig) -> list[Target]:
+    """Everything a night could hold: fixed blocks, Marshall targets, ESO targets."""
+    science = marshall_targets(conn, model, config) + eso_targets(conn)
+    if not science:
+        raise PlanningError("nothing to plan: the follow-up and classification lists hold no "
+                            f"target of priority 1-{config.lowest_priority} and no ESO target "
+                            "is active")
+    return fixed_targets(config) + science
+
+
+def plan_night(conn: psycopg.Connection, night_date: date, config: ObservingConfig, *,
+               actor: str, reason: str = "afternoon plan") -> StoredPlan:
+    """Plan the night of ``night_date`` from scratch and store it as a new version.
+
+    Raises
+    ------
+    ConflictError
+        When blocks of the night were already executed: re-plan it instead.
+    PlanningError
+        When there is nothing to plan.
+    """
+    model = cached_night(night_date, config)
+    with conn.transaction():
+        _lock(conn, night_date)
+        current = _current_version(conn, night_date)
+        if current and conn.execute(
+                "SELECT 1 FROM observing.block WHERE night_date = %s AND version = %s AND "
+                "status <> 'scheduled' LIMIT 1", (night_date, current)).fetchone():
+            raise ConflictError(f"the night of {night_date} has started: re-plan it "
+                                "(soxsvo night replan) to keep what was observed")
+        plan = schedule(model, candidates(conn, model, config))
+        version = _store(conn, model, plan, [], actor=actor, reason=reason, replanned_from=None)
+    return StoredPlan(night_date, version, plan, [])
+
+
+def replan_night(conn: psycopg.Connection, night_date: date, config: ObservingConfig, *,
+                 actor: str, reason: str, now: datetime | None = None,
+                 too: tuple[str, ...] = ()) -> StoredPlan:
+    """Re-plan from ``now``: keep executed, running and past blocks, add the ToOs named by
+    ``too`` (transients or events) at priority 0, re-order the rest.
+
+    Raises
+    ------
+    NotFoundError
+        No plan for the night, or an unknown ToO name.
+    PlanningError
+        Nothing left of the night, or a ToO never observable tonight.
+    """
+    now = now or datetime.now(UTC)
+    model = cached_night(night_date, config)
+    with conn.transaction():
+        _lock(conn, night_date)
+        current = _current_version(conn, night_date)
+        if current is None:
+            raise NotFoundError(f"the night of {night_date} has no plan yet: plan it first")
+        previous = load_blocks(conn, model, night_date, current)
+        toos = [t for name in too for t in too_targets(conn, name, model, config)]
+        too_keys = {t.key for t in toos}
+        pool = toos + [t for t in candidates(conn, model, config) if t.key not in too_keys]
+        plan, displaced = replan(model, previous, pool, now)
+        _refuse_unobservable_toos(plan, too_keys)
+        version = _store(conn, model, plan, displaced, actor=actor, reason=reason,
+                         replanned_from=now)
+    return StoredPlan(night_date, version, plan, displaced)
+
+
+def _refuse_unobservable_toos(plan: Plan, too_keys: set[str]) -> None:
+    missing = [item for item in plan.left_out
+               if item.target.key in too_keys and item.code not in ("no_time", "share")]
+    if missing and len(missing) == len(too_keys):
+        raise PlanningError("; ".join(f"ToO {m.target.name} cannot be observed tonight: "
+                                      f"{m.reason}" for m in missing))
+
+
+def _lock(conn: psycopg.Connection, night_date: date) -> None:
+    # Two planners of one night (the afternoon plan, an alert's re-plan) take turns, so that
+    # versions are numbered without gaps and the newest always starts from the one before.
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('soxsvo_night'), %s)",
+                 (night_date.toordinal(),))
+
+
+def _current_version(conn: psycopg.Connection, night_date: date) -> int | None:
+    row = conn.execute("SELECT current_version FROM observing.night WHERE night_date = %s",
+                       (night_date,)).fetchone()
+    return row[0] if row else None
+
+
+def _store(conn: psycopg.Connection, model: NightModel, plan: Plan, displaced: list[LeftOut],
+           *, actor: str, reason: str, replanned_from: datetime | None) -> int:
+    night_date = model.night_date
+    version = (_current_version(conn, night_date) or 0) + 1
+    conn.execute(
+        "INSERT INTO observing.night (night_date, current_version, start_at, end_at) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (night_date) DO UPDATE SET "
+        "current_version = excluded.current_version", (night_date, version, model.start,
+                                                        model.end))
+    conn.execute(
+        "INSERT INTO observing.plan_version (night_date, version, actor, reason, "
+        "replanned_from, left_out, displaced) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (night_date, version, actor, reason, replanned_from,
+         Jsonb([_left_out_json(item) for item in plan.left_out]),
+         Jsonb([_left_out_json(item) for item in displaced])))
+    conn.cursor().executemany(
+        "INSERT INTO observing.block (night_date, version, obs_id, target_key, target_name, ra, "
+        "dec, programme, priority, too, source, transient_id, eso_target_id, first_step, "
+        "last_step, start_at, end_at, exposure_s, max_airmass, airmass_start, airmass_end, "
+        "has_window, status, reason, planned_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+        "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+        "coalesce((SELECT b.planned_at FROM observing.block b WHERE b.night_date = %s AND "
+        "b.version = %s AND b.target_key = %s AND b.start_at = %s), now()))",
+        [(night_date, version, obs_id(night_date, b.target), b.target.key, b.target.name,
+          b.target.ra, b.target.dec, b.target.programme, b.target.priority, b.target.too,
+          b.target.source, b.target.transient_id, b.target.eso_target_id, b.first, b.last,
+          b.start, b.end, b.target.exposure, b.target.max_airmass, b.airmass_start,
+          b.airmass_end, b.target.window is not None, b.status, b.reason,
+          night_date, version - 1, b.target.key, b.start)
+         for b in plan.blocks])
+    return version
+
+
+def obs_id(night_date: date, target: Target) -> str:
+    """The ObsLocTAP ``obs_id`` of a target's observation on a night (stable over versions)."""
+    return f"SOXS-{night_date:%Y%m%d}-{target.key}"
+
+
+def _left_out_json(item: LeftOut) -> dict:
+    return {"target": item.target.name, "key": item.target.key, "priority": item.target.priority,
+            "programme": item.target.programme, "code": item.code, "reason": item.reason}
+
+
+_BLOCK_COLUMNS = ("target_key, target_name, ra, dec, programme, priority, exposure_s, source, "
+                  "max_airmass, too, transient_id, eso_target_id, first_step, last_step, "
+                  "start_at, end_at, airmass_start, airmass_end, reason, status")
+
+
+def load_blocks(conn: psycopg.Connection, model: NightModel, night_date: date,
+                version: int) -> list[Block]:
+    """The blocks of one stored version, in time order."""
+    rows = conn.execute(f"SELECT {_BLOCK_COLUMNS} FROM observing.block WHERE night_date = %s "
+                        "AND version = %s ORDER BY first_step", (night_date, version)).fetchall()
+    blocks = []
+    for (key, name, ra, dec, programme, priority, exposure, source, airmass, too, tid, eid,
+         first, last, start, end, am0, am1, reason, status) in rows:
+        target = Target(key=key, name=name, ra=ra, dec=dec, programme=programme,
+                        priority=priority, exposure=exposure, source=source,
+                        max_airmass=airmass, too=too, transient_id=tid, eso_target_id=eid)
+        blocks.append(Block(target, first, last, start, end, am0, am1, reason, status))
+    return blocks
+
+
+def night_summary(conn: psycopg.Connection, night_date: date,
+                  version: int | None = None) -> dict:
+    """A night's plan as plain data: the night, the version (who, why), blocks, left out.
+
+    Read through the caller's connection, so row-level security decides which blocks show.
+    """
+    night = conn.execute("SELECT current_version, start_at, end_at FROM observing.night "
+                         "WHERE night_date = %s", (night_date,)).fetchone()
+    if night is None:
+        raise NotFoundError(f"the night of {night_date} has no plan")
+    version = version or night[0]
+    meta = conn.execute("SELECT created_at, actor, reason, replanned_from, left_out, displaced "
+                        "FROM observing.plan_version WHERE night_date = %s AND version = %s",
+                        (night_date, version)).fetchone()
+    if meta is None:
+        raise NotFoundError(f"the night of {night_date} has no version {version}")
+    blocks = conn.execute(
+        "SELECT obs_id, target_name, programme, priority, too, start_at, end_at, exposure_s, "
+        "airmass_start, airmass_end, status, reason, ra, dec FROM observing.block "
+        "WHERE night_date = %s AND version = %s ORDER BY start_at",
+        (night_date, version)).fetchall()
+    names = ("obs_id", "target", "programme", "priority", "too", "start", "end", "exposure_s",
+             "airmass_start", "airmass_end", "status", "reason", "ra", "dec")
+    return {"night": night_date.isoformat(), "start": night[1], "end": night[2],
+            "version": version, "current_version": night[0], "created_at": meta[0],
+            "actor": meta[1], "reason": meta[2], "replanned_from": meta[3],
+            "blocks": [dict(zip(names, row, strict=True)) for row in blocks],
+            "left_out": meta[4], "displaced": meta[5]}
+
+
+def record_execution(conn: psycopg.Connection, plan_obs_id: str, *, status: str,
+                     start: datetime, end: datetime, actor: str, seeing: float | None = None,
+                     airmass: float | None = None, archive_obs_id: str | None = None) -> None:
+    """Record that the block ``plan_obs_id`` was executed, and mark it in the current plan."""
+    if status not in EXECUTION_STATUSES:
+        raise PlanningError(f"execution status must be one of {', '.join(EXECUTION_STATUSES)}")
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT b.night_date, b.transient_id FROM observing.block b JOIN observing.night n "
+            "ON n.night_date = b.night_date AND n.current_version = b.version "
+            "WHERE b.obs_id = %s", (plan_obs_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no block {plan_obs_id!r} in a current night plan")
+        conn.execute(
+            "INSERT INTO observing.execution (night_date, plan_obs_id, archive_obs_id, "
+            "transient_id, start_at, end_at, airmass, seeing, status, recorded_by) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (row[0], plan_obs_id, archive_obs_id, row[1], start, end, airmass, seeing, status,
+             actor))
+        conn.execute(
+            "UPDATE observing.block b SET status = %s FROM observing.night n "
+            "WHERE n.night_date = b.night_date AND n.current_version = b.version "
+            "AND b.obs_id = %s", (status, plan_obs_id))
+
