@@ -223,7 +223,7 @@ def _place(model: NightModel, target: Target, track: Tracks, n: int, starts: np.
     candidates = np.flatnonzero(starts)
     if target.too or target.at_start:
         first = int(candidates[0])
-        why = "as early as possible" if target.too else "at the start of the night"
+        why = "as early as possible" if target.too else "first thing it is observable"
     else:
         # Best airmass over the block: the lowest of its start/end altitudes is maximised,
         # which centres a block on the meridian when it can be.
