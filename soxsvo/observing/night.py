@@ -188,3 +188,9 @@ def tracks(model: NightModel, ra: np.ndarray, dec: np.ndarray) -> Tracks:
     cos_d = (np.sin(dec_c) * np.sin(moon_dec)
              + np.cos(dec_c) * np.cos(moon_dec) * np.cos(ra_c - moon_ra))
     return Tracks(altitude, hours, np.degrees(np.arccos(np.clip(cos_d, -1, 1))))
+
+
+def current_night(now: datetime) -> date:
+    """The night ``now`` (UTC) belongs to: the one whose local evening came last before it
+    (until local noon at La Silla, the night that began the evening before)."""
+    return (now - timedelta(hours=_LOCAL_NOON_UTC)).date()
