@@ -1,0 +1,96 @@
+"""The OpenAPI 3.0 paths and schemas of ``/api/nights`` (merged into ``/api/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+_TIME = {"type": "string", "format": "date-time"}
+_NTIME = {"type": "string", "format": "date-time", "nullable": True}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": _PROBLEM}}}
+
+
+def _obj(required: list[str], **properties: Any) -> dict[str, Any]:
+    # OpenAPI 3.0 wants a non-empty ``required`` list, or none at all.
+    return {"type": "object", "properties": properties, **({"required": required}
+                                                           if required else {})}
+
+
+_LEFT_OUT = _obj(["target", "key", "priority", "programme", "code", "reason"],
+                 target={"type": "string"}, key={"type": "string"},
+                 priority={"type": "integer"}, programme={"type": "string"},
+                 code={"type": "string", "enum": ["pointing", "window", "not_observable",
+                                                  "constraint", "too_short", "share",
+                                                  "no_time", "removed"]},
+                 reason={"type": "string"})
+
+SCHEMAS: dict[str, Any] = {
+    "NightBlock": _obj(
+        ["obs_id", "target", "programme", "priority", "too", "start", "end", "exposure_s",
+         "airmass_start", "airmass_end", "status", "reason", "ra", "dec"],
+        obs_id={"type": "string", "description": "ObsLocTAP obs_id"},
+        target={"type": "string"},
+        programme={"type": "string", "enum": ["GTO", "ESO", "calibration"]},
+        priority={"type": "integer", "minimum": 0, "maximum": 4}, too={"type": "boolean"},
+        start=_TIME, end=_TIME, exposure_s={"type": "number"},
+        airmass_start={"type": "number"}, airmass_end={"type": "number"},
+        status={"type": "string",
+                "enum": ["scheduled", "running", "done", "aborted", "failed_qc"]},
+        reason={"type": "string"}, ra={"type": "number"}, dec={"type": "number"}),
+    "LeftOut": _LEFT_OUT,
+    "NightPlan": _obj(
+        ["night", "start", "end", "version", "current_version", "created_at", "actor",
+         "reason", "replanned_from", "blocks", "left_out", "displaced"],
+        night={"type": "string", "format": "date"}, start=_TIME, end=_TIME,
+        version={"type": "integer"}, current_version={"type": "integer"},
+        created_at=_TIME, actor={"type": "string"}, reason={"type": "string"},
+        replanned_from=_NTIME,
+        blocks={"type": "array", "items": {"$ref": "#/components/schemas/NightBlock"}},
+        left_out={"type": "array", "items": {"$ref": "#/components/schemas/LeftOut"}},
+        displaced={"type": "array", "items": {"$ref": "#/components/schemas/LeftOut"}}),
+}
+
+_NIGHT = {"name": "night", "in": "path", "required": True,
+          "description": "date of the night's evening (local, La Silla)",
+          "schema": {"type": "string", "format": "date"}}
+_ERRORS = {"401": _problem("not authenticated"), "403": _problem("not a consortium member")}
+_PLAN = {"description": "the night's plan",
+         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NightPlan"}}}}
+
+
+def _post(summary: str, body: dict[str, Any], errors: dict[str, Any]) -> dict[str, Any]:
+    return {"post": {
+        "summary": summary, "parameters": [_NIGHT],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": body}}},
+        "responses": {"201": _PLAN, **errors, **_ERRORS}}}
+
+
+PATHS: dict[str, Any] = {
+    "/nights/{night}": {"get": {
+        "summary": "A night's plan: blocks with reasons, targets left out, blocks displaced",
+        "parameters": [_NIGHT, {"name": "version", "in": "query", "required": False,
+                                "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": _PLAN, "400": _problem("bad night or version"),
+                      "404": _problem("no plan for this night, or no such version"),
+                      **_ERRORS}}},
+    "/nights/{night}/plan": _post(
+        "Plan the night from the follow-up lists, ESO targets and fixed blocks",
+        _obj([], reason={"type": "string"}),
+        {"400": _problem("bad night, or nothing to plan"),
+         "409": _problem("the night has started: re-plan it")}),
+    "/nights/{night}/replan": _post(
+        "Re-plan from now, ToOs first; executed and running blocks stay",
+        _obj([], too={"oneOf": [{"type": "string"},
+                                {"type": "array", "items": {"type": "string"}}],
+                      "description": "transient or event names (an event: its candidates)"},
+             reason={"type": "string"},
+             now={"type": "string", "format": "date-time",
+                  "description": "re-plan from this time (default now)"}),
+        {"400": _problem("nothing left of the night, a ToO never observable tonight, an "
+                         "event without localisation or candidates, bad input"),
+         "404": _problem("no plan yet, or no such transient or event")}),
+}

@@ -1,0 +1,104 @@
+"""REST API of the NTT night (``/api/nights/...``): thin over :mod:`soxsvo.observing.plans`.
+
+Consortium members only (API token or session), like the rest of ``/api``; errors are problem
+details (RFC 9457) from the application's one error handler.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, current_app, jsonify, request
+
+from soxsvo.marshall.views.support import actor, jsonable, writing
+from soxsvo.observing.config import ObservingConfig, PlanningError
+from soxsvo.observing.plans import night_summary, plan_night, replan_night
+from soxsvo.web.auth import require_role
+from soxsvo.web.context import current_settings, reading
+from soxsvo.web.security import exempt_from_csrf
+
+blueprint = exempt_from_csrf(Blueprint("nights_api", __name__, url_prefix="/api/nights"))
+
+
+def _config() -> ObservingConfig:
+    cached = current_app.extensions.get("soxsvo_observing_config")
+    if cached is None:
+        cached = ObservingConfig.from_settings(current_settings())
+        current_app.extensions["soxsvo_observing_config"] = cached
+    return cached
+
+
+def _night(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PlanningError(f"{text!r} is not a night: give the date of its evening, "
+                            "YYYY-MM-DD") from None
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None and not request.data:
+        return {}
+    if not isinstance(body, dict):
+        raise PlanningError("the request body must be a JSON object")
+    return body
+
+
+def _now(body: dict) -> datetime | None:
+    text = body.get("now")
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise PlanningError(f"now {text!r} is not an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _too(body: dict) -> tuple[str, ...]:
+    too = body.get("too", [])
+    if isinstance(too, str):
+        too = [too]
+    if not isinstance(too, list) or not all(isinstance(t, str) and t for t in too):
+        raise PlanningError("too must be a transient or event name, or a list of them")
+    return tuple(too)
+
+
+def _summary(night_date: date, version: int | None = None):
+    with reading() as conn:
+        return jsonable(night_summary(conn, night_date, version))
+
+
+@blueprint.get("/<night>")
+@require_role("consortium")
+def show(night: str):
+    """A night's plan (the current version, or ``?version=N``)."""
+    version = request.args.get("version")
+    if version is not None and not (version.isdigit() and int(version) >= 1):
+        raise PlanningError("version must be a positive integer")
+    return jsonify(_summary(_night(night), int(version) if version else None))
+
+
+@blueprint.post("/<night>/plan")
+@require_role("consortium")
+def plan(night: str):
+    """Plan the night from the Marshall's lists, ESO targets and fixed blocks."""
+    night_date = _night(night)
+    reason = str(_body().get("reason") or "afternoon plan")
+    with writing() as conn:
+        plan_night(conn, night_date, _config(), actor=actor(), reason=reason)
+    return jsonify(_summary(night_date)), 201
+
+
+@blueprint.post("/<night>/replan")
+@require_role("consortium")
+def replan(night: str):
+    """Re-plan from now (or ``now``), with ToOs (``too``) first; keeps what was observed."""
+    night_date, body = _night(night), _body()
+    too = _too(body)
+    reason = str(body.get("reason") or (f"ToO {', '.join(too)}" if too else "re-plan"))
+    with writing() as conn:
+        replan_night(conn, night_date, _config(), actor=actor(), reason=reason,
+                     now=_now(body), too=too)
+    return jsonify(_summary(night_date)), 201
