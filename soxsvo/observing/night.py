@@ -164,12 +164,11 @@ class Tracks:
     hour_angle: np.ndarray  # (N, T) hours, -12..12
     moon_distance: np.ndarray  # (N, T) degrees
 
-    @property
-    def airmass(self) -> np.ndarray:
-        """Plane-parallel airmass sec(z), infinite below the horizon."""
-        with np.errstate(divide="ignore"):
-            sin_alt = np.sin(np.radians(self.altitude))
-            return np.where(sin_alt > 0, 1 / np.where(sin_alt > 0, sin_alt, 1), np.inf)
+    def airmass(self, n: int) -> np.ndarray:
+        """Plane-parallel airmass sec(z) of target ``n`` at each step, infinite below the
+        horizon (one row: the scheduler asks for placed targets only)."""
+        sin_alt = np.sin(np.radians(self.altitude[n]))
+        return np.where(sin_alt > 0, 1 / np.where(sin_alt > 0, sin_alt, 1), np.inf)
 
 
 def tracks(model: NightModel, ra: np.ndarray, dec: np.ndarray) -> Tracks:

@@ -231,7 +231,7 @@ def _place(model: NightModel, target: Target, track: Tracks, n: int, starts: np.
         first = int(candidates[np.argmax(worst)])
         why = "at its best airmass in the free time"
     last = first + steps
-    airmass = track.airmass[n]
+    airmass = track.airmass(n)
     reason = (f"priority {target.priority} ({target.source}); {why}; airmass "
               f"{airmass[first]:.2f} at start, {airmass[last]:.2f} at end")
     if target.window is not None:
