@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from soxsvo.marshall.views.support import actor, jsonable, writing
+from soxsvo.observing.chart import night_chart
 from soxsvo.observing.config import ObservingConfig, PlanningError
+from soxsvo.observing.night import current_night
 from soxsvo.observing.plans import night_summary, plan_night, replan_night
 from soxsvo.web.auth import require_role
 from soxsvo.web.context import current_settings, reading
 from soxsvo.web.security import exempt_from_csrf
 
 blueprint = exempt_from_csrf(Blueprint("nights_api", __name__, url_prefix="/api/nights"))
+#: The consortium's night page (``/nights/<date>``): timeline and ordered list of blocks.
+pages = Blueprint("nights", __name__, url_prefix="/nights")
 
 
 def _config() -> ObservingConfig:
@@ -102,3 +106,23 @@ def replan(night: str):
         replan_night(conn, night_date, _config(), actor=actor(), reason=reason,
                      now=_now(body), too=too)
     return jsonify(_summary(night_date)), 201
+
+
+@pages.get("/")
+@require_role("consortium")
+def tonight():
+    """Tonight's page."""
+    return night_page(current_night(datetime.now(UTC)).isoformat())
+
+
+@pages.get("/<night>")
+@require_role("consortium")
+def night_page(night: str):
+    """A night: timeline (altitudes, twilights, moon, blocks, now), blocks with reasons, what
+    was left out or displaced, the GTO/ESO share; any stored version (``?version=N``)."""
+    night_date = _night(night)
+    version = request.args.get("version", type=int)
+    with reading() as conn:
+        chart = jsonable(night_chart(conn, night_date, _config(), version))
+    return render_template("nights/night.html", chart=chart,
+                           now=datetime.now(UTC).isoformat())

@@ -17,6 +17,7 @@ from soxsvo.marshall.views.api import blueprint as marshall_api_blueprint
 from soxsvo.marshall.views.pages import blueprint as marshall_blueprint
 from soxsvo.moc.views import blueprint as moc_blueprint
 from soxsvo.observing.views import blueprint as nights_blueprint
+from soxsvo.observing.views import pages as nights_pages
 from soxsvo.preview.views import blueprint as preview_blueprint
 from soxsvo.soda.views import blueprint as soda_blueprint
 from soxsvo.ssa.views import blueprint as ssa_blueprint
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                       login.blueprint, tap_blueprint, uws_blueprint, moc_blueprint,
                       hips_blueprint, ssa_blueprint, datalink_blueprint, soda_blueprint,
                       preview_blueprint, ancillary.blueprint, alerts_blueprint,
-                      marshall_blueprint, marshall_api_blueprint, nights_blueprint):
+                      marshall_blueprint, marshall_api_blueprint, nights_blueprint,
+                      nights_pages):
         app.register_blueprint(blueprint)
     app.add_template_global(_page_datalink_url, "datalink_url")
     return app
