@@ -8,6 +8,7 @@ from soxsvo.config import Settings
 from soxsvo.errors import InputError
 
 TWILIGHTS = ("civil", "nautical", "astronomical")
+AUTO_REPLAN = ("off", "propose", "auto")
 
 
 class PlanningError(InputError):
@@ -54,6 +55,9 @@ class ObservingConfig:
     gto_share: float
     lowest_priority: int
     fixed_blocks: tuple[FixedBlock, ...]
+    auto_replan: str = "propose"
+    auto_replan_kinds: tuple[str, ...] = ("GW",)
+    auto_replan_min_probability: float = 0.5
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ObservingConfig:
@@ -63,13 +67,16 @@ class ObservingConfig:
                   if hasattr(section, name)}
         values.update(longitude=section.site_longitude, latitude=section.site_latitude,
                       elevation=section.site_elevation,
-                      fixed_blocks=tuple(_fixed_block(text) for text in section.fixed_blocks))
+                      fixed_blocks=tuple(_fixed_block(text) for text in section.fixed_blocks),
+                      auto_replan_kinds=tuple(section.auto_replan_kinds))
         config = cls(**values)
         config.check()
         return config
 
     def check(self) -> None:
         """Raise :class:`PlanningError` naming the first setting that cannot work."""
+        if self.auto_replan not in AUTO_REPLAN:
+            raise PlanningError(f"observing.auto_replan must be one of {', '.join(AUTO_REPLAN)}")
         if self.twilight not in TWILIGHTS:
             raise PlanningError(f"observing.twilight must be one of {', '.join(TWILIGHTS)}")
         if not 0 <= self.gto_share <= 1:
