@@ -18,9 +18,9 @@ from flask import Blueprint, Response, jsonify, request
 from soxsvo.marshall.ingest.base import AlertFormatError
 from soxsvo.marshall.ingest.config import IngestConfig
 from soxsvo.marshall.ingest.service import ingest_bytes
+from soxsvo.marshall.ingest.sources import SOURCES
 from soxsvo.observing.config import ObservingConfig
 from soxsvo.observing.triggers import events_since, react_to_events
-from soxsvo.marshall.ingest.sources import SOURCES
 from soxsvo.web.auth import problem, require_role
 from soxsvo.web.context import connection, current_settings
 from soxsvo.web.security import exempt_from_csrf
