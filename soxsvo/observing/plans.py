@@ -252,3 +252,19 @@ def record_execution(conn: psycopg.Connection, plan_obs_id: str, *, status: str,
             "WHERE n.night_date = b.night_date AND n.current_version = b.version "
             "AND b.obs_id = %s", (status, plan_obs_id))
 
+
+
+def transient_observations(conn: psycopg.Connection, transient_id: int) -> list[dict]:
+    """A transient's blocks in the current plan of every night, newest night first, with
+    what was recorded of their execution (through the caller's row-level security)."""
+    rows = conn.execute(
+        "SELECT b.night_date, b.obs_id, b.start_at, b.end_at, b.status, b.too, b.reason, "
+        "x.seeing, x.airmass, x.archive_obs_id FROM observing.block b JOIN observing.night n "
+        "ON n.night_date = b.night_date AND n.current_version = b.version "
+        "LEFT JOIN LATERAL (SELECT seeing, airmass, archive_obs_id FROM observing.execution "
+        "WHERE plan_obs_id = b.obs_id ORDER BY recorded_at DESC LIMIT 1) x ON true "
+        "WHERE b.transient_id = %s ORDER BY b.night_date DESC, b.start_at",
+        (transient_id,)).fetchall()
+    names = ("night", "obs_id", "start", "end", "status", "too", "reason", "seeing",
+             "airmass", "archive_obs_id")
+    return [dict(zip(names, row, strict=True)) for row in rows]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from soxsvo.observing.plans import plan_night, replan_night
+from soxsvo.observing.plans import plan_night, record_execution, replan_night
 from tests.marshall.web.conftest import install_test_identity
 from tests.observing.helpers import NIGHT, add_transient, config, night, seed_sky
 from tests.support import app_over
@@ -50,6 +50,24 @@ def test_night_page_lists_blocks_for_members_only(served, db_conn) -> None:
     old = client.get(f"/nights/{NIGHT}?version=1", headers={"X-Test-User": "anna:consortium"})
     assert "AT2026too" not in old.get_data(as_text=True)
     assert client.get(f"/nights/{NIGHT}", headers={"X-Test-User": "olga:"}).status_code == 403
+
+
+def test_transient_page_shows_its_observations(served, db_conn) -> None:
+    _planned_with_too(db_conn)
+    tid = db_conn.execute("SELECT transient_id FROM marshall.transient "
+                          "WHERE name = 'AT2026too'").fetchone()[0]
+    db_conn.commit()  # record_execution then commits its own transaction
+    obs_id = f"SOXS-{NIGHT:%Y%m%d}-transient-{tid}"
+    record_execution(db_conn, obs_id, status="done", start=night().start,
+                     end=night().time_at(7), actor="night-log", seeing=0.85)
+    _, app = served
+    page = app.test_client().get(f"/marshall/transient/{tid}",
+                                 headers={"X-Test-User": "anna:consortium"})
+    html = page.get_data(as_text=True)
+    row = html[html.index('id="observations"'):html.index("</table>", html.index(
+        'id="observations"'))]
+    assert obs_id in row and "done" in row and '0.85"' in row
+    assert f'href="/nights/{NIGHT}"' in row
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium")
