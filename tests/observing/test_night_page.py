@@ -66,7 +66,7 @@ def test_transient_page_shows_its_observations(served, db_conn) -> None:
     html = page.get_data(as_text=True)
     row = html[html.index('id="observations"'):html.index("</table>", html.index(
         'id="observations"'))]
-    assert obs_id in row and "done" in row and '0.85"' in row
+    assert obs_id in row and "done" in row and "0.85 arcsec" in row
     assert f'href="/nights/{NIGHT}"' in row
 
 
