@@ -15,7 +15,7 @@ SUBCOMMANDS = [
     ["db", "shell"], ["db", "check"], ["ingest"], ["validate"], ["adql"], ["watch"],
     ["user"], ["user", "add"], ["user", "list"], ["user", "grant"], ["user", "revoke"],
     ["user", "token"], ["user", "passwd"], ["night"], ["night", "plan"], ["night", "replan"],
-    ["night", "show"],
+    ["night", "show"], ["night", "record"],
 ]
 
 

@@ -104,3 +104,19 @@ def show(date_text: str | None, version: int | None) -> None:
     night_date = _night(date_text)
     with started_database(settings).connect() as conn:
         _print_summary(night_summary(conn, night_date, version))
+
+
+@night.command("record")
+@click.option("--date", "date_text", default=None, help="Night (default: tonight).")
+@handles_errors
+def record(date_text: str | None) -> None:
+    """Record the night's archived observations as executions of its plan's blocks."""
+    from soxsvo.observing.plans import link_archive_observations
+
+    settings = read_settings()
+    night_date = _night(date_text)
+    with started_database(settings).connect() as conn:
+        links = link_archive_observations(conn, night_date, actor=getpass.getuser())
+    for plan_obs_id, archive_obs_id in links:
+        click.echo(f"{plan_obs_id} <- {archive_obs_id}")
+    click.echo(f"{len(links)} observation(s) recorded for the night of {night_date}")

@@ -268,3 +268,57 @@ def transient_observations(conn: psycopg.Connection, transient_id: int) -> list[
     names = ("night", "obs_id", "start", "end", "status", "too", "reason", "seeing",
              "airmass", "archive_obs_id")
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+#: How far (arcsec) an archived observation may point from a block's target to be its
+#: execution, and how long (minutes) before the block's start or after its end it may begin.
+LINK_RADIUS_ARCSEC = 5.0
+LINK_SLACK_MINUTES = 60
+
+
+def link_archive_observations(conn: psycopg.Connection, night_date: date, *,
+                              actor: str) -> list[tuple[str, str]]:
+    """Record the night's archived observations (``soxs.observation``, from the raw frames'
+    headers) as executions of the blocks of its current plan.
+
+    An observation whose OB name is a block's ``obs_id`` is that block's; otherwise the block
+    of the current plan whose target is within :data:`LINK_RADIUS_ARCSEC` and whose time
+    (widened by :data:`LINK_SLACK_MINUTES`) contains the observation's start. Observations
+    already recorded are skipped, so running it again changes nothing.
+
+    Returns
+    -------
+    list of (plan obs_id, archive obs_id)
+        The links made now.
+    """
+    rows = conn.execute(
+        """SELECT DISTINCT ON (o.obs_id) b.obs_id, o.obs_id, o.status, o.mjd_start, o.mjd_end,
+                  o.airmass, o.seeing
+           FROM soxs.observation o
+           JOIN observing.night n ON n.night_date = %(night)s
+           JOIN observing.block b ON b.night_date = n.night_date AND b.version = n.current_version
+           WHERE o.night = %(night)s
+             AND NOT EXISTS (SELECT 1 FROM observing.execution x
+                             WHERE x.archive_obs_id = o.obs_id)
+             AND (o.ob_name = b.obs_id
+                  OR (q3c_join(b.ra, b.dec, o.ra, o.dec, %(radius)s)
+                      AND to_timestamp((o.mjd_start - 40587) * 86400)
+                          BETWEEN b.start_at - make_interval(mins => %(slack)s::int)
+                              AND b.end_at + make_interval(mins => %(slack)s::int)))
+           ORDER BY o.obs_id, (o.ob_name = b.obs_id) DESC, b.start_at""",
+        {"night": night_date, "radius": LINK_RADIUS_ARCSEC / 3600,
+         "slack": LINK_SLACK_MINUTES}).fetchall()
+    conn.rollback()
+    links = []
+    for plan_obs_id, archive_obs_id, status, mjd0, mjd1, airmass, seeing in rows:
+        start, end = _utc_of_mjd(mjd0), _utc_of_mjd(max(mjd1, mjd0 + 1 / 86400))
+        record_execution(conn, plan_obs_id, status="done" if status == "completed"
+                         else "aborted", start=start, end=end, actor=actor, seeing=seeing,
+                         airmass=airmass if airmass and airmass >= 1 else None,
+                         archive_obs_id=archive_obs_id)
+        links.append((plan_obs_id, archive_obs_id))
+    return links
+
+
+def _utc_of_mjd(mjd: float) -> datetime:
+    return datetime.fromtimestamp((mjd - 40587.0) * 86400.0, tz=UTC)
