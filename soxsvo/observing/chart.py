@@ -10,7 +10,7 @@ import psycopg
 
 from soxsvo.observing.config import ObservingConfig
 from soxsvo.observing.night import NightModel, tracks
-from soxsvo.observing.plans import cached_night, night_summary
+from soxsvo.observing.plans import cached_night, night_summary, semester_share
 
 #: Every how many grid steps the curves are sampled (the page needs no 2-minute resolution).
 _SAMPLE = 5
@@ -50,5 +50,6 @@ def night_chart(conn: psycopg.Connection, night_date: date, config: ObservingCon
                           for k, v in model.twilights.items()},
             "sunset": model.sunset.isoformat(), "sunrise": model.sunrise.isoformat(),
             "min_altitude": config.min_altitude,
+            "semester": semester_share(conn, night_date, config),
             "shares": {"hours": hours, "budget": {"GTO": config.gto_share * model.hours,
                                                   "ESO": (1 - config.gto_share) * model.hours}}}

@@ -54,6 +54,11 @@ SCHEMAS: dict[str, Any] = {
         displaced={"type": "array", "items": {"$ref": "#/components/schemas/LeftOut"}}),
 }
 
+_CHANGED = _obj(["target", "start", "end", "programme", "priority"],
+                target={"type": "string"}, start=_TIME, end=_TIME,
+                programme={"type": "string"}, priority={"type": "integer"},
+                reason={"type": "string", "description": "why it was removed"})
+
 _NIGHT = {"name": "night", "in": "path", "required": True,
           "description": "date of the night's evening (local, La Silla)",
           "schema": {"type": "string", "format": "date"}}
@@ -77,6 +82,24 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _PLAN, "400": _problem("bad night or version"),
                       "404": _problem("no plan for this night, or no such version"),
                       **_ERRORS}}},
+    "/nights/{night}/diff": {"get": {
+        "summary": "What changed between two versions: blocks added, removed (why), moved",
+        "parameters": [_NIGHT,
+                       {"name": "from", "in": "query", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}},
+                       {"name": "to", "in": "query", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": {"description": "the changes", "content": {"application/json": {
+            "schema": _obj(["night", "from", "to", "added", "removed", "moved"],
+                           night={"type": "string", "format": "date"},
+                           **{"from": {"type": "integer"}, "to": {"type": "integer"}},
+                           added={"type": "array", "items": _CHANGED},
+                           removed={"type": "array", "items": _CHANGED},
+                           moved={"type": "array", "items": _obj(
+                               ["target", "from_start", "to_start"], target={"type": "string"},
+                               from_start=_TIME, to_start=_TIME)})}}},
+                      "400": _problem("bad night or versions"),
+                      "404": _problem("no such version"), **_ERRORS}}},
     "/nights/{night}/plan": _post(
         "Plan the night from the follow-up lists, ESO targets and fixed blocks",
         _obj([], reason={"type": "string"}),

@@ -322,3 +322,62 @@ def link_archive_observations(conn: psycopg.Connection, night_date: date, *,
 
 def _utc_of_mjd(mjd: float) -> datetime:
     return datetime.fromtimestamp((mjd - 40587.0) * 86400.0, tz=UTC)
+
+
+def version_diff(conn: psycopg.Connection, night_date: date, old: int, new: int) -> dict:
+    """What changed from version ``old`` to ``new`` of a night's plan: blocks added, removed
+    (with the reason the newer version gives) and moved (another start time)."""
+    versions = {row[0] for row in conn.execute(
+        "SELECT version FROM observing.plan_version WHERE night_date = %s AND version IN "
+        "(%s, %s)", (night_date, old, new)).fetchall()}
+    missing = sorted({old, new} - versions)
+    if missing:
+        raise NotFoundError(f"the night of {night_date} has no version {missing[0]}")
+
+    def blocks(version: int) -> dict[str, tuple]:
+        return {row[0]: row[1:] for row in conn.execute(
+            "SELECT target_key, target_name, start_at, end_at, programme, priority "
+            "FROM observing.block WHERE night_date = %s AND version = %s",
+            (night_date, version)).fetchall()}
+
+    before, after = blocks(old), blocks(new)
+    why = {item["key"]: item["reason"] for column in ("left_out", "displaced") for item in
+           conn.execute(f"SELECT {column} FROM observing.plan_version WHERE night_date = %s "
+                        "AND version = %s", (night_date, new)).fetchone()[0]}
+    names = ("target", "start", "end", "programme", "priority")
+    return {
+        "night": night_date.isoformat(), "from": old, "to": new,
+        "added": [dict(zip(names, after[k], strict=True)) for k in after if k not in before],
+        "removed": [{**dict(zip(names, before[k], strict=True)),
+                     "reason": why.get(k, "not in the newer version")}
+                    for k in before if k not in after],
+        "moved": [{"target": after[k][0], "from_start": before[k][1], "to_start": after[k][1]}
+                  for k in after if k in before and before[k][1] != after[k][1]],
+    }
+
+
+def semester_of(night_date: date) -> tuple[date, date]:
+    """The ESO semester (period) a night belongs to: 1 April-30 September or 1 October-31
+    March, as first and last night."""
+    if 4 <= night_date.month <= 9:
+        return date(night_date.year, 4, 1), date(night_date.year, 9, 30)
+    year = night_date.year if night_date.month >= 10 else night_date.year - 1
+    return date(year, 10, 1), date(year + 1, 3, 31)
+
+
+def semester_share(conn: psycopg.Connection, night_date: date, config: ObservingConfig) -> dict:
+    """Hours planned or executed per programme over the planned nights of the semester of
+    ``night_date`` (current versions), against each programme's share of those nights."""
+    first, last = semester_of(night_date)
+    hours = dict(conn.execute(
+        "SELECT b.programme, sum(extract(epoch FROM b.end_at - b.start_at)) / 3600 "
+        "FROM observing.block b JOIN observing.night n ON n.night_date = b.night_date "
+        "AND n.current_version = b.version WHERE n.night_date BETWEEN %s AND %s "
+        "GROUP BY b.programme", (first, last)).fetchall())
+    nights, total = conn.execute(
+        "SELECT count(*), coalesce(sum(extract(epoch FROM end_at - start_at)) / 3600, 0) "
+        "FROM observing.night WHERE night_date BETWEEN %s AND %s", (first, last)).fetchone()
+    return {"first": first.isoformat(), "last": last.isoformat(), "nights": nights,
+            "hours": {p: float(hours.get(p, 0.0)) for p in ("GTO", "ESO", "calibration")},
+            "budget": {"GTO": config.gto_share * float(total),
+                       "ESO": (1 - config.gto_share) * float(total)}}

@@ -14,7 +14,7 @@ from soxsvo.marshall.views.support import actor, jsonable, writing
 from soxsvo.observing.chart import night_chart
 from soxsvo.observing.config import ObservingConfig, PlanningError
 from soxsvo.observing.night import current_night
-from soxsvo.observing.plans import night_summary, plan_night, replan_night
+from soxsvo.observing.plans import night_summary, plan_night, replan_night, version_diff
 from soxsvo.web.auth import require_role
 from soxsvo.web.context import current_settings, reading
 from soxsvo.web.security import exempt_from_csrf
@@ -84,6 +84,21 @@ def show(night: str):
     return jsonify(_summary(_night(night), int(version) if version else None))
 
 
+def _diff(night: str):
+    old, new = request.args.get("from", type=int), request.args.get("to", type=int)
+    if not old or not new or old < 1 or new < 1:
+        raise PlanningError("from and to must be version numbers (positive integers)")
+    with reading() as conn:
+        return jsonable(version_diff(conn, _night(night), old, new))
+
+
+@blueprint.get("/<night>/diff")
+@require_role("consortium")
+def diff(night: str):
+    """What changed between two versions (``?from=1&to=2``): added, removed, moved blocks."""
+    return jsonify(_diff(night))
+
+
 @blueprint.post("/<night>/plan")
 @require_role("consortium")
 def plan(night: str):
@@ -126,3 +141,10 @@ def night_page(night: str):
         chart = jsonable(night_chart(conn, night_date, _config(), version))
     return render_template("nights/night.html", chart=chart,
                            now=datetime.now(UTC).isoformat())
+
+
+@pages.get("/<night>/diff")
+@require_role("consortium")
+def diff_page(night: str):
+    """Two versions of a night side by side: blocks added, removed (why), moved."""
+    return render_template("nights/diff.html", diff=_diff(night))

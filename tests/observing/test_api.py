@@ -55,6 +55,12 @@ def test_plan_replan_and_show_through_the_api(api, db_conn) -> None:
     assert too["too"] and too["priority"] == 0 and "ToO AT2026nu" in too["reason"]
     first = api("GET", f"/api/nights/{NIGHT}", query_string={"version": 1}).get_json()
     assert "AT2026nu" not in {b["target"] for b in first["blocks"]}
+    changes = api("GET", f"/api/nights/{NIGHT}/diff",
+                  query_string={"from": 1, "to": 2}).get_json()
+    assert [b["target"] for b in changes["added"]] == ["AT2026nu"]
+    assert all(b["reason"] for b in changes["removed"])
+    missing = api("GET", f"/api/nights/{NIGHT}/diff", query_string={"from": 1, "to": 7})
+    assert missing.status_code == 404 and "no version 7" in missing.get_json()["detail"]
 
 
 @pytest.mark.parametrize("method, path, body, status, words", [

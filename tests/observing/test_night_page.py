@@ -47,6 +47,11 @@ def test_night_page_lists_blocks_for_members_only(served, db_conn) -> None:
     text = page.get_data(as_text=True)
     assert "GRB 261208A" in text and "AT2026too <strong>ToO</strong>" in text
     assert "/vendor/plotly.min.js" in text
+    assert "Semester 2026-10-01 – 2027-03-31 (1 planned nights)" in text
+    diff = client.get(f"/nights/{NIGHT}/diff?from=1&to=2",
+                      headers={"X-Test-User": "anna:consortium"}).get_data(as_text=True)
+    added = diff[diff.index('id="added"'):diff.index("</ul>", diff.index('id="added"'))]
+    assert "AT2026too" in added
     old = client.get(f"/nights/{NIGHT}?version=1", headers={"X-Test-User": "anna:consortium"})
     assert "AT2026too" not in old.get_data(as_text=True)
     assert client.get(f"/nights/{NIGHT}", headers={"X-Test-User": "olga:"}).status_code == 403
