@@ -59,6 +59,13 @@ _CHANGED = _obj(["target", "start", "end", "programme", "priority"],
                 programme={"type": "string"}, priority={"type": "integer"},
                 reason={"type": "string", "description": "why it was removed"})
 
+_NUMBER = {"type": "number", "nullable": True}
+_REQUEST = _obj([], exposure_s={**_NUMBER, "description": "seconds (else from snr)"},
+                snr={**_NUMBER, "description": "S/N asked for (exposure-time model)"},
+                cadence_days={**_NUMBER, "description": "observe again after so many days"},
+                window_start=_NTIME, window_end=_NTIME, max_airmass=_NUMBER,
+                min_moon_distance={**_NUMBER, "description": "degrees"})
+
 _NIGHT = {"name": "night", "in": "path", "required": True,
           "description": "date of the night's evening (local, La Silla)",
           "schema": {"type": "string", "format": "date"}}
@@ -100,6 +107,18 @@ PATHS: dict[str, Any] = {
                                from_start=_TIME, to_start=_TIME)})}}},
                       "400": _problem("bad night or versions"),
                       "404": _problem("no such version"), **_ERRORS}}},
+    "/nights/requests/{transient_id}": {"put": {
+        "summary": "What is asked of a transient's observation (replaces the earlier request)",
+        "parameters": [{"name": "transient_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _REQUEST}}},
+        "responses": {"200": {"description": "the stored request", "content": {
+            "application/json": {"schema": _obj(["transient_id", "requested_by"],
+                                                transient_id={"type": "integer"},
+                                                requested_by={"type": "string"},
+                                                **_REQUEST["properties"])}}},
+                      "400": _problem("impossible constraints or bad values"),
+                      "404": _problem("no such transient"), **_ERRORS}}},
     "/nights/{night}/plan": _post(
         "Plan the night from the follow-up lists, ESO targets and fixed blocks",
         _obj([], reason={"type": "string"}),

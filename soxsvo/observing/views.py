@@ -15,6 +15,7 @@ from soxsvo.observing.chart import night_chart
 from soxsvo.observing.config import ObservingConfig, PlanningError
 from soxsvo.observing.night import current_night
 from soxsvo.observing.plans import night_summary, plan_night, replan_night, version_diff
+from soxsvo.observing.requests import FIELDS, set_request
 from soxsvo.web.auth import require_role
 from soxsvo.web.context import current_settings, reading
 from soxsvo.web.security import exempt_from_csrf
@@ -97,6 +98,36 @@ def _diff(night: str):
 def diff(night: str):
     """What changed between two versions (``?from=1&to=2``): added, removed, moved blocks."""
     return jsonify(_diff(night))
+
+
+def _request_values(body: dict) -> dict:
+    values = {}
+    for key, value in body.items():
+        kind = FIELDS.get(key)
+        if kind is None or value is None:
+            values[key] = value
+        elif kind is datetime:
+            try:
+                moment = datetime.fromisoformat(str(value))
+            except ValueError:
+                raise PlanningError(f"{key} {value!r} is not an ISO 8601 time") from None
+            values[key] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise PlanningError(f"{key} must be a number")
+        else:
+            values[key] = float(value)
+    return values
+
+
+@blueprint.put("/requests/<int:transient_id>")
+@require_role("consortium")
+def put_request(transient_id: int):
+    """What is asked of a transient's observation: exposure or S/N, cadence, window,
+    constraints (replaces the previous request)."""
+    values = {k: v for k, v in _request_values(_body()).items() if v is not None}
+    with writing() as conn:
+        stored = set_request(conn, transient_id, values, _config(), actor=actor())
+    return jsonify(jsonable(stored))
 
 
 @blueprint.post("/<night>/plan")

@@ -89,3 +89,28 @@ def test_replan_with_nothing_left_of_the_night_is_refused(api, db_conn) -> None:
 def test_outsiders_and_anonymous_are_refused(api, db_conn) -> None:
     assert api("GET", f"/api/nights/{NIGHT}", headers=OUTSIDER).status_code == 403
     assert api("POST", f"/api/nights/{NIGHT}/plan", headers={}).status_code == 401
+
+
+def test_requests_are_checked_and_used_by_the_plan(api, db_conn) -> None:
+    ids = seed_sky(db_conn)
+    tid = ids["SN2026f0"]
+    stored = api("PUT", f"/api/nights/requests/{tid}",
+                 json={"exposure_s": 2400, "max_airmass": 1.5, "cadence_days": 2})
+    assert stored.status_code == 200 and stored.get_json()["requested_by"] == "anna"
+    body = api("POST", f"/api/nights/{NIGHT}/plan").get_json()
+    block = next(b for b in body["blocks"] if b["target"] == "SN2026f0")
+    assert block["exposure_s"] == 2400 and block["airmass_start"] <= 1.5
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"max_airmass": 0.9}, "airmass is at least 1"),
+    ({"max_airmass": 1.00001}, "within 0.5 deg of the zenith"),
+    ({"window_start": "2026-12-08T03:00", "window_end": "2026-12-08T02:00"}, "must come after"),
+    ({"window_start": "2026-12-08T03:00"}, "needs both"),
+    ({"exposure_s": 90000}, "at most 3600"),
+    ({"seeing": 1}, "unknown request field"),
+])
+def test_impossible_constraints_are_problems(api, db_conn, body, words) -> None:
+    tid = add_transient(db_conn, "SN2026req", 30.0, -30.0)
+    answer = api("PUT", f"/api/nights/requests/{tid}", json=body)
+    assert answer.status_code == 400 and words in answer.get_json()["detail"]
