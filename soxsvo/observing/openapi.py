@@ -26,7 +26,9 @@ _LEFT_OUT = _obj(["target", "key", "priority", "programme", "code", "reason"],
                  code={"type": "string", "enum": ["pointing", "window", "not_observable",
                                                   "constraint", "too_short", "share",
                                                   "no_time", "removed"]},
-                 reason={"type": "string"})
+                 reason={"type": "string"},
+                 backup={"type": "boolean",
+                         "description": "a back-up target for poor seeing or clouds"})
 
 SCHEMAS: dict[str, Any] = {
     "NightBlock": _obj(

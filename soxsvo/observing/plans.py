@@ -6,7 +6,7 @@ left out and the blocks displaced, each with its reason; nothing is ever overwri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from soxsvo.errors import ConflictError, NotFoundError
 from soxsvo.observing.config import ObservingConfig, PlanningError
+from soxsvo.observing.exposure import exposure_time
 from soxsvo.observing.night import NightModel, night_model
 from soxsvo.observing.scheduler import (
     Block,
@@ -78,7 +79,7 @@ def plan_night(conn: psycopg.Connection, night_date: date, config: ObservingConf
                 "status <> 'scheduled' LIMIT 1", (night_date, current)).fetchone():
             raise ConflictError(f"the night of {night_date} has started: re-plan it "
                                 "(soxsvo night replan) to keep what was observed")
-        plan = schedule(model, candidates(conn, model, config))
+        plan = mark_backups(schedule(model, candidates(conn, model, config)))
         version = _store(conn, model, plan, [], actor=actor, reason=reason, replanned_from=None)
     return StoredPlan(night_date, version, plan, [])
 
@@ -108,6 +109,7 @@ def replan_night(conn: psycopg.Connection, night_date: date, config: ObservingCo
         too_keys = {t.key for t in toos}
         pool = toos + [t for t in candidates(conn, model, config) if t.key not in too_keys]
         plan, displaced = replan(model, previous, pool, now)
+        plan = mark_backups(plan)
         _refuse_unobservable_toos(plan, too_keys)
         version = _store(conn, model, plan, displaced, actor=actor, reason=reason,
                          replanned_from=now)
@@ -175,7 +177,31 @@ def obs_id(night_date: date, target: Target) -> str:
 
 def _left_out_json(item: LeftOut) -> dict:
     return {"target": item.target.name, "key": item.target.key, "priority": item.target.priority,
-            "programme": item.target.programme, "code": item.code, "reason": item.reason}
+            "programme": item.target.programme, "code": item.code, "reason": item.reason,
+            "backup": item.backup}
+
+
+#: Seeing (arcsec) and airmass a back-up target must still reach the default S/N in at most
+#: ``max_exposure`` under: the conditions the night falls back to when they go bad.
+BACKUP_SEEING, BACKUP_AIRMASS = 2.0, 1.5
+
+
+def mark_backups(plan: Plan) -> Plan:
+    """Flag the targets left out for lack of time or share that would still reach the default
+    S/N in poor seeing: the list the night falls back on when seeing or clouds spoil a block."""
+    config = plan.model.config
+    for n, item in enumerate(plan.left_out):
+        mag = item.target.mag
+        if item.code not in ("no_time", "share") or mag is None:
+            continue
+        seconds = exposure_time(mag, config.default_snr, config, seeing=BACKUP_SEEING,
+                                airmass=BACKUP_AIRMASS,
+                                moon_illumination=plan.model.moon_illumination)
+        if seconds <= config.max_exposure:
+            plan.left_out[n] = replace(item, backup=True, reason=(
+                f"{item.reason}; back-up for poor seeing ({BACKUP_SEEING:.0f} arcsec: "
+                f"{seconds / 60:.0f} min for S/N {config.default_snr:.0f})"))
+    return plan
 
 
 _BLOCK_COLUMNS = ("target_key, target_name, ra, dec, programme, priority, exposure_s, source, "

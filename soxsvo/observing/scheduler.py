@@ -50,6 +50,7 @@ class Target:
     too: bool = False
     transient_id: int | None = None
     eso_target_id: int | None = None
+    mag: float | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class LeftOut:
     target: Target
     reason: str
     code: str
+    backup: bool = False
 
 
 @dataclass

@@ -58,7 +58,7 @@ def marshall_targets(conn: psycopg.Connection, model: NightModel,
             key=f"transient-{tid}", name=name, ra=ra, dec=dec, programme=GTO,
             priority=priority, exposure=exposure or _exposure(mag, snr, config, model),
             source=PLANNED_LISTS[lst], max_airmass=airmass, min_moon_distance=moon,
-            window=(w0, w1) if w0 and w1 else None, transient_id=tid))
+            window=(w0, w1) if w0 and w1 else None, transient_id=tid, mag=mag))
     return targets
 
 

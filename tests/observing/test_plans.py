@@ -119,3 +119,16 @@ def test_executions_are_recorded_kept_and_published(db_conn) -> None:
     assert {r[1] for r in members} == {"Scheduled", "Performed"}
     assert {r[2] for r in members} <= {0, 1, 2} and {r[3] for r in members} <= {"Other",
                                                                                  "Window"}
+
+
+def test_bright_targets_left_out_for_time_are_backups(db_conn) -> None:
+    seed_sky(db_conn)
+    for i in range(30):
+        add_transient(db_conn, f"SN2026bright{i}", 5.0 + i * 5, -35.0, mag=15.0, priority=3)
+    add_transient(db_conn, "SN2026faint", 60.0, -35.0, mag=21.5, priority=3)
+    plan_night(db_conn, NIGHT, config(), actor="anna")
+    left = {item["target"]: item for item in night_summary(db_conn, NIGHT)["left_out"]}
+    bright = [item for name, item in left.items() if name.startswith("SN2026bright")]
+    assert bright and all(item["backup"] and "back-up for poor seeing" in item["reason"]
+                          for item in bright if item["code"] in ("no_time", "share"))
+    assert left["SN2026faint"]["backup"] is False
