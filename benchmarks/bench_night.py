@@ -10,7 +10,10 @@ new version of the plan, as the service does):
 * the night model once, cold (astroplan's twilight searches; cached afterwards);
 * ``plan_night``: load the candidates, schedule, store the version (model cached);
 * ``replan_night`` from mid-night with one ToO transient: keep the past, store the version;
-* the scheduler alone on the same candidates (no database).
+* the scheduler alone on the same candidates (no database);
+* notice -> re-planned night, end to end: an LVK notice with its multi-order sky map ingested
+  (90% region computed, event stored), then tonight re-planned at once (``auto_replan =
+  "auto"``) with the candidates in the region as ToOs (the test suite's sample notice).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 from scratch import scratch_cluster  # noqa: E402
 
 from soxsvo.config import load_settings  # noqa: E402
+from soxsvo.marshall.ingest import IngestConfig  # noqa: E402
+from soxsvo.marshall.ingest.service import ingest_bytes  # noqa: E402
 from soxsvo.observing.config import ObservingConfig  # noqa: E402
 from soxsvo.observing.plans import (  # noqa: E402
     cached_night,
@@ -39,6 +45,8 @@ from soxsvo.observing.plans import (  # noqa: E402
     replan_night,
 )
 from soxsvo.observing.scheduler import schedule  # noqa: E402
+from soxsvo.observing.triggers import events_since, react_to_events  # noqa: E402
+from tests.marshall.ingest import samples  # noqa: E402
 
 NIGHT = date(2026, 12, 7)
 
@@ -64,6 +72,11 @@ def fill(conn: psycopg.Connection, n_candidates: int, n_eso: int, seed: int = 1)
                       1 + j % 3))
     conn.execute("INSERT INTO marshall.transient (name, ra, dec, current_mag) "
                  "VALUES ('AT2026gw', 60.0, -30.0, 18.5)")
+    # Candidates of the sample LVK event (trigger 2026-11-20T03:12:45, map peaked at 60, -30).
+    for k in range(5):
+        conn.execute("INSERT INTO marshall.transient (name, ra, dec, current_mag, "
+                     "discovery_mjd) VALUES (%s, %s, %s, 19.0, 61365.5)",
+                     (f"AT2026kn{k}", 58.0 + k, -31.0 + k * 0.5))
     conn.commit()
 
 
@@ -93,6 +106,18 @@ def measure(conn: psycopg.Connection, model, config: ObservingConfig, repeat: in
     plan = stored[-1].plan
     print(f"plan: {len(plan.blocks)} blocks, {len(plan.left_out)} left out; "
           f"GTO {plan.hours('GTO'):.1f} h, ESO {plan.hours('ESO'):.1f} h of {model.hours:.1f} h")
+    auto = replace(config, auto_replan="auto")
+    notice = samples.lvk_notice("S261120ab", ra=60.0, dec=-30.0)
+    start = time.perf_counter()
+    since = datetime.now(UTC)
+    summary = ingest_bytes(conn, notice, "bench", IngestConfig())
+    conn.commit()
+    ingested = time.perf_counter()
+    reactions = react_to_events(conn, events_since(conn, since), auto, now)
+    done = time.perf_counter()
+    print(f"notice -> re-planned night: {(done - start) * 1000:7.1f} ms (ingest with sky map "
+          f"{(ingested - start) * 1000:.1f} ms, re-plan {(done - ingested) * 1000:.1f} ms; "
+          f"{summary.events} event: {[r.detail for r in reactions]})")
 
 
 def main() -> None:

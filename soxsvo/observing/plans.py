@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import lru_cache
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -31,11 +30,26 @@ from soxsvo.observing.targets import eso_targets, fixed_targets, marshall_target
 EXECUTION_STATUSES = ("done", "aborted", "failed_qc")
 
 
-@lru_cache(maxsize=8)
 def cached_night(night_date: date, config: ObservingConfig) -> NightModel:
-    """The night model, computed once per night and configuration (0.5 s of astroplan's
-    twilight searches that a 2 a.m. re-plan need not pay again)."""
-    return night_model(night_date, config)
+    """The night model, computed once per night and site (0.5-3 s of astroplan's twilight
+    searches that a 2 a.m. re-plan need not pay again), with ``config``'s limits and shares.
+
+    Why keyed on the site only: the astronomy depends on where, which twilight and the grid
+    step; a re-plan with other shares or trigger settings must not recompute it.
+    """
+    key = (night_date, config.longitude, config.latitude, config.elevation, config.twilight,
+           config.step_seconds)
+    model = _NIGHTS.get(key)
+    if model is None:
+        if len(_NIGHTS) >= _NIGHTS_KEPT:
+            _NIGHTS.pop(next(iter(_NIGHTS)))
+        model = _NIGHTS[key] = night_model(night_date, config)
+    return replace(model, config=config)
+
+
+#: Night models by night and site, oldest first; a handful of nights is all a server plans.
+_NIGHTS: dict[tuple, NightModel] = {}
+_NIGHTS_KEPT = 8
 
 
 @dataclass(frozen=True)
