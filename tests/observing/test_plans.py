@@ -18,6 +18,7 @@ MEMBER = Identity(user="anna", roles=frozenset({"consortium"}))
 
 
 def _obsplan(conn: psycopg.Connection, identity: Identity) -> list[tuple]:
+    conn.commit()  # reading() must open its own transaction (its role ends with it)
     with reading(conn, identity):
         return conn.execute("SELECT target_name, execution_status, priority, category "
                             "FROM ivoa.obsplan ORDER BY t_min").fetchall()
@@ -75,6 +76,10 @@ def test_too_displaces_lower_priority_and_every_version_is_kept(db_conn) -> None
     versions = db_conn.execute("SELECT version, actor, reason FROM observing.plan_version "
                                "ORDER BY version").fetchall()
     assert versions == [(1, "anna", "afternoon plan"), (2, "bot", "LVK S261208a")]
+    # ObsLocTAP: members see the displaced blocks as Unscheduled; anonymous clients do not.
+    unscheduled = {r[0] for r in _obsplan(db_conn, MEMBER) if r[1] == "Unscheduled"}
+    assert unscheduled == {d.target.name for d in second.displaced}
+    assert not [r for r in _obsplan(db_conn, Identity()) if r[1] == "Unscheduled"]
 
 
 def test_replan_after_the_night_and_unknown_too_are_refused(db_conn) -> None:

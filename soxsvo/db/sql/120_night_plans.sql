@@ -121,10 +121,31 @@ CREATE TABLE observing.execution (
 CREATE INDEX execution_plan_obs ON observing.execution (plan_obs_id);
 CREATE INDEX execution_transient ON observing.execution (transient_id);
 
--- ObsLocTAP 1.0: the current version of every night's plan. Times are MJD (UTC), the field is
--- the 12" SOXS slit written as a DALI circle of its half length, the observed band 350-2000 nm.
+-- ObsLocTAP 1.0: the current version of every night's plan, and as Unscheduled the blocks an
+-- earlier version held that the current one dropped (re-planned away: ObsLocTAP's status for
+-- an observation taken off the schedule). Times are MJD (UTC); the field is the 12" SOXS slit
+-- written as a DALI circle of its half length; the observed band is 350-2000 nm.
+CREATE VIEW observing.obsplan_blocks WITH (security_invoker = true) AS
+SELECT b.*, CASE b.status WHEN 'done' THEN 'Performed' WHEN 'failed_qc' THEN 'Performed'
+                          WHEN 'aborted' THEN 'Aborted' ELSE 'Scheduled' END AS loc_status,
+       b.planned_at AS loc_planned_at
+FROM observing.block b
+JOIN observing.night n ON n.night_date = b.night_date AND n.current_version = b.version
+UNION ALL
+SELECT * FROM (
+    -- the newest version that still held the block; dropped when the next one was made
+    SELECT DISTINCT ON (b.night_date, b.obs_id) b.*, 'Unscheduled'::text,
+           coalesce((SELECT v.created_at FROM observing.plan_version v
+                     WHERE v.night_date = b.night_date AND v.version = b.version + 1),
+                    b.planned_at)
+    FROM observing.block b
+    JOIN observing.night n ON n.night_date = b.night_date AND b.version < n.current_version
+    WHERE NOT EXISTS (SELECT 1 FROM observing.block c WHERE c.night_date = b.night_date
+                      AND c.version = n.current_version AND c.obs_id = b.obs_id)
+    ORDER BY b.night_date, b.obs_id, b.version DESC) AS dropped;
+
 CREATE VIEW ivoa.obsplan WITH (security_invoker = true) AS
-SELECT extract(epoch FROM b.planned_at) / 86400.0 + 40587.0 AS t_planning,
+SELECT extract(epoch FROM b.loc_planned_at) / 86400.0 + 40587.0 AS t_planning,
        b.target_name,
        b.obs_id,
        'SOXS'::text AS obs_collection,
@@ -148,18 +169,17 @@ SELECT extract(epoch FROM b.planned_at) / 86400.0 + 40587.0 AS t_planning,
        b.exposure_s AS t_plan_exptime,
        CASE WHEN b.has_window THEN 'Window' ELSE 'Other' END AS category,
        CASE WHEN b.priority = 0 THEN 0 WHEN b.priority <= 2 THEN 1 ELSE 2 END AS priority,
-       CASE b.status WHEN 'done' THEN 'Performed' WHEN 'failed_qc' THEN 'Performed'
-                     WHEN 'aborted' THEN 'Aborted' ELSE 'Scheduled' END AS execution_status,
+       b.loc_status AS execution_status,
        'Sidereal'::text AS tracking_type
-FROM observing.block b
-JOIN observing.night n ON n.night_date = b.night_date AND n.current_version = b.version
+FROM observing.obsplan_blocks b
 LEFT JOIN LATERAL (SELECT x.start_at, x.end_at, x.seeing FROM observing.execution x
-                   WHERE x.plan_obs_id = b.obs_id ORDER BY x.recorded_at DESC LIMIT 1) e ON true;
+                   WHERE x.plan_obs_id = b.obs_id AND b.loc_status <> 'Unscheduled'
+                   ORDER BY x.recorded_at DESC LIMIT 1) e ON true;
 
 GRANT USAGE ON SCHEMA observing TO soxsvo_reader;
 GRANT SELECT ON observing.night, observing.block, observing.plan_version, observing.request,
     observing.eso_target, observing.execution TO soxsvo_reader;
-GRANT SELECT ON ivoa.obsplan TO soxsvo_reader;
+GRANT SELECT ON ivoa.obsplan, observing.obsplan_blocks TO soxsvo_reader;
 
 -- Which nights exist and their hours are public (no target in them).
 ALTER TABLE observing.block ENABLE ROW LEVEL SECURITY;
