@@ -7,7 +7,7 @@ Called by the interfaces after alert ingestion (``soxsvo alerts ingest``, ``POST
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import psycopg
 
@@ -95,3 +95,22 @@ def react_to_events(conn: psycopg.Connection, names: list[str], config: Observin
                                   f"{len(stored.displaced)} block(s) displaced",
                                   night_date.isoformat()))
     return reactions
+
+
+def proposals(conn: psycopg.Connection, night_date: date, config: ObservingConfig) -> list[dict]:
+    """Events that call for a re-plan of the night and came in after its current version:
+    what the night page offers to accept in one click."""
+    rows = conn.execute(
+        "SELECT e.name, max(x.ingested_at) FROM marshall.event e "
+        "JOIN marshall.event_notice x USING (event_id) "
+        "JOIN observing.night n ON n.night_date = %s "
+        "JOIN observing.plan_version v ON v.night_date = n.night_date "
+        "AND v.version = n.current_version "
+        "WHERE x.ingested_at > v.created_at AND NOT e.retracted "
+        "GROUP BY e.name ORDER BY max(x.ingested_at) DESC", (night_date,)).fetchall()
+    offered = []
+    for name, at in rows:
+        why = _worth_it(conn, name, config)
+        if why is not None:
+            offered.append({"event": name, "why": why, "received": at})
+    return offered

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from soxsvo.marshall.views.support import actor, jsonable, writing
 from soxsvo.observing.chart import night_chart
@@ -16,6 +25,7 @@ from soxsvo.observing.config import ObservingConfig, PlanningError
 from soxsvo.observing.night import current_night
 from soxsvo.observing.plans import night_summary, plan_night, replan_night, version_diff
 from soxsvo.observing.requests import FIELDS, set_request
+from soxsvo.observing.triggers import proposals
 from soxsvo.web.auth import require_role
 from soxsvo.web.context import current_settings, reading
 from soxsvo.web.security import exempt_from_csrf
@@ -170,8 +180,27 @@ def night_page(night: str):
     version = request.args.get("version", type=int)
     with reading() as conn:
         chart = jsonable(night_chart(conn, night_date, _config(), version))
-    return render_template("nights/night.html", chart=chart,
+        offered = jsonable(proposals(conn, night_date, _config()))
+    return render_template("nights/night.html", chart=chart, proposals=offered,
                            now=datetime.now(UTC).isoformat())
+
+
+@pages.post("/<night>/replan")
+@require_role("consortium")
+def accept_proposal(night: str):
+    """Accept a proposed re-plan (one click on the night page): re-plan from now with the
+    event's candidates; a refusal is shown on the page."""
+    night_date = _night(night)
+    event = request.form.get("too", "").strip()
+    if not event:
+        raise PlanningError("no event to re-plan for")
+    try:
+        with writing() as conn:
+            replan_night(conn, night_date, _config(), actor=actor(),
+                         reason=f"ToO {event} (accepted proposal)", too=(event,))
+    except PlanningError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("nights.night_page", night=night_date.isoformat()))
 
 
 @pages.get("/<night>/diff")

@@ -114,3 +114,40 @@ def test_timeline_is_drawn_in_a_browser(served, db_conn, tmp_path) -> None:
             context.close()
             browser.close()
     assert shot.stat().st_size > 20_000
+
+
+def test_a_proposed_replan_is_accepted_in_one_click(served, db_conn) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from astropy.time import Time
+
+    from soxsvo.observing.night import current_night
+    from soxsvo.observing.plans import cached_night
+    from tests.marshall.ingest import samples
+
+    # Tomorrow's night: always ahead of the clock the page re-plans from. The candidate sits
+    # where that night looks at midnight (RA near the sidereal time, Dec -60: high all night).
+    night_date = current_night(datetime.now(UTC)) + timedelta(days=1)
+    model = cached_night(night_date, config())
+    ra = float(model.local_era[model.steps // 2] % 360)
+    seed_sky(db_conn)
+    add_transient(db_conn, "AT2026click", ra, -60.0, list_name="inbox", priority=4,
+                  discovery_mjd=Time("2026-11-21T00:00:00").mjd)
+    plan_night(db_conn, night_date, config(), actor="anna")
+    _, app = served
+    client = app.test_client()
+    member = {"X-Test-User": "anna:consortium", "Authorization": "Bearer test-token"}
+    notice = client.post("/api/alerts", headers=member,
+                         data=samples.lvk_notice("S261120ab", ra=ra, dec=-60.0))
+    assert notice.get_json()["night"][0]["action"] == "proposed"
+    browser = {"X-Test-User": "anna:consortium"}
+    page = client.get(f"/nights/{night_date}", headers=browser).get_data(as_text=True)
+    offered = page[page.index('id="proposals"'):page.index("</ul>", page.index('id="proposals"'))]
+    assert "S261120ab" in offered and "P(BNS)+P(NSBH) = 0.99" in offered
+    token = offered.split('name="csrf_token" value="')[1].split('"')[0]
+    accepted = client.post(f"/nights/{night_date}/replan", headers=browser,
+                           data={"csrf_token": token, "too": "S261120ab"})
+    assert accepted.status_code == 302
+    after = client.get(f"/nights/{night_date}", headers=browser).get_data(as_text=True)
+    assert "ToO S261120ab (accepted proposal)" in after and "AT2026click <strong>ToO" in after
+    assert 'id="proposals"' not in after  # nothing newer than the current version
