@@ -62,11 +62,15 @@ class StoredPlan:
     displaced: list[LeftOut]
 
 
-def candidates(conn: psycopg.Connection, model: NightModel,
-               config: ObservingConfig) -> list[Target]:
-    """Everything a night could hold: fixed blocks, Marshall targets, ESO targets."""
+def candidates(conn: psycopg.Connection, model: NightModel, config: ObservingConfig, *,
+               allow_empty: bool = False) -> list[Target]:
+    """Everything a night could hold: fixed blocks, Marshall targets, ESO targets.
+
+    Raises :class:`PlanningError` when there is no science target, unless ``allow_empty``
+    (a re-plan for ToOs needs no other target).
+    """
     science = marshall_targets(conn, model, config) + eso_targets(conn)
-    if not science:
+    if not science and not allow_empty:
         raise PlanningError("nothing to plan: the follow-up and classification lists hold no "
                             f"target of priority 1-{config.lowest_priority} and no ESO target "
                             "is active")
@@ -121,7 +125,8 @@ def replan_night(conn: psycopg.Connection, night_date: date, config: ObservingCo
         previous = load_blocks(conn, model, night_date, current)
         toos = [t for name in too for t in too_targets(conn, name, model, config)]
         too_keys = {t.key for t in toos}
-        pool = toos + [t for t in candidates(conn, model, config) if t.key not in too_keys]
+        pool = toos + [t for t in candidates(conn, model, config, allow_empty=bool(toos))
+                       if t.key not in too_keys]
         plan, displaced = replan(model, previous, pool, now)
         plan = mark_backups(plan)
         _refuse_unobservable_toos(plan, too_keys)
