@@ -137,3 +137,16 @@ def test_bright_targets_left_out_for_time_are_backups(db_conn) -> None:
     assert bright and all(item["backup"] and "back-up for poor seeing" in item["reason"]
                           for item in bright if item["code"] in ("no_time", "share"))
     assert left["SN2026faint"]["backup"] is False
+
+
+def test_replan_for_a_too_needs_no_other_target(db_conn) -> None:
+    seed_sky(db_conn)
+    plan_night(db_conn, NIGHT, config(), actor="anna")
+    db_conn.execute("UPDATE marshall.workflow SET list = 'archive'")
+    db_conn.execute("UPDATE observing.eso_target SET active = false")
+    add_transient(db_conn, "AT2026solo", 60.0, -30.0, list_name="inbox", priority=4)
+    stored = replan_night(db_conn, NIGHT, config(), actor="bot", reason="GRB",
+                          now=night().start, too=("AT2026solo",))
+    science = [b.target.name for b in stored.plan.blocks if b.target.programme != "calibration"]
+    assert science == ["AT2026solo"]
+    assert {d.code for d in stored.displaced} == {"removed"}  # the archived targets
