@@ -18,7 +18,7 @@ from datetime import datetime
 
 import numpy as np
 
-from soxsvo.observing.config import ObservingConfig
+from soxsvo.observing.config import ObservingConfig, PlanningError
 from soxsvo.observing.night import NightModel, Tracks, tracks
 
 #: Programmes: the consortium's time (GTO, ToOs included), ESO's, and calibrations (neither).
@@ -250,8 +250,6 @@ def replan(model: NightModel, previous: list[Block], targets: list[Target], now:
     """
     now_index = model.index_at(now)
     if now_index >= model.steps - 1:
-        from soxsvo.observing.config import PlanningError
-
         raise PlanningError(f"nothing is left of the night of {model.night_date} at "
                             f"{now:%Y-%m-%d %H:%M} UTC (it ended at {model.end:%H:%M} UTC)")
     kept = tuple(b for b in previous if b.status in KEPT_STATUSES or b.first < now_index)
