@@ -44,7 +44,6 @@ class ObservingConfig:
     overhead_readout_uvvis: float
     overhead_readout_nir: float
     overhead_nod_cycle: float
-    overhead_configuration: float
     reference_mag: float
     reference_snr: float
     reference_exposure: float
