@@ -97,7 +97,8 @@ def plan_night(conn: psycopg.Connection, night_date: date, config: ObservingConf
                 "status <> 'scheduled' LIMIT 1", (night_date, current)).fetchone():
             raise ConflictError(f"the night of {night_date} has started: re-plan it "
                                 "(soxsvo night replan) to keep what was observed")
-        plan = mark_backups(schedule(model, candidates(conn, model, config)))
+        plan = mark_backups(schedule(model, candidates(conn, model, config),
+                                     budgets=night_budgets(conn, model)))
         version = _store(conn, model, plan, [], actor=actor, reason=reason, replanned_from=None)
     return StoredPlan(night_date, version, plan, [])
 
@@ -127,12 +128,39 @@ def replan_night(conn: psycopg.Connection, night_date: date, config: ObservingCo
         too_keys = {t.key for t in toos}
         pool = toos + [t for t in candidates(conn, model, config, allow_empty=bool(toos))
                        if t.key not in too_keys]
-        plan, displaced = replan(model, previous, pool, now)
+        plan, displaced = replan(model, previous, pool, now,
+                                 budgets=night_budgets(conn, model))
         plan = mark_backups(plan)
         _refuse_unobservable_toos(plan, too_keys)
         version = _store(conn, model, plan, displaced, actor=actor, reason=reason,
                          replanned_from=now)
     return StoredPlan(night_date, version, plan, displaced)
+
+
+def night_budgets(conn: psycopg.Connection, model: NightModel) -> dict[str, float]:
+    """Hours tonight may give GTO and ESO: each programme's share of the night, less what the
+    other planned nights of the semester gave it beyond its share of them.
+
+    Why only less, never more: the share is a ceiling over the semester ("the consortium
+    never takes more than its share"); time a programme left unused on earlier nights is not
+    owed to it tonight.
+    """
+    config, night_date = model.config, model.night_date
+    first, last = semester_of(night_date)
+    used = dict(conn.execute(
+        "SELECT b.programme, sum(extract(epoch FROM b.end_at - b.start_at)) / 3600 "
+        "FROM observing.block b JOIN observing.night n ON n.night_date = b.night_date "
+        "AND n.current_version = b.version WHERE n.night_date BETWEEN %s AND %s "
+        "AND n.night_date <> %s GROUP BY b.programme", (first, last, night_date)).fetchall())
+    other_hours = float(conn.execute(
+        "SELECT coalesce(sum(extract(epoch FROM end_at - start_at)) / 3600, 0) "
+        "FROM observing.night WHERE night_date BETWEEN %s AND %s AND night_date <> %s",
+        (first, last, night_date)).fetchone()[0])
+    budgets = {}
+    for programme, share in (("GTO", config.gto_share), ("ESO", 1 - config.gto_share)):
+        excess = float(used.get(programme, 0.0)) - share * other_hours
+        budgets[programme] = max(0.0, share * model.hours - max(0.0, excess))
+    return budgets
 
 
 def _refuse_unobservable_toos(plan: Plan, too_keys: set[str]) -> None:

@@ -155,7 +155,7 @@ def _why_not_observable(model: NightModel, target: Target, track: Tracks, n: int
 
 
 def schedule(model: NightModel, targets: list[Target], *, now_index: int = 0,
-             kept: tuple[Block, ...] = ()) -> Plan:
+             kept: tuple[Block, ...] = (), budgets: dict[str, float] | None = None) -> Plan:
     """Plan the night from grid step ``now_index`` on, around the blocks in ``kept``.
 
     Parameters
@@ -169,6 +169,10 @@ def schedule(model: NightModel, targets: list[Target], *, now_index: int = 0,
     kept : tuple of Block, optional
         Blocks that stay where they are (executed and running ones); their time counts
         against their programme's share.
+    budgets : dict, optional
+        Hours the night may give GTO and ESO (default: ``gto_share`` of the night and the
+        rest; :func:`soxsvo.observing.plans.night_budgets` lowers them after earlier nights
+        of the semester took more).
 
     Returns
     -------
@@ -181,7 +185,8 @@ def schedule(model: NightModel, targets: list[Target], *, now_index: int = 0,
     free[-1] = False
     for block in kept:
         free[block.first:block.last] = False
-    plan.budgets = {GTO: config.gto_share * model.hours, ESO: (1 - config.gto_share) * model.hours}
+    plan.budgets = budgets or {GTO: config.gto_share * model.hours,
+                               ESO: (1 - config.gto_share) * model.hours}
     used = {GTO: sum(b.hours for b in kept if b.target.programme == GTO),
             ESO: sum(b.hours for b in kept if b.target.programme == ESO)}
     if not targets:
@@ -242,8 +247,8 @@ def _place(model: NightModel, target: Target, track: Tracks, n: int, starts: np.
                  float(airmass[first]), float(airmass[last]), reason)
 
 
-def replan(model: NightModel, previous: list[Block], targets: list[Target], now: datetime,
-           ) -> tuple[Plan, list[LeftOut]]:
+def replan(model: NightModel, previous: list[Block], targets: list[Target], now: datetime, *,
+           budgets: dict[str, float] | None = None) -> tuple[Plan, list[LeftOut]]:
     """Re-plan from ``now``: keep executed, running and past blocks, schedule the rest again.
 
     Returns the new plan and the blocks of ``previous`` it displaced, each with the reason.
@@ -257,7 +262,7 @@ def replan(model: NightModel, previous: list[Block], targets: list[Target], now:
                  <= b.last else b for b in kept)
     kept_keys = {b.target.key for b in kept}
     plan = schedule(model, [t for t in targets if t.key not in kept_keys], now_index=now_index,
-                    kept=kept)
+                    kept=kept, budgets=budgets)
     placed = {b.target.key for b in plan.blocks}
     reasons = {item.target.key: item for item in plan.left_out}
     too = [b.target.name for b in plan.blocks if b.target.too and b.target.key not in kept_keys]

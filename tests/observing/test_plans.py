@@ -150,3 +150,32 @@ def test_replan_for_a_too_needs_no_other_target(db_conn) -> None:
     science = [b.target.name for b in stored.plan.blocks if b.target.programme != "calibration"]
     assert science == ["AT2026solo"]
     assert {d.code for d in stored.displaced} == {"removed"}  # the archived targets
+
+
+def test_an_earlier_night_over_its_share_lowers_tonights_gto_time(db_conn) -> None:
+    seed_sky(db_conn)
+    for i in range(30):
+        add_transient(db_conn, f"SN2026many{i}", 5.0 + i * 5, -35.0, mag=16.0, priority=3)
+    first = plan_night(db_conn, NIGHT, config(), actor="anna")
+    gto = first.plan.hours("GTO")
+    assert gto <= first.plan.budgets["GTO"] + 1e-9
+    # The night before took 2 h more GTO time than its share (an urgent campaign).
+    before = NIGHT - timedelta(days=1)
+    db_conn.execute("INSERT INTO observing.night VALUES (%s, 1, %s, %s)",
+                    (before, night().start - timedelta(days=1),
+                     night().start - timedelta(days=1) + timedelta(hours=4)))
+    db_conn.execute("INSERT INTO observing.plan_version (night_date, version, actor, reason) "
+                    "VALUES (%s, 1, 'x', 'x')", (before,))
+    db_conn.execute(
+        "INSERT INTO observing.block (night_date, version, obs_id, target_key, target_name, ra, "
+        "dec, programme, priority, source, first_step, last_step, start_at, end_at, exposure_s,"
+        " max_airmass, airmass_start, airmass_end, reason) VALUES (%s, 1, 'o', 'k', 'T', 1, 1, "
+        "'GTO', 1, 's', 0, 1, %s, %s, 1, 2, 1, 1, 'r')",
+        (before, night().start - timedelta(days=1),
+         night().start - timedelta(days=1) + timedelta(hours=4)))
+    db_conn.commit()
+    second = plan_night(db_conn, NIGHT, config(), actor="anna")
+    # 4 h of GTO in a 4 h night whose share was 2 h: tonight's GTO budget is 2 h lower.
+    assert second.plan.budgets["GTO"] == pytest.approx(first.plan.budgets["GTO"] - 2.0)
+    assert second.plan.hours("GTO") <= second.plan.budgets["GTO"] + 1e-9 < gto
+    assert any(item.code == "share" for item in second.plan.left_out)
