@@ -49,6 +49,7 @@ def build_demo_database(pg_cluster, name: str, data_dir: Path, *, base_url: str 
     """
     from soxsvo.archive.register import ArchiveConfig
     from soxsvo.demo.archive import build_demo_archive
+    from soxsvo.observing.config import ObservingConfig
 
     with psycopg.connect(pg_cluster.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -60,7 +61,8 @@ def build_demo_database(pg_cluster, name: str, data_dir: Path, *, base_url: str 
     with psycopg.connect(settings.database_url) as conn:
         build_demo_archive(conn, ArchiveConfig.from_settings(settings),
                            n_transients=DEMO_TRANSIENTS, seed=DEMO_SEED,
-                           workdir=data_dir / "work", **build_options)
+                           workdir=data_dir / "work",
+                           observing=ObservingConfig.from_settings(settings), **build_options)
     return settings
 
 

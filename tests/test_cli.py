@@ -14,7 +14,8 @@ SUBCOMMANDS = [
     ["serve"], ["demo"], ["db"], ["db", "init"], ["db", "upgrade"], ["db", "status"],
     ["db", "shell"], ["db", "check"], ["ingest"], ["validate"], ["adql"], ["watch"],
     ["user"], ["user", "add"], ["user", "list"], ["user", "grant"], ["user", "revoke"],
-    ["user", "token"], ["user", "passwd"],
+    ["user", "token"], ["user", "passwd"], ["night"], ["night", "plan"], ["night", "replan"],
+    ["night", "show"], ["night", "record"],
 ]
 
 

@@ -71,6 +71,7 @@ def alerts_ingest(paths: tuple[Path, ...], source: str | None, workers: int) -> 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
+    started = datetime.now(UTC)
     database = started_database(settings)
     config = IngestConfig.from_settings(settings)
     if workers > 1:
@@ -83,7 +84,22 @@ def alerts_ingest(paths: tuple[Path, ...], source: str | None, workers: int) -> 
                                    report=lambda line: click.echo(f"soxsvo: rejected {line}",
                                                                   err=True))
     click.echo(summary.line)
+    if summary.events:
+        _react_to_events(database, settings, started)
     sys.exit(summary.exit_code)
+
+
+def _react_to_events(database, settings, started: datetime) -> None:
+    """Re-plan tonight, or say which re-plan to run, for the events just ingested."""
+    from soxsvo.observing.config import ObservingConfig
+    from soxsvo.observing.triggers import events_since, react_to_events
+
+    with database.connect() as conn:
+        for reaction in react_to_events(conn, events_since(conn, started),
+                                        ObservingConfig.from_settings(settings),
+                                        datetime.now(UTC)):
+            click.echo(f"night of {reaction.night}: {reaction.event} {reaction.action}: "
+                       f"{reaction.detail}")
 
 
 @click.group()

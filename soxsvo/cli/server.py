@@ -68,6 +68,7 @@ def demo(transients: int | None, seed: int | None, images: int | None) -> None:
     """Fill the database with a deterministic SOXS-like demo archive."""
     from soxsvo.archive.register import ArchiveConfig
     from soxsvo.demo.archive import build_demo_archive
+    from soxsvo.observing.config import ObservingConfig
 
     settings = read_settings()
     database = started_database(settings)
@@ -79,6 +80,7 @@ def demo(transients: int | None, seed: int | None, images: int | None) -> None:
             seed=settings.demo.seed if seed is None else seed,
             workdir=settings.data_path / "demo-work",
             images=settings.demo.images if images is None else images,
+            observing=ObservingConfig.from_settings(settings),
         )
     click.echo(result.message)
 

@@ -16,8 +16,10 @@ from astropy.time import Time
 
 from soxsvo.archive.obscore_map import night_of
 from soxsvo.archive.register import ArchiveConfig, register_product
+from soxsvo.demo.night import build_demo_night
 from soxsvo.demo.transients import DEMO_EPOCH_MJD, DemoTransient, generate_transients
 from soxsvo.marshall.ingest.current_mag import update_current_magnitudes
+from soxsvo.observing.config import ObservingConfig
 
 #: Demo programmes: (proposal_id, title, PI, consortium, proprietary months).
 PROGRAMMES = (
@@ -205,7 +207,8 @@ def _register_images(conn: psycopg.Connection, visits: list[_Visit], config: Arc
 
 
 def build_demo_archive(conn: psycopg.Connection, config: ArchiveConfig, *, n_transients: int,
-                       seed: int, workdir: Path, images: int = 0) -> DemoResult:
+                       seed: int, workdir: Path, images: int = 0,
+                       observing: ObservingConfig | None = None) -> DemoResult:
     """Fill an empty archive with a deterministic demo; leave a non-empty one untouched.
 
     Parameters
@@ -224,6 +227,9 @@ def build_demo_archive(conn: psycopg.Connection, config: ArchiveConfig, *, n_tra
     images : int
         Acquisition-camera images (Phase 3 ``SCIENCE.IMAGE``) to register for the oldest
         visits, so that the archive has an image HiPS; none by default.
+    observing : ObservingConfig, optional
+        When given, a demo night is planned too (:mod:`soxsvo.demo.night`), so that
+        ObsLocTAP has rows.
     """
     existing = _counts(conn)
     conn.rollback()
@@ -248,6 +254,8 @@ def build_demo_archive(conn: psycopg.Connection, config: ArchiveConfig, *, n_tra
         _register_images(conn, visits, config, images, seed, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if observing is not None:
+        build_demo_night(conn, observing)
     counts = _counts(conn)
     conn.rollback()
     return DemoResult(*counts, created=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from soxsvo.marshall.listing import SORTS
 from soxsvo.marshall.lists import LISTS
+from soxsvo.observing import openapi as nights
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -251,16 +252,18 @@ def openapi_document() -> dict[str, Any]:
                 flux={"type": "array", "items": _NUM}, flux_unit={"type": "string"})),
                 "404": _problem("no such spectrum, or not visible to you"), **_ERRORS}}},
     }
+    paths.update(nights.PATHS)
     return {
         "openapi": "3.0.3",
         "info": {"title": "SOXS Marshall API", "version": "1.0",
                  "description": "Triage workflow of the SOXS consortium: lists, priorities, "
-                                "classifications, comments and history of transients."},
+                                "classifications, comments and history of transients; the "
+                                "plans of the NTT nights (/nights)."},
         "servers": [{"url": "/api"}],
         "security": [{"bearerToken": []}, {"session": []}],
         "paths": paths,
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, **nights.SCHEMAS},
             "securitySchemes": {
                 "bearerToken": {"type": "http", "scheme": "bearer",
                                 "description": "an API token from /account"},

@@ -16,6 +16,8 @@ from soxsvo.marshall.ingest.views import blueprint as alerts_blueprint
 from soxsvo.marshall.views.api import blueprint as marshall_api_blueprint
 from soxsvo.marshall.views.pages import blueprint as marshall_blueprint
 from soxsvo.moc.views import blueprint as moc_blueprint
+from soxsvo.observing.views import blueprint as nights_blueprint
+from soxsvo.observing.views import pages as nights_pages
 from soxsvo.preview.views import blueprint as preview_blueprint
 from soxsvo.registry.views import blueprint as registry_blueprint
 from soxsvo.scs.views import blueprint as scs_blueprint
@@ -57,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                       hips_blueprint, ssa_blueprint, scs_blueprint, sia_blueprint,
                       datalink_blueprint, soda_blueprint, preview_blueprint, ancillary.blueprint,
                       alerts_blueprint, marshall_blueprint, marshall_api_blueprint,
-                      registry_blueprint):
+                      registry_blueprint, nights_blueprint, nights_pages):
         app.register_blueprint(blueprint)
     app.add_template_global(_page_datalink_url, "datalink_url")
     return app

@@ -11,12 +11,16 @@ ingest alerts in a member's name through the session cookie.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, jsonify, request
 
 from soxsvo.marshall.ingest.base import AlertFormatError
 from soxsvo.marshall.ingest.config import IngestConfig
 from soxsvo.marshall.ingest.service import ingest_bytes
 from soxsvo.marshall.ingest.sources import SOURCES
+from soxsvo.observing.config import ObservingConfig
+from soxsvo.observing.triggers import events_since, react_to_events
 from soxsvo.web.auth import problem, require_role
 from soxsvo.web.context import connection, current_settings
 from soxsvo.web.security import exempt_from_csrf
@@ -53,10 +57,14 @@ def post_alerts() -> Response:
     if isinstance(body, Response):
         return body
     data, origin = body
+    started = datetime.now(UTC)
     try:
         with connection() as conn:
             summary = ingest_bytes(conn, data, origin, IngestConfig.from_settings(settings),
                                    source)
+            reactions = react_to_events(conn, events_since(conn, started),
+                                        ObservingConfig.from_settings(settings),
+                                        datetime.now(UTC)) if summary.events else []
     except AlertFormatError as exc:
         return problem(400, "unreadable alert", str(exc))
-    return jsonify(summary.as_dict())
+    return jsonify({**summary.as_dict(), "night": [r.as_dict() for r in reactions]})

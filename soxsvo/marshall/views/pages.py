@@ -19,6 +19,7 @@ from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.thumbnails import BAND_COLOURS, thumbnails
 from soxsvo.marshall.views.support import actor, jsonable, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
+from soxsvo.observing.plans import transient_observations
 from soxsvo.web.auth import require_role
 from soxsvo.web.context import current_identity, reading
 
@@ -107,11 +108,13 @@ def transient_page(transient_id: int):
         except WorkflowError:
             abort(404, description=f"no transient {transient_id}")
         counts = list_counts(conn)
+        observations = transient_observations(conn, transient_id)
     plot = {"photometry": jsonable(detail["photometry"]), "colours": BAND_COLOURS,
             "spectra": [s["dp_id"] for s in detail["spectra"]],
             "ra": detail["ra"], "dec": detail["dec"], "name": detail["name"]}
     return render_template(
         "marshall/transient.html", t=detail, plot=plot, counts=counts, lists=LISTS,
+        observations=observations,
         current=detail["list"], priorities=PRIORITIES, taxonomy=config.taxonomy,
         targets=sorted(config.moves.get(detail["list"], ()), key=list(LISTS).index))
 
