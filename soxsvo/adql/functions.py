@@ -227,13 +227,18 @@ def _mod(c: Call) -> Val:
 
 
 def _rounding(sql_name: str) -> SqlForm:
-    """ROUND, TRUNCATE: integers stay integers; ``n`` digits go through ``numeric``."""
+    """ROUND, TRUNCATE: integers stay integers; ``n`` digits go through ``numeric``.
+
+    The value goes to ``numeric`` as a double: a ``real`` cast directly keeps only 6
+    significant digits, so TRUNCATE(23.29999, 1) would truncate 23.3 and give 23.3.
+    """
     def form(c: Call) -> Val:
         x = c.args[0]
         if len(c.args) == 1:
             datatype = x.meta.datatype if x.meta.datatype in INTEGRAL else "double"
             return c.value(f"{sql_name}({x.sql})", meta(datatype, unit=x.meta.unit))
-        return c.value(f"CAST({sql_name}(CAST({x.sql} AS numeric), CAST({c.sql[1]} AS integer)) "
+        exact = f"CAST(CAST({x.sql} AS double precision) AS numeric)"
+        return c.value(f"CAST({sql_name}({exact}, CAST({c.sql[1]} AS integer)) "
                        "AS double precision)", meta("double", unit=x.meta.unit))
     return form
 

@@ -66,7 +66,8 @@ EXAMPLES = [
      'round("p"."id")',
      ('int', None, None, None)),
     ('ROUND(p.ra, 2)',
-     'CAST(CAST(round(CAST("p"."ra" AS numeric), CAST(2 AS integer)) AS double precision) AS '
+     'CAST(CAST(round(CAST(CAST("p"."ra" AS double precision) AS numeric), CAST(2 AS '
+     'integer)) AS double precision) AS '
      'double precision)',
      ('double', None, None, 'deg')),
     ('SQRT(p.ra)',
@@ -76,7 +77,8 @@ EXAMPLES = [
      'CAST(trunc("p"."ra") AS double precision)',
      ('double', None, None, 'deg')),
     ('TRUNCATE(p.ra, 1)',
-     'CAST(CAST(trunc(CAST("p"."ra" AS numeric), CAST(1 AS integer)) AS double precision) AS '
+     'CAST(CAST(trunc(CAST(CAST("p"."ra" AS double precision) AS numeric), CAST(1 AS '
+     'integer)) AS double precision) AS '
      'double precision)',
      ('double', None, None, 'deg')),
     ('ACOS(p.ra)',
