@@ -35,6 +35,7 @@ from soxsvo.adql.translate.scope import (
     TEXT,
     Scope,
     Val,
+    common_meta,
     meta,
 )
 from soxsvo.db.metadata import ColumnMeta
@@ -205,12 +206,18 @@ def _template(template: str) -> SqlForm:
 
 
 def _first_arg_meta(sql_name: str) -> SqlForm:
-    """COALESCE, NULLIF: the metadata and shape of the first argument."""
+    """NULLIF: the metadata and shape of the first argument."""
     def form(c: Call) -> Val:
         m = c.args[0].meta
         result = meta(m.datatype, arraysize=m.arraysize, xtype=m.xtype, unit=m.unit)
         return Val(f"{sql_name}({', '.join(c.sql)})", result, c.args[0].shape, const=c.const)
     return form
+
+
+def _coalesce(c: Call) -> Val:
+    """COALESCE: the type all its arguments resolve to (see common_meta)."""
+    result, shape = common_meta(c.args)
+    return Val(f"COALESCE({', '.join(c.sql)})", result, shape, const=c.const)
 
 
 def _random(c: Call) -> Val:
@@ -428,7 +435,7 @@ _OTHERS = (
     FunctionDef("UPPER", 1, 1, _template("upper(CAST({0} AS text))"), kind="str",
                 group="string", result=TEXT, feature="adql-string",
                 description="UPPER(str): upper-case a string."),
-    FunctionDef("COALESCE", 1, None, _first_arg_meta("COALESCE"), kind="any",
+    FunctionDef("COALESCE", 1, None, _coalesce, kind="any",
                 group="conditional", feature="adql-conditional",
                 description="COALESCE(a, b, ...): first non-NULL argument."),
     FunctionDef("NULLIF", 2, 2, _first_arg_meta("NULLIF"), kind="any", group="conditional",

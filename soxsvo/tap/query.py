@@ -15,6 +15,11 @@ from soxsvo import adql
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.errors import InputError
 from soxsvo.formats import QueryStatus
+from soxsvo.tap.result_types import (
+    numbers_as_doubles,
+    result_type_names,
+    settle_datatypes,
+)
 from soxsvo.tap.uploads import upload_table_sql
 
 #: Rows fetched from the server-side cursor per round trip: big enough to amortise the round
@@ -43,8 +48,13 @@ class PreparedQuery:
     outcome: QueryOutcome = field(default_factory=QueryOutcome)
 
 
-def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
+def prepare(adql_text: str, uploads: Sequence[TableMeta] = (),
+            conn: psycopg.Connection | None = None) -> PreparedQuery:
     """Translate ADQL against the published tables and any uploaded ones.
+
+    With ``conn``, the result columns' datatypes are those PostgreSQL resolves (see
+    :mod:`soxsvo.tap.result_types`): every output format then declares and writes the
+    values the database computes.
 
     Raises
     ------
@@ -58,8 +68,13 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
                                      table_sql=upload_table_sql)
     except adql.ADQLError as exc:
         raise InputError(f"ADQL error: {exc}") from None
-    return PreparedQuery(adql_text, translation.sql, dict(translation.params),
-                         tuple(translation.columns))
+    sql, params = translation.sql, dict(translation.params)
+    columns = tuple(translation.columns)
+    if conn is not None:
+        type_names = result_type_names(conn, sql, params)
+        sql = numbers_as_doubles(sql, columns, type_names)
+        columns = settle_datatypes(columns, type_names)
+    return PreparedQuery(adql_text, sql, params, columns)
 
 
 

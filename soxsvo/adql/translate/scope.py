@@ -8,6 +8,7 @@ nothing the user typed is pasted into SQL.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from soxsvo.adql import nodes as n
@@ -81,6 +82,32 @@ LONG = meta("long")
 INT = meta("int")
 TEXT = meta("char", arraysize="*")
 BOOL = meta("boolean")
+
+
+_WIDTH = ("unsignedByte", "short", "int", "long", "float", "double")
+
+
+def common_meta(values: Sequence[Val]) -> tuple[ColumnMeta, str | None]:
+    """Metadata and shape of CASE and COALESCE results: all branches, not the first one.
+
+    NULL branches have no say; the unit is the one all non-constant branches share; numbers
+    take the widest numeric datatype (``double`` when any branch is not an integer, as
+    PostgreSQL's numeric and float8 both leave as doubles). This guess serves nested
+    expressions; the result columns' datatypes are settled by PostgreSQL itself when the
+    query runs (:mod:`soxsvo.tap.result_types`).
+    """
+    given = [v for v in values if v.sql != "NULL"]
+    if not given:
+        return TEXT, None
+    first = given[0].meta
+    units = {v.meta.unit for v in given if not v.const}  # a bare number takes any unit
+    unit = units.pop() if len(units) == 1 else None
+    if all(v.meta.datatype in _WIDTH and v.meta.arraysize is None and v.meta.xtype is None
+           for v in given):
+        widest = max((v.meta.datatype for v in given), key=_WIDTH.index)
+        return meta(widest, unit=unit), None
+    return (meta(first.datatype, arraysize=first.arraysize, xtype=first.xtype, unit=unit),
+            given[0].shape)
 
 
 @dataclass(slots=True)
