@@ -65,7 +65,8 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = (),
         raise InputError("parameter QUERY is missing or empty")
     try:
         translation = adql.translate(adql_text, (*published_tables(), *uploads),
-                                     table_sql=upload_table_sql)
+                                     table_sql=upload_table_sql,
+                                     max_region_fov=_asker(conn) if conn else None)
     except adql.ADQLError as exc:
         raise InputError(f"ADQL error: {exc}") from None
     sql, params = translation.sql, dict(translation.params)
@@ -76,6 +77,16 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = (),
         columns = settle_datatypes(columns, type_names)
     return PreparedQuery(adql_text, sql, params, columns)
 
+
+
+def _asker(conn: psycopg.Connection):
+    """Answers the translator's ``max_region_fov`` queries on ``conn`` (an indexed max, as the
+    reader: rows it cannot see do not widen the bound). Read when the query is translated: a
+    footprint wider than all before, ingested between that and the query, could be missed
+    by that one query."""
+    def largest(sql: str) -> float | None:
+        return conn.execute(sql, {}).fetchone()[0]
+    return largest
 
 
 def stream_rows(conn: psycopg.Connection, query: PreparedQuery, maxrec: int) -> Iterator[list]:

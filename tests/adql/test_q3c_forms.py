@@ -80,9 +80,11 @@ def test_region_column_coarse_filter():
 
 def test_region_column_index_bound():
     """With max_region_fov the pre-filter has a constant radius (index scan)."""
+    asked = []
     t = translate("SELECT id FROM test.regions WHERE CONTAINS(POINT(1, 2), s_region) = 1",
-                  SCHEMA, max_region_fov=2.0)
+                  SCHEMA, max_region_fov=lambda sql: asked.append(sql) or 2.0)
     assert '"regions"."s_dec", (0) + 1.0)' in t.sql
+    assert asked == ['SELECT max("s_fov") FROM "test"."regions"']
 
 
 def test_geometry_select_xtypes():

@@ -32,7 +32,7 @@ class ExpressionTranslator:
 
     text: str
     params: dict[str, object]
-    max_fov: float | None
+    max_fov: geo.FovBound | None
 
     # -- helpers -------------------------------------------------------------------------
 

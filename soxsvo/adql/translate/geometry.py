@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from soxsvo.adql.errors import ADQLUnsupportedError, ADQLValidationError
 from soxsvo.adql.translate.scope import Val
@@ -25,6 +26,9 @@ _ARRAYSIZE = {"point": "2", "circle": "3", "polygon": "*"}
 #: Largest polygon diameter (degrees) handed to q3c_poly_query: q3c refuses polygons
 #: above ~23 degrees and, in our tests, misses points in large or pole-crossing ones.
 Q3C_POLY_MAX_DIAMETER = 10.0
+#: Runs a query of the largest fov of a table (``SELECT max(s_fov) FROM ...``); its answer
+#: (degrees, None for an empty table) bounds the q3c cone of region predicates.
+FovBound = Callable[[str], float | None]
 
 _LITERAL = re.compile(r"\(- ([0-9.eE+-]+)\)|([0-9.eE+-]+)")
 
@@ -235,10 +239,17 @@ def _bounding(g: Val) -> tuple[str, str, str] | None:
         return g.coords[0], g.coords[1], "0"
     if g.shape == "circle":
         return g.coords
+    values = [literal(c) for c in g.coords]
+    if g.shape == "polygon" and None not in values:
+        bound = bounding_circle(values)
+        # A cap under a hemisphere is convex: it holds the polygon's edges, not just corners.
+        if bound is not None and bound[2] < 90:
+            lon, lat, radius = bound
+            return repr(lon), repr(lat), repr(radius * (1 + 1e-9))
     return None
 
 
-def predicate(name: str, a: Val, b: Val, max_fov: float | None = None) -> str:
+def predicate(name: str, a: Val, b: Val, max_fov: FovBound | None = None) -> str:
     """SQL boolean for ``CONTAINS(a, b) = 1`` or ``INTERSECTS(a, b) = 1``."""
     if name == "INTERSECTS" and b.shape == "point" and a.shape != "point":
         a, b = b, a  # a point intersects a region iff the region contains it
@@ -288,23 +299,29 @@ def _point_in_polygon(a: Val, b: Val) -> str:
     return f"coalesce({_fn('point_in_polygon', x, y, b.sql)}, false)"
 
 
-def _coarse(a: Val, b: Val, max_fov: float | None) -> str | None:
+def _coarse(a: Val, b: Val, max_fov: FovBound | None) -> str | None:
     """A q3c pre-filter when one side is a region column with centre and size."""
     for reg, other in ((a.region, b), (b.region, a)):
         if reg is None:
             continue
-        ra, dec, fov = reg
+        ra, dec, fov, largest = reg
         if other.region is not None:
-            ora, odec, ofov = other.region
+            ora, odec, ofov, _ = other.region
             return f"q3c_join({ora}, {odec}, {ra}, {dec}, ({fov}) / 2.0 + ({ofov}) / 2.0)"
         bound = _bounding(other)
         if bound is None:
             return None
         x, y, r = bound
         per_row = f"q3c_join({x}, {y}, {ra}, {dec}, ({r}) + ({fov}) / 2.0)"
-        if max_fov is not None and other.const:
-            # A constant radius lets q3c_join drive an index scan on (ra, dec).
-            return f"(q3c_join({x}, {y}, {ra}, {dec}, ({r}) + {max_fov / 2.0!r}) AND {per_row})"
+        fov_bound = (max_fov(largest) if max_fov is not None and largest is not None
+                     and other.const else None)
+        if fov_bound is not None:
+            # A constant radius lets q3c_join drive an index scan on (ra, dec); the per-row
+            # cone and the exact test then run on the rows the index gives (their costs put
+            # them after it). The bound is a number, not a subquery: PostgreSQL does not
+            # inline q3c_join when an argument used several times holds a subquery.
+            return (f"(q3c_join({x}, {y}, {ra}, {dec}, ({r}) + {float(fov_bound) / 2.0!r})"
+                    f" AND {per_row})")
         return per_row
     return None
 
