@@ -399,7 +399,8 @@ _GEOMETRY = (
          "CIRCLE([coord_sys,] lon, lat, radius) or CIRCLE(point, radius).", "geom",
          coordsys=True),
     _geo("BOX", 3, 5, _constructor(geo.box),
-         "BOX([coord_sys,] lon, lat, width, height): converted to a four-vertex polygon.",
+         "BOX([coord_sys,] lon, lat, width, height): the ADQL 2.1 box (great-circle arms and "
+         "sides) as its four-vertex polygon; refused centred on a pole or 180 degrees wide.",
          "geom", coordsys=True),
     _geo("POLYGON", 3, None, _constructor(geo.polygon),
          "POLYGON([coord_sys,] lon1, lat1, ...) or POLYGON(point, point, point, ...).",

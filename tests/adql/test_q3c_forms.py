@@ -38,9 +38,9 @@ def test_polygon():
 
 
 def test_box_is_polygon():
-    """BOX becomes its four corners for q3c_poly_query."""
+    """BOX becomes its four vertices for q3c_poly_query."""
     out = sql("SELECT id FROM test.pts WHERE CONTAINS(POINT(ra, dec), BOX(10, 20, 2, 4)) = 1")
-    assert 'q3c_poly_query("pts"."ra", "pts"."dec", ARRAY[9.0, 18.0, 11.0, 18.0' in out
+    assert 'q3c_poly_query("pts"."ra", "pts"."dec", ARRAY[8.949189418141847, 1' in out
 
 
 def test_large_polygon_cone_and_exact():

@@ -118,8 +118,52 @@ def circle(args: list[Val]) -> Val:
     return Val(sql, geom_meta("circle"), "circle", None, centre.const and r.const)
 
 
+def box_vertices(lon: float, lat: float, width: float, height: float) -> list[float]:
+    """The four vertices of an ADQL 2.1 BOX, (lon, lat) pairs in degrees.
+
+    ADQL 2.1 (after STC): arms along the great circles through the centre parallel to the
+    coordinate axes, ``width / 2`` and ``height / 2`` long on either side; the sides are the
+    great circles crossing the arms' ends at right angles. With the centre at (0, 0) the
+    sides are the meridians at +-a and the great circles with poles at (180, +-(90 - b)),
+    which meet at latitude atan(tan b cos a); the vertices are then rotated to the centre.
+    This is not the box of corners (lon +- width/2, lat +- height/2): off the equator a
+    width in degrees of longitude is shorter than the arm (cos lat), and near a pole the
+    corners come apart from the box altogether.
+
+    Raises
+    ------
+    ADQLValidationError
+        Where the box is not defined: a centre at a pole (no orientation), a width or
+        height outside (0, 180).
+    """
+    _check_box(lat, width, height)
+    a, b = math.radians(width / 2), math.radians(height / 2)
+    corner_lat = math.atan(math.tan(b) * math.cos(a))
+    c_lon, c_lat = math.radians(lon), math.radians(lat)
+    out = []
+    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+        x, y, z = _unit(math.degrees(sx * a), math.degrees(sy * corner_lat))
+        # Latitude first (about y: (1, 0, 0) goes to the centre's latitude), then longitude.
+        x, z = x * math.cos(c_lat) - z * math.sin(c_lat), x * math.sin(c_lat) + z * math.cos(c_lat)
+        x, y = x * math.cos(c_lon) - y * math.sin(c_lon), x * math.sin(c_lon) + y * math.cos(c_lon)
+        out += [math.degrees(math.atan2(y, x)) % 360.0, math.degrees(math.asin(max(-1, min(1, z))))]
+    return out
+
+
+def _check_box(lat: float, width: float, height: float) -> None:
+    if abs(lat) >= 90:
+        raise ADQLValidationError("BOX: a box centred on a pole has no orientation (its "
+                                  "arms follow the coordinate axes at the centre); use a "
+                                  "POLYGON or a CIRCLE there")
+    for name, size in (("width", width), ("height", height)):
+        if not 0 < size < 180:
+            raise ADQLValidationError(f"BOX: the {name} must be between 0 and 180 degrees, "
+                                      f"not {size!r}")
+
+
 def box(args: list[Val]) -> Val:
-    """BOX as the polygon of its corners (centre +/- half width/height in lon/lat)."""
+    """BOX as the polygon of its exact vertices (:func:`box_vertices`): computed here for
+    numbers (q3c then serves it as any polygon), by ``soxs_adql.box`` in SQL otherwise."""
     if len(args) == 3:
         centre, w, h = args
         if centre.coords is None:
@@ -134,16 +178,9 @@ def box(args: list[Val]) -> Val:
         x, y, const = xv.sql, yv.sql, xv.const and yv.const and w.const and h.const
     nums = [literal(v) for v in (x, y, w.sql, h.sql)]
     if None not in nums:
-        bx, by, bw, bh = nums
-        corners = (bx - bw / 2, by - bh / 2, bx + bw / 2, by - bh / 2,
-                   bx + bw / 2, by + bh / 2, bx - bw / 2, by + bh / 2)
-        return make("polygon", tuple(repr(c) for c in corners), const)
-    hw, hh = f"({w.sql}) / 2.0", f"({h.sql}) / 2.0"
-    corners = (
-        f"({x}) - {hw}", f"({y}) - {hh}", f"({x}) + {hw}", f"({y}) - {hh}",
-        f"({x}) + {hw}", f"({y}) + {hh}", f"({x}) - {hw}", f"({y}) + {hh}",
-    )
-    return make("polygon", corners, const)
+        return make("polygon", tuple(repr(c) for c in box_vertices(*nums)), const)
+    sql = _fn("box", *(f"CAST({v} AS double precision)" for v in (x, y, w.sql, h.sql)))
+    return Val(sql, geom_meta("polygon"), "polygon", None, const)
 
 
 def polygon(args: list[Val]) -> Val:

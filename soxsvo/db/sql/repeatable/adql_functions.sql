@@ -300,6 +300,47 @@ BEGIN
     END IF;
 END $$;
 
+-- ADQL 2.1 BOX(lon, lat, width, height) as its four-vertex polygon, for boxes built from
+-- columns (the translator computes boxes of numbers itself, the same way:
+-- soxsvo.adql.translate.geometry.box_vertices, whose docstring gives the geometry).
+CREATE OR REPLACE FUNCTION soxs_adql.box(
+    lon double precision, lat double precision, width double precision, height double precision)
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    a double precision := radians(width / 2);
+    b double precision := radians(height / 2);
+    corner double precision := atan(tan(radians(height / 2)) * cos(radians(width / 2)));
+    clon double precision := radians(lon);
+    clat double precision := radians(lat);
+    out double precision[] := '{}';
+    s integer[] := ARRAY[-1, -1, 1, -1, 1, 1, -1, 1];
+    x double precision; y double precision; z double precision; t double precision;
+BEGIN
+    IF abs(lat) >= 90 THEN
+        RAISE EXCEPTION 'BOX: a box centred on a pole has no orientation; use a POLYGON or '
+            'a CIRCLE there' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT (width > 0 AND width < 180 AND height > 0 AND height < 180) THEN
+        RAISE EXCEPTION 'BOX: the width and height must be between 0 and 180 degrees, not % '
+            'and %', width, height USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k IN 0..3 LOOP
+        x := cos(s[2 * k + 2] * corner) * cos(s[2 * k + 1] * a);
+        y := cos(s[2 * k + 2] * corner) * sin(s[2 * k + 1] * a);
+        z := sin(s[2 * k + 2] * corner);
+        t := x * cos(clat) - z * sin(clat);
+        z := x * sin(clat) + z * cos(clat);
+        x := t;
+        t := x * cos(clon) - y * sin(clon);
+        y := x * sin(clon) + y * cos(clon);
+        x := t;
+        t := degrees(atan2(y, x));
+        out := out || ARRAY[CASE WHEN t < 0 THEN t + 360 ELSE t END,
+                            degrees(asin(greatest(-1, least(1, z))))];
+    END LOOP;
+    RETURN out;
+END $$;
+
 -- A region (DALI array) as the STC-S string of TAP 1.0/ObsCore adql:REGION columns.
 CREATE OR REPLACE FUNCTION soxs_adql.stcs(g double precision[])
 RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
