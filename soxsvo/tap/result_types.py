@@ -47,7 +47,7 @@ def result_type_names(conn: psycopg.Connection, sql: str, params: dict) -> list[
     run: this costs a fraction of a millisecond whatever the query. Errors of the statement
     are raised as the psycopg errors running it would raise.
     """
-    text = psycopg.ClientCursor(conn).mogrify(sql, params or None)
+    text = psycopg.ClientCursor(conn).mogrify(sql, params)  # {} too: "%%" becomes "%"
     pgconn = conn.pgconn
     result = pgconn.prepare(b"", text.encode(conn.info.encoding))
     if result.status == pq.ExecStatus.COMMAND_OK:

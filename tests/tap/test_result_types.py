@@ -237,3 +237,15 @@ def test_declared_type_follows_postgresql(client, expression, datatype, values) 
     field = votable.parse_single_table(io.BytesIO(body)).fields[0]
     assert field.datatype == datatype
     assert _from_votable(body, ["v0"])["v0"][:3] == values
+
+
+def test_a_percent_sign_in_a_name_is_no_placeholder(client) -> None:
+    buffer = io.BytesIO()
+    votable.from_table(_table()).to_xml(buffer)
+    answer = client.post("/tap/sync", data={
+        "LANG": "ADQL", "UPLOAD": "t,param:t", "RESPONSEFORMAT": "csv",
+        "QUERY": 'SELECT q."50%" FROM (SELECT COALESCE(t.s, 0.5) AS "50%", t.i FROM '
+                 'TAP_UPLOAD.t AS t) AS q ORDER BY q.i',
+        "t": (io.BytesIO(buffer.getvalue()), "t.xml")})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_data(as_text=True).splitlines()[:3] == ["50%", "0.5", "-2.0"]
