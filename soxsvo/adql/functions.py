@@ -35,6 +35,7 @@ from soxsvo.adql.translate.scope import (
     TEXT,
     Scope,
     Val,
+    common_meta,
     meta,
 )
 from soxsvo.db.metadata import ColumnMeta
@@ -205,12 +206,18 @@ def _template(template: str) -> SqlForm:
 
 
 def _first_arg_meta(sql_name: str) -> SqlForm:
-    """COALESCE, NULLIF: the metadata and shape of the first argument."""
+    """NULLIF: the metadata and shape of the first argument."""
     def form(c: Call) -> Val:
         m = c.args[0].meta
         result = meta(m.datatype, arraysize=m.arraysize, xtype=m.xtype, unit=m.unit)
         return Val(f"{sql_name}({', '.join(c.sql)})", result, c.args[0].shape, const=c.const)
     return form
+
+
+def _coalesce(c: Call) -> Val:
+    """COALESCE: the type all its arguments resolve to (see common_meta)."""
+    result, shape = common_meta(c.args)
+    return Val(f"COALESCE({', '.join(c.sql)})", result, shape, const=c.const)
 
 
 def _random(c: Call) -> Val:
@@ -227,13 +234,18 @@ def _mod(c: Call) -> Val:
 
 
 def _rounding(sql_name: str) -> SqlForm:
-    """ROUND, TRUNCATE: integers stay integers; ``n`` digits go through ``numeric``."""
+    """ROUND, TRUNCATE: integers stay integers; ``n`` digits go through ``numeric``.
+
+    The value goes to ``numeric`` as a double: a ``real`` cast directly keeps only 6
+    significant digits, so TRUNCATE(23.29999, 1) would truncate 23.3 and give 23.3.
+    """
     def form(c: Call) -> Val:
         x = c.args[0]
         if len(c.args) == 1:
             datatype = x.meta.datatype if x.meta.datatype in INTEGRAL else "double"
             return c.value(f"{sql_name}({x.sql})", meta(datatype, unit=x.meta.unit))
-        return c.value(f"CAST({sql_name}(CAST({x.sql} AS numeric), CAST({c.sql[1]} AS integer)) "
+        exact = f"CAST(CAST({x.sql} AS double precision) AS numeric)"
+        return c.value(f"CAST({sql_name}({exact}, CAST({c.sql[1]} AS integer)) "
                        "AS double precision)", meta("double", unit=x.meta.unit))
     return form
 
@@ -387,7 +399,8 @@ _GEOMETRY = (
          "CIRCLE([coord_sys,] lon, lat, radius) or CIRCLE(point, radius).", "geom",
          coordsys=True),
     _geo("BOX", 3, 5, _constructor(geo.box),
-         "BOX([coord_sys,] lon, lat, width, height): converted to a four-vertex polygon.",
+         "BOX([coord_sys,] lon, lat, width, height): the ADQL 2.1 box (great-circle arms and "
+         "sides) as its four-vertex polygon; refused centred on a pole or 180 degrees wide.",
          "geom", coordsys=True),
     _geo("POLYGON", 3, None, _constructor(geo.polygon),
          "POLYGON([coord_sys,] lon1, lat1, ...) or POLYGON(point, point, point, ...).",
@@ -423,7 +436,7 @@ _OTHERS = (
     FunctionDef("UPPER", 1, 1, _template("upper(CAST({0} AS text))"), kind="str",
                 group="string", result=TEXT, feature="adql-string",
                 description="UPPER(str): upper-case a string."),
-    FunctionDef("COALESCE", 1, None, _first_arg_meta("COALESCE"), kind="any",
+    FunctionDef("COALESCE", 1, None, _coalesce, kind="any",
                 group="conditional", feature="adql-conditional",
                 description="COALESCE(a, b, ...): first non-NULL argument."),
     FunctionDef("NULLIF", 2, 2, _first_arg_meta("NULLIF"), kind="any", group="conditional",

@@ -35,7 +35,9 @@ COLUMNS = (
 def _field(name: str, datatype: str, ucd: str, unit: str | None, description: str) -> str:
     size = ' arraysize="*"' if datatype == "char" else ""
     unit_attr = f' unit="{unit}"' if unit else ""
-    return (f'<FIELD name="{name}" ID="dl_{name}" datatype="{datatype}"{size}{unit_attr} '
+    # No FIELD ID: astropy names a column after its ID when there is one, and clients read
+    # the links by their DataLink names (row["semantics"]).
+    return (f'<FIELD name="{name}" datatype="{datatype}"{size}{unit_attr} '
             f'ucd="{ucd}"><DESCRIPTION>{escape(description)}</DESCRIPTION></FIELD>')
 
 

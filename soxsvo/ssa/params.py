@@ -28,6 +28,10 @@ FORMAT_CHOICES: dict[str, tuple[str, ...]] = {
     "application/x-votable+xml": ("votable",),
 }
 METADATA = "metadata"
+#: Formats listed when the client names none: one row per spectrum, its archived FITS. Both
+#: formats listed each spectrum twice (TOPCAT's multi-SSA showed every spectrum twice); DaCHS
+#: and ESO list one row per dataset unless FORMAT asks for more (``all``, ``compliant``...).
+DEFAULT_FORMATS = ("fits",)
 #: Largest SIZE (diameter, degrees): a whole hemisphere; beyond it SIZE means nothing.
 MAX_SIZE_DEG = 180.0
 #: SIZE when POS comes alone: SOXS's slit is 12 arcsec long, so a target is within 1 arcmin.
@@ -47,7 +51,7 @@ class Interval:
 class SpectrumQuery:
     """The constraints of an SSA queryData request, in archive units (deg, m, MJD)."""
 
-    formats: tuple[str, ...] = ("fits", "votable")
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     ra: float | None = None
     dec: float | None = None
     radius: float | None = None
@@ -157,7 +161,9 @@ def parse_time(text: str) -> tuple[Interval, ...]:
 
 def parse_format(text: str | None) -> str | tuple[str, ...]:
     """FORMAT: ``metadata`` or the spectrum formats (``fits``, ``votable``) to list."""
-    value = (text or "all").strip().lower()
+    if text is None or not text.strip():
+        return DEFAULT_FORMATS
+    value = text.strip().lower()
     if value == METADATA:
         return METADATA
     choices = []

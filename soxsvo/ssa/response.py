@@ -73,7 +73,7 @@ def results_document(batches: Iterable[list[tuple]], status: QueryStatus, base_u
 
 def _input_param(param: InputParam, maxrec_default: int) -> Param:
     defaults = {"SIZE": repr(DEFAULT_SIZE_DEG), "MAXREC": str(maxrec_default),
-                "REQUEST": "queryData", "FORMAT": "all", "RESPONSEFORMAT": "votable/td"}
+                "REQUEST": "queryData", "FORMAT": "native", "RESPONSEFORMAT": "votable/td"}
     return Param(f"INPUT:{param.name}", defaults.get(param.name, ""), datatype=param.datatype,
                  unit=param.unit, ucd=param.ucd, utype=param.utype,
                  description=param.description, options=param.options,

@@ -16,6 +16,11 @@ from soxsvo.db.cursors import named_cursor
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.errors import InputError
 from soxsvo.formats import QueryStatus
+from soxsvo.tap.result_types import (
+    numbers_as_doubles,
+    result_type_names,
+    settle_datatypes,
+)
 from soxsvo.tap.uploads import upload_table_sql
 
 #: Rows fetched from the server-side cursor per round trip: big enough to amortise the round
@@ -44,8 +49,13 @@ class PreparedQuery:
     outcome: QueryOutcome = field(default_factory=QueryOutcome)
 
 
-def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
+def prepare(adql_text: str, uploads: Sequence[TableMeta] = (),
+            conn: psycopg.Connection | None = None) -> PreparedQuery:
     """Translate ADQL against the published tables and any uploaded ones.
+
+    With ``conn``, the result columns' datatypes are those PostgreSQL resolves (see
+    :mod:`soxsvo.tap.result_types`): every output format then declares and writes the
+    values the database computes.
 
     Raises
     ------
@@ -56,12 +66,28 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
         raise InputError("parameter QUERY is missing or empty")
     try:
         translation = adql.translate(adql_text, (*published_tables(), *uploads),
-                                     table_sql=upload_table_sql)
+                                     table_sql=upload_table_sql,
+                                     max_region_fov=_asker(conn) if conn else None)
     except adql.ADQLError as exc:
         raise InputError(f"ADQL error: {exc}") from None
-    return PreparedQuery(adql_text, translation.sql, dict(translation.params),
-                         tuple(translation.columns))
+    sql, params = translation.sql, dict(translation.params)
+    columns = tuple(translation.columns)
+    if conn is not None:
+        type_names = result_type_names(conn, sql, params)
+        sql = numbers_as_doubles(sql, columns, type_names)
+        columns = settle_datatypes(columns, type_names)
+    return PreparedQuery(adql_text, sql, params, columns)
 
+
+
+def _asker(conn: psycopg.Connection):
+    """Answers the translator's ``max_region_fov`` queries on ``conn`` (an indexed max, as the
+    reader: rows it cannot see do not widen the bound). Read when the query is translated: a
+    footprint wider than all before, ingested between that and the query, could be missed
+    by that one query."""
+    def largest(sql: str) -> float | None:
+        return conn.execute(sql, {}).fetchone()[0]
+    return largest
 
 
 def stream_rows(conn: psycopg.Connection, query: PreparedQuery, maxrec: int) -> Iterator[list]:

@@ -87,7 +87,7 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
             take_sync_slot(conn, *sync_slot)
         uploads = uploads_loader(conn) if uploads_loader else ()
         forbid_writes(conn)
-        prepared.append(prepare(tap.query, uploads))
+        prepared.append(prepare(tap.query, uploads, conn))
         return result_batches(conn, prepared[0], tap.maxrec, writer)
 
     def render(batches: Iterator) -> Iterator[bytes]:

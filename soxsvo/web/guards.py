@@ -2,7 +2,8 @@
 
 Each refusal is the caller's mistake and answered as such (in the caller's form, through
 :mod:`soxsvo.web.errors`), never a 500 further down: a NUL byte PostgreSQL cannot store, a
-chunked body longer than the app accepts, JSON nested deeper than any real document.
+chunked body longer than the app accepts, JSON nested deeper than any real document. A
+multipart boundary left unquoted against RFC 2046 is quoted so that its fields are read.
 """
 
 from __future__ import annotations
@@ -78,6 +79,30 @@ class ChunkedBodies:
         return self.wsgi_app(environ, start_response)
 
 
+#: An unquoted multipart boundary parameter: its value runs to the next ';' or the end.
+_UNQUOTED_BOUNDARY = re.compile(r'(;\s*boundary=)([^";][^;]*)', re.IGNORECASE)
+
+
+class QuotedBoundary:
+    """WSGI middleware quoting an unquoted multipart boundary.
+
+    astroquery's TapPlus posts uploads with ``boundary====1733600000000===``: the ``=`` must
+    be quoted by RFC 2046, Werkzeug then finds no boundary and reads no field at all, so the
+    request was refused for a missing LANG. DaCHS reads it; so do we, by quoting the value
+    (a quoted boundary means the same to every parser, whatever it contains).
+    """
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        content_type = environ.get("CONTENT_TYPE", "")
+        if content_type[:10].lower() == "multipart/":
+            environ["CONTENT_TYPE"] = _UNQUOTED_BOUNDARY.sub(
+                lambda m: f'{m.group(1)}"{m.group(2).strip()}"', content_type, count=1)
+        return self.wsgi_app(environ, start_response)
+
+
 #: ``\u0000`` escaped in a JSON string (not ``\\u0000``, an escaped backslash before "u0000"):
 #: PostgreSQL stores NUL neither in text nor in jsonb.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -102,5 +127,5 @@ def _check_request() -> None:
 
 def init_guards(app: Flask) -> None:
     """Check every request's bounds before its view runs."""
-    app.wsgi_app = ChunkedBodies(app)
+    app.wsgi_app = QuotedBoundary(ChunkedBodies(app))
     app.before_request(_check_request)

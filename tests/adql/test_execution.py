@@ -205,3 +205,16 @@ def test_obscore_queries_run(conn):
     ]:
         t = translate(adql, published_tables())
         conn.execute(t.sql, t.params).fetchall()
+
+
+@pytest.mark.parametrize(("call", "expected"), [
+    ("TRUNCATE(x, 1)", 23.2), ("TRUNCATE(-x, 1)", -23.2), ("ROUND(x, 3)", 23.3),
+    ("TRUNCATE(x, 4)", 23.2999),
+])
+def test_rounding_a_real_column_uses_its_double_value(conn, call, expected):
+    # 23.29999 as float4 is 23.2999904...: cast to numeric directly (6 digits) it is 23.3.
+    conn.execute("CREATE TEMP TABLE reals(x real)")
+    conn.execute("INSERT INTO reals VALUES (23.29999)")
+    table = TableMeta("pg_temp", "reals", "reals", (ColumnMeta("x", "float"),))
+    t = translate(f"SELECT {call} AS v FROM pg_temp.reals", [table])
+    assert conn.execute(t.sql, t.params).fetchone()[0] == pytest.approx(expected, abs=1e-9)

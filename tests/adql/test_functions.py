@@ -66,7 +66,8 @@ EXAMPLES = [
      'round("p"."id")',
      ('int', None, None, None)),
     ('ROUND(p.ra, 2)',
-     'CAST(CAST(round(CAST("p"."ra" AS numeric), CAST(2 AS integer)) AS double precision) AS '
+     'CAST(CAST(round(CAST(CAST("p"."ra" AS double precision) AS numeric), CAST(2 AS '
+     'integer)) AS double precision) AS '
      'double precision)',
      ('double', None, None, 'deg')),
     ('SQRT(p.ra)',
@@ -76,7 +77,8 @@ EXAMPLES = [
      'CAST(trunc("p"."ra") AS double precision)',
      ('double', None, None, 'deg')),
     ('TRUNCATE(p.ra, 1)',
-     'CAST(CAST(trunc(CAST("p"."ra" AS numeric), CAST(1 AS integer)) AS double precision) AS '
+     'CAST(CAST(trunc(CAST(CAST("p"."ra" AS double precision) AS numeric), CAST(1 AS '
+     'integer)) AS double precision) AS '
      'double precision)',
      ('double', None, None, 'deg')),
     ('ACOS(p.ra)',
@@ -134,7 +136,9 @@ EXAMPLES = [
      'CAST(ARRAY[1, 2, 3] AS double precision[])',
      ('double', '3', 'circle', 'deg')),
     ('BOX(10, 20, 2, 4)',
-     'CAST(ARRAY[9.0, 18.0, 11.0, 18.0, 11.0, 22.0, 9.0, 22.0] AS double precision[])',
+     'CAST(ARRAY[8.949189418141847, 17.99716808810581, 11.050810581858151, 17.99716808810581, '
+     '11.077860019335024, 21.996478632505347, 8.922139980664976, 21.996478632505347] AS double '
+     'precision[])',
      ('double', '*', 'polygon', 'deg')),
     ('POLYGON(1, 2, 3, 4, 5, 7)',
      'CAST(ARRAY[1, 2, 3, 4, 5, 7] AS double precision[])',

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import pyvo
 import requests
+from astropy.io.votable import parse_single_table
 from pyvo.dal import DALServiceError
 from pyvo.dal.adhoc import DatalinkResults, DatalinkService
 from pyvo.dal.exceptions import DALOverflowWarning
@@ -152,3 +154,12 @@ def test_image_products_have_no_preview_nor_cutout(datalink_server) -> None:
     cutout = requests.get(f"{datalink_server.url}/soda/sync", timeout=60,
                           params={"ID": did, "BAND": "5e-7 6e-7"})
     assert cutout.status_code == 400 and "cuts spectra only" in dali_error(cutout.content)
+
+
+def test_astropy_tables_of_links_have_the_datalink_column_names(datalink_server) -> None:
+    # astropy names a column after its FIELD ID when there is one: dl_semantics would break
+    # the row["semantics"] that scripts reading the links with to_table() write.
+    answer = _links(datalink_server.url, datalink_server.extra_did)
+    table = parse_single_table(io.BytesIO(answer.content)).to_table()
+    assert {"ID", "access_url", "semantics", "content_type"} <= set(table.colnames)
+    assert "#this" in {row["semantics"] for row in table}

@@ -56,6 +56,14 @@ def test_time_keeps_observations_overlapping_the_range(client, released):
     assert expected and _dids(table) == expected
 
 
+def test_without_format_each_spectrum_is_listed_once(client, released):
+    # As DaCHS and ESO answer: TOPCAT's multi-SSA showed every spectrum twice (FITS and SDM).
+    table = _query(client, MAXREC="10000")
+    assert len(table) == len(released)
+    assert _dids(table) == {s.pubdid for s in released}
+    assert set(table["ssa_format"]) == {"application/fits"}
+
+
 def test_format_lists_fits_as_archived_and_sdm_votables(client, released):
     both = _query(client, FORMAT="all", MAXREC="10000")
     assert len(both) == 2 * len(released)

@@ -75,3 +75,18 @@ def test_too_long_get_is_a_dali_414(served_demo: str) -> None:
     assert response.headers["Content-Type"].startswith("application/x-votable+xml")
     assert b'name="QUERY_STATUS" value="ERROR"' in response.content
     assert b"POST" in response.content
+
+
+def test_astroquery_tapplus_upload(served_demo, tmp_path) -> None:
+    # TapPlus sends its multipart boundary unquoted although it contains '=' (RFC 2046 wants
+    # it quoted); the upload must still be read, not refused for a missing LANG.
+    from astropy.table import Table
+    from astroquery.utils.tap.core import TapPlus
+
+    path = tmp_path / "mine.xml"
+    Table({"id": [1, 2], "ra": [10.0, 20.0]}).write(path, format="votable")
+    tap = TapPlus(url=f"{served_demo}/tap", verbose=False)
+    job = tap.launch_job("SELECT id, ra FROM tap_upload.mine ORDER BY id",
+                         upload_resource=str(path), upload_table_name="mine")
+    result = job.get_results()
+    assert list(result["id"]) == [1, 2] and list(result["ra"]) == [10.0, 20.0]

@@ -57,3 +57,16 @@ def test_fuzzed_circles_never_500(client, ra: float, dec: float, radius: float) 
     query = ("SELECT * FROM tap_schema.schemas WHERE 1 = CONTAINS(POINT('ICRS', 10, 10), "
              f"CIRCLE('ICRS', {ra!r}, {dec!r}, {radius!r}))")
     assert _run(client, query).status_code in (200, 400)
+
+
+@pytest.mark.parametrize(("box", "says"), [
+    ("BOX('ICRS', 10, 90, 1, 1)", b"pole"),
+    ("BOX('ICRS', 10, 0, 200, 1)", b"width"),
+    # From a column: PostgreSQL's soxs_adql.box refuses it, row by row.
+    ("BOX('ICRS', 10, 90 + column_index * 0, 1, 1)", b"pole"),
+])
+def test_undefined_box_is_refused_with_a_reason(client, box: str, says: bytes) -> None:
+    response = _run(client, "SELECT * FROM tap_schema.columns WHERE 1 = CONTAINS("
+                            f"POINT('ICRS', 10, 10), {box})")
+    assert response.status_code == 400
+    assert b'name="QUERY_STATUS" value="ERROR"' in response.data and says in response.data

@@ -22,6 +22,7 @@ from soxsvo.adql.translate.scope import (
     TEXT,
     Scope,
     Val,
+    common_meta,
     meta,
 )
 
@@ -31,7 +32,7 @@ class ExpressionTranslator:
 
     text: str
     params: dict[str, object]
-    max_fov: float | None
+    max_fov: geo.FovBound | None
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -107,18 +108,18 @@ class ExpressionTranslator:
         parts = ["CASE"]
         if node.operand is not None:
             parts.append(self.value(node.operand, scope).sql)
-        first = None
+        results = []
         for cond, result in node.whens:
             test = (self.value(cond, scope).sql if node.operand is not None
                     else self.condition(cond, scope))
-            res = self.value(result, scope)
-            first = first or res
-            parts.append(f"WHEN {test} THEN {res.sql}")
+            results.append(self.value(result, scope))
+            parts.append(f"WHEN {test} THEN {results[-1].sql}")
         if node.else_ is not None:
-            parts.append(f"ELSE {self.value(node.else_, scope).sql}")
+            results.append(self.value(node.else_, scope))
+            parts.append(f"ELSE {results[-1].sql}")
         parts.append("END")
-        return Val("(" + " ".join(parts) + ")", meta(first.meta.datatype, unit=first.meta.unit,
-                                                     arraysize=first.meta.arraysize))
+        result_meta, shape = common_meta(results)
+        return Val("(" + " ".join(parts) + ")", result_meta, shape)
 
     def cast(self, node: n.Cast, scope: Scope) -> Val:
         v = self.value(node.expr, scope)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from soxsvo.adql.errors import ADQLUnsupportedError, ADQLValidationError
 from soxsvo.adql.translate.scope import Val
@@ -25,6 +26,9 @@ _ARRAYSIZE = {"point": "2", "circle": "3", "polygon": "*"}
 #: Largest polygon diameter (degrees) handed to q3c_poly_query: q3c refuses polygons
 #: above ~23 degrees and, in our tests, misses points in large or pole-crossing ones.
 Q3C_POLY_MAX_DIAMETER = 10.0
+#: Runs a query of the largest fov of a table (``SELECT max(s_fov) FROM ...``); its answer
+#: (degrees, None for an empty table) bounds the q3c cone of region predicates.
+FovBound = Callable[[str], float | None]
 
 _LITERAL = re.compile(r"\(- ([0-9.eE+-]+)\)|([0-9.eE+-]+)")
 
@@ -114,8 +118,52 @@ def circle(args: list[Val]) -> Val:
     return Val(sql, geom_meta("circle"), "circle", None, centre.const and r.const)
 
 
+def box_vertices(lon: float, lat: float, width: float, height: float) -> list[float]:
+    """The four vertices of an ADQL 2.1 BOX, (lon, lat) pairs in degrees.
+
+    ADQL 2.1 (after STC): arms along the great circles through the centre parallel to the
+    coordinate axes, ``width / 2`` and ``height / 2`` long on either side; the sides are the
+    great circles crossing the arms' ends at right angles. With the centre at (0, 0) the
+    sides are the meridians at +-a and the great circles with poles at (180, +-(90 - b)),
+    which meet at latitude atan(tan b cos a); the vertices are then rotated to the centre.
+    This is not the box of corners (lon +- width/2, lat +- height/2): off the equator a
+    width in degrees of longitude is shorter than the arm (cos lat), and near a pole the
+    corners come apart from the box altogether.
+
+    Raises
+    ------
+    ADQLValidationError
+        Where the box is not defined: a centre at a pole (no orientation), a width or
+        height outside (0, 180).
+    """
+    _check_box(lat, width, height)
+    a, b = math.radians(width / 2), math.radians(height / 2)
+    corner_lat = math.atan(math.tan(b) * math.cos(a))
+    c_lon, c_lat = math.radians(lon), math.radians(lat)
+    out = []
+    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+        x, y, z = _unit(math.degrees(sx * a), math.degrees(sy * corner_lat))
+        # Latitude first (about y: (1, 0, 0) goes to the centre's latitude), then longitude.
+        x, z = x * math.cos(c_lat) - z * math.sin(c_lat), x * math.sin(c_lat) + z * math.cos(c_lat)
+        x, y = x * math.cos(c_lon) - y * math.sin(c_lon), x * math.sin(c_lon) + y * math.cos(c_lon)
+        out += [math.degrees(math.atan2(y, x)) % 360.0, math.degrees(math.asin(max(-1, min(1, z))))]
+    return out
+
+
+def _check_box(lat: float, width: float, height: float) -> None:
+    if abs(lat) >= 90:
+        raise ADQLValidationError("BOX: a box centred on a pole has no orientation (its "
+                                  "arms follow the coordinate axes at the centre); use a "
+                                  "POLYGON or a CIRCLE there")
+    for name, size in (("width", width), ("height", height)):
+        if not 0 < size < 180:
+            raise ADQLValidationError(f"BOX: the {name} must be between 0 and 180 degrees, "
+                                      f"not {size!r}")
+
+
 def box(args: list[Val]) -> Val:
-    """BOX as the polygon of its corners (centre +/- half width/height in lon/lat)."""
+    """BOX as the polygon of its exact vertices (:func:`box_vertices`): computed here for
+    numbers (q3c then serves it as any polygon), by ``soxs_adql.box`` in SQL otherwise."""
     if len(args) == 3:
         centre, w, h = args
         if centre.coords is None:
@@ -130,16 +178,9 @@ def box(args: list[Val]) -> Val:
         x, y, const = xv.sql, yv.sql, xv.const and yv.const and w.const and h.const
     nums = [literal(v) for v in (x, y, w.sql, h.sql)]
     if None not in nums:
-        bx, by, bw, bh = nums
-        corners = (bx - bw / 2, by - bh / 2, bx + bw / 2, by - bh / 2,
-                   bx + bw / 2, by + bh / 2, bx - bw / 2, by + bh / 2)
-        return make("polygon", tuple(repr(c) for c in corners), const)
-    hw, hh = f"({w.sql}) / 2.0", f"({h.sql}) / 2.0"
-    corners = (
-        f"({x}) - {hw}", f"({y}) - {hh}", f"({x}) + {hw}", f"({y}) - {hh}",
-        f"({x}) + {hw}", f"({y}) + {hh}", f"({x}) - {hw}", f"({y}) + {hh}",
-    )
-    return make("polygon", corners, const)
+        return make("polygon", tuple(repr(c) for c in box_vertices(*nums)), const)
+    sql = _fn("box", *(f"CAST({v} AS double precision)" for v in (x, y, w.sql, h.sql)))
+    return Val(sql, geom_meta("polygon"), "polygon", None, const)
 
 
 def polygon(args: list[Val]) -> Val:
@@ -235,10 +276,17 @@ def _bounding(g: Val) -> tuple[str, str, str] | None:
         return g.coords[0], g.coords[1], "0"
     if g.shape == "circle":
         return g.coords
+    values = [literal(c) for c in g.coords]
+    if g.shape == "polygon" and None not in values:
+        bound = bounding_circle(values)
+        # A cap under a hemisphere is convex: it holds the polygon's edges, not just corners.
+        if bound is not None and bound[2] < 90:
+            lon, lat, radius = bound
+            return repr(lon), repr(lat), repr(radius * (1 + 1e-9))
     return None
 
 
-def predicate(name: str, a: Val, b: Val, max_fov: float | None = None) -> str:
+def predicate(name: str, a: Val, b: Val, max_fov: FovBound | None = None) -> str:
     """SQL boolean for ``CONTAINS(a, b) = 1`` or ``INTERSECTS(a, b) = 1``."""
     if name == "INTERSECTS" and b.shape == "point" and a.shape != "point":
         a, b = b, a  # a point intersects a region iff the region contains it
@@ -288,23 +336,29 @@ def _point_in_polygon(a: Val, b: Val) -> str:
     return f"coalesce({_fn('point_in_polygon', x, y, b.sql)}, false)"
 
 
-def _coarse(a: Val, b: Val, max_fov: float | None) -> str | None:
+def _coarse(a: Val, b: Val, max_fov: FovBound | None) -> str | None:
     """A q3c pre-filter when one side is a region column with centre and size."""
     for reg, other in ((a.region, b), (b.region, a)):
         if reg is None:
             continue
-        ra, dec, fov = reg
+        ra, dec, fov, largest = reg
         if other.region is not None:
-            ora, odec, ofov = other.region
+            ora, odec, ofov, _ = other.region
             return f"q3c_join({ora}, {odec}, {ra}, {dec}, ({fov}) / 2.0 + ({ofov}) / 2.0)"
         bound = _bounding(other)
         if bound is None:
             return None
         x, y, r = bound
         per_row = f"q3c_join({x}, {y}, {ra}, {dec}, ({r}) + ({fov}) / 2.0)"
-        if max_fov is not None and other.const:
-            # A constant radius lets q3c_join drive an index scan on (ra, dec).
-            return f"(q3c_join({x}, {y}, {ra}, {dec}, ({r}) + {max_fov / 2.0!r}) AND {per_row})"
+        fov_bound = (max_fov(largest) if max_fov is not None and largest is not None
+                     and other.const else None)
+        if fov_bound is not None:
+            # A constant radius lets q3c_join drive an index scan on (ra, dec); the per-row
+            # cone and the exact test then run on the rows the index gives (their costs put
+            # them after it). The bound is a number, not a subquery: PostgreSQL does not
+            # inline q3c_join when an argument used several times holds a subquery.
+            return (f"(q3c_join({x}, {y}, {ra}, {dec}, ({r}) + {float(fov_bound) / 2.0!r})"
+                    f" AND {per_row})")
         return per_row
     return None
 

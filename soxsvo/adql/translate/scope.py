@@ -8,6 +8,7 @@ nothing the user typed is pasted into SQL.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from soxsvo.adql import nodes as n
@@ -42,8 +43,9 @@ class Val:
         SQL of the numbers a geometry was built from (enables q3c fast paths).
     const : bool
         True if no column is involved (a constant geometry can drive a q3c index scan).
-    region : tuple of str or None
-        (ra, dec, fov) SQL of the row owning a region column: coarse q3c filter.
+    region : tuple or None
+        (ra, dec, fov) SQL of the row owning a region column and a query of the largest
+        fov of its table: coarse q3c filter (see :meth:`Source.region_of`).
     column : bool
         True for a plain column reference (metadata carried over as is).
     uploaded : bool
@@ -58,7 +60,7 @@ class Val:
     shape: str | None = None
     coords: tuple[str, ...] | None = None
     const: bool = False
-    region: tuple[str, str, str] | None = None
+    region: tuple[str, str, str, str | None] | None = None
     column: bool = False
     uploaded: bool = False
     parts: tuple[Val, ...] | None = None
@@ -83,6 +85,32 @@ TEXT = meta("char", arraysize="*")
 BOOL = meta("boolean")
 
 
+_WIDTH = ("unsignedByte", "short", "int", "long", "float", "double")
+
+
+def common_meta(values: Sequence[Val]) -> tuple[ColumnMeta, str | None]:
+    """Metadata and shape of CASE and COALESCE results: all branches, not the first one.
+
+    NULL branches have no say; the unit is the one all non-constant branches share; numbers
+    take the widest numeric datatype (``double`` when any branch is not an integer, as
+    PostgreSQL's numeric and float8 both leave as doubles). This guess serves nested
+    expressions; the result columns' datatypes are settled by PostgreSQL itself when the
+    query runs (:mod:`soxsvo.tap.result_types`).
+    """
+    given = [v for v in values if v.sql != "NULL"]
+    if not given:
+        return TEXT, None
+    first = given[0].meta
+    units = {v.meta.unit for v in given if not v.const}  # a bare number takes any unit
+    unit = units.pop() if len(units) == 1 else None
+    if all(v.meta.datatype in _WIDTH and v.meta.arraysize is None and v.meta.xtype is None
+           for v in given):
+        widest = max((v.meta.datatype for v in given), key=_WIDTH.index)
+        return meta(widest, unit=unit), None
+    return (meta(first.datatype, arraysize=first.arraysize, xtype=first.xtype, unit=unit),
+            given[0].shape)
+
+
 @dataclass(slots=True)
 class Source:
     """One FROM item: a table, a derived table or a CTE reference."""
@@ -92,6 +120,8 @@ class Source:
     columns: tuple[ColumnMeta, ...]
     table: TableMeta | None = None
     name: str = ""
+    #: SQL naming the table (None for derived tables and CTEs).
+    table_sql: str | None = None
 
     def ref_matches(self, qualifier: tuple[n.Identifier, ...]) -> bool:
         """Does ``qualifier`` (the part before ``.column``) designate this source?"""
@@ -121,14 +151,22 @@ class Source:
     def column_sql(self, col: ColumnMeta) -> str:
         return f"{self.sql_alias}.{quote(col.name)}"
 
-    def region_of(self, col: ColumnMeta) -> tuple[str, str, str] | None:
-        """Coarse filter of ObsCore-like tables: region ``s_region`` centred on s_ra/s_dec."""
+    def region_of(self, col: ColumnMeta) -> tuple[str, str, str, str | None] | None:
+        """Coarse filter of ObsCore-like tables: region ``s_region`` centred on s_ra/s_dec.
+
+        (ra, dec, fov) SQL and a query of the table's largest fov (None for a derived
+        table): that bounds every row's fov, so that a q3c cone of constant radius can use
+        the index on (ra, dec).
+        """
         if col.name.lower() != "s_region":
             return None
         names = {c.name.lower(): c for c in self.columns}
         if not all(k in names for k in ("s_ra", "s_dec", "s_fov")):
             return None
-        return tuple(self.column_sql(names[k]) for k in ("s_ra", "s_dec", "s_fov"))
+        ra, dec, fov = (self.column_sql(names[k]) for k in ("s_ra", "s_dec", "s_fov"))
+        largest = (f"SELECT max({quote(names['s_fov'].name)}) FROM {self.table_sql}"
+                   if self.table_sql is not None else None)
+        return ra, dec, fov, largest
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from soxsvo.adql import nodes as n
 from soxsvo.adql.errors import ADQLError, ADQLNameError, ADQLValidationError
 from soxsvo.adql.parse.parser import parse
 from soxsvo.adql.translate.expressions import ExpressionTranslator
-from soxsvo.adql.translate.geometry import SQL_SCHEMA
+from soxsvo.adql.translate.geometry import SQL_SCHEMA, FovBound
 from soxsvo.adql.translate.scope import REGION_XTYPE, Scope, Source, quote, renamed
 from soxsvo.db.metadata import ColumnMeta, TableMeta
 
@@ -59,7 +59,7 @@ class Translator(ExpressionTranslator):
         text: str,
         tables: Iterable[TableMeta],
         table_sql: Callable[[TableMeta], str] | None = None,
-        max_fov: float | None = None,
+        max_fov: FovBound | None = None,
     ):
         self.text = text
         self.params: dict[str, object] = {}
@@ -262,7 +262,8 @@ class Translator(ExpressionTranslator):
         if node.alias is not None and not node.alias.quoted:
             alias_name = alias_name.lower()
         sql_alias = self._alias(alias_name, scope)
-        src = Source(node.alias, sql_alias, tuple(cols), meta, name)
+        src = Source(node.alias, sql_alias, tuple(cols), meta, name,
+                     table_sql=sql if meta is not None else None)
         scope.sources.append(src)
         scope.star.extend((src.column_sql(c), c) for c in cols)
         return f"{sql} AS {sql_alias}"
@@ -341,7 +342,7 @@ def translate(
     schema: Iterable[TableMeta],
     *,
     table_sql: Callable[[TableMeta], str] | None = None,
-    max_region_fov: float | None = None,
+    max_region_fov: FovBound | None = None,
     udfs: Iterable[str] = (),
 ) -> Translation:
     """Translate an ADQL query to PostgreSQL/q3c SQL.
@@ -355,8 +356,9 @@ def translate(
     table_sql : callable, optional
         Maps a table to the SQL naming it; default ``"schema"."table"``.  The TAP layer
         passes one that maps ``tap_upload`` tables to their temporary tables.
-    max_region_fov : float, optional
-        Largest ``s_fov`` (degrees) of region columns; when given, region predicates
+    max_region_fov : callable, optional
+        Runs the query it is given (``SELECT max(s_fov) FROM`` a table with a region
+        column) and returns its answer in degrees, or None; when given, region predicates
         against constant shapes get an index-driven q3c pre-filter.
     udfs : iterable of str, optional
         Extra function names the parser should accept (they are still rejected here

@@ -88,7 +88,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
                                      settings.tap.upload_max_rows)
                     for name, filename in job.uploads)
     forbid_writes(qconn)
-    prepared = prepare(tap.query, uploads)
+    prepared = prepare(tap.query, uploads, qconn)
     from soxsvo.formats.info import query_infos
 
     # The same rows as sync: binary COPY blocks for BINARY/BINARY2 of scalar columns.
