@@ -13,6 +13,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from soxsvo.marshall.magnitude import ujy_to_mag
+from soxsvo.marshall.stamps import transient_stamps
 from soxsvo.marshall.workflow import WorkflowError
 
 #: The classification and redshift a caller is shown (``t`` transient, ``w`` workflow): the
@@ -104,6 +105,7 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
         for a in _rows(conn, "SELECT name, survey FROM marshall.alias WHERE transient_id = %s "
                        "ORDER BY survey, name", (transient_id,))]
     detail["photometry"] = photometry(conn, transient_id)
+    detail["stamps"] = transient_stamps(conn, transient_id)
     detail["spectra"] = spectra(conn, transient_id, detail["name"])
     detail["classifications"] = _rows(
         conn, "SELECT classification_id, type, redshift, phase_days, spectrum_dp_id, "

@@ -1,0 +1,50 @@
+"""Triage evidence on the Marshall's pages: alert stamps, survey scores, negative detections and
+limits, as a consortium member sees them (and what others do not)."""
+
+from __future__ import annotations
+
+import re
+
+from soxsvo.marshall.ingest import IngestConfig, ingest_bytes
+from tests.marshall.ingest.samples import ZTF_DIR, ZTF_PACKET
+
+from .conftest import CONSORTIUM, OUTSIDER
+
+
+def _ingest_real_ztf(mconn, data_dir) -> int:
+    blob = (data_dir / ZTF_DIR / "alerts" / ZTF_PACKET).read_bytes()
+    ingest_bytes(mconn, blob, "test", IngestConfig())
+    mconn.commit()
+    return mconn.execute("SELECT transient_id FROM marshall.alias "
+                         "WHERE name = 'ZTF17aaajnnn'").fetchone()[0]
+
+
+def _page(mclient, path: str) -> str:
+    answer = mclient.get(path, headers=CONSORTIUM)
+    assert answer.status_code == 200, answer.status_code
+    return answer.get_data(as_text=True)
+
+
+def test_stamps_in_the_list_row_and_on_the_page(mclient, mconn, data_dir):
+    tid = _ingest_real_ztf(mconn, data_dir)
+    html = _page(mclient, "/marshall/inbox?q=ZTF17aaajnnn")
+    row = html.split(f'<tr data-id="{tid}">')[1].split("</tr>")[0]
+    urls = re.findall(r'<img src="(/marshall/stamp/\d+\.png)"[^>]*alt="(\w+)"', row)
+    assert [kind for _, kind in urls] == ["science", "reference", "difference"]
+    page = _page(mclient, f"/marshall/transient/{tid}")
+    assert 'alt="difference 472263571115115000"' in page
+    answer = mclient.get(urls[2][0], headers=CONSORTIUM)
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    assert answer.data.startswith(b"\x89PNG") and "private" in answer.headers["Cache-Control"]
+    again = mclient.get(urls[2][0], headers={**CONSORTIUM, "If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_stamps_are_not_shown_to_anonymous_callers_or_outsiders(mclient, mconn, data_dir):
+    _ingest_real_ztf(mconn, data_dir)
+    stamp_id = mconn.execute("SELECT min(stamp_id) FROM marshall.stamp").fetchone()[0]
+    path = f"/marshall/stamp/{stamp_id}.png"
+    anonymous = mclient.get(path)
+    assert anonymous.status_code == 302 and not anonymous.data.startswith(b"\x89PNG")
+    assert mclient.get(path, headers=OUTSIDER).status_code == 403
+    assert mclient.get("/marshall/stamp/999999.png", headers=CONSORTIUM).status_code == 404
