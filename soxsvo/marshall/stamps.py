@@ -3,9 +3,10 @@
 The cutouts are stored as the packet carries them (``marshall.stamp``, sql/140); a PNG is drawn
 on request with a ZScale interval and an asinh stretch (the difference image linear and
 symmetric around zero, so that a negative difference reads as dark). Drawn PNGs are kept in a
-small in-process cache keyed by the stamp's content (its MD5, computed by PostgreSQL), never by its id: the
-caller's right to the stamp is checked by the query under row-level security *before* the
-cache is asked, so a cached PNG is only ever handed to a caller who may read its stamp.
+small in-process cache keyed by the stamp's content (its MD5, computed by PostgreSQL), never by
+its id: the caller's right to the stamp is checked by the query under row-level security
+*before* the cache is asked, so a cached PNG is only ever handed to a caller who may read its
+stamp.
 """
 
 from __future__ import annotations
