@@ -21,6 +21,9 @@ from soxsvo.marshall.workflow import WorkflowError
 #: else the public one.
 CLASSIFICATION_SQL = "coalesce(w.consortium_type, t.classification)"
 REDSHIFT_SQL = "coalesce(w.consortium_redshift, t.redshift)"
+#: The newest scored alert's values (sql/141) that rows and the page show.
+SCORE_COLUMNS = ("t.score_mjd, t.rb, t.drb, t.sgscore1, t.distpsnr1, t.reliability, "
+                 "t.positive, t.flags")
 
 #: Survey → URL of an alias's page there (links only: nothing is fetched while a page loads).
 SURVEY_LINKS = {
@@ -93,7 +96,8 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
         f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, "
         "t.classification AS public_classification, t.redshift AS public_redshift, "
-        "t.current_mag, t.current_mag_mjd, w.list, w.priority, w.snoozed_until, w.list_since "
+        "t.current_mag, t.current_mag_mjd, t.current_mag_band, w.list, w.priority, "
+        f"w.snoozed_until, w.list_since, {SCORE_COLUMNS} "
         "FROM marshall.transient t LEFT JOIN marshall.workflow w USING (transient_id) "
         "WHERE t.transient_id = %s", (transient_id,))
     if not found:

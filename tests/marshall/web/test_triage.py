@@ -48,3 +48,17 @@ def test_stamps_are_not_shown_to_anonymous_callers_or_outsiders(mclient, mconn, 
     assert anonymous.status_code == 302 and not anonymous.data.startswith(b"\x89PNG")
     assert mclient.get(path, headers=OUTSIDER).status_code == 403
     assert mclient.get("/marshall/stamp/999999.png", headers=CONSORTIUM).status_code == 404
+
+
+def test_scores_shown_and_filtered_in_the_list(mclient, mconn, data_dir):
+    tid = _ingest_real_ztf(mconn, data_dir)            # drb 0.988, rb 0.843
+    html = _page(mclient, "/marshall/inbox?drb_min=0.9")
+    assert re.findall(r'<tr data-id="(\d+)">', html) == [str(tid)]
+    row = html.split(f'<tr data-id="{tid}">')[1].split("</tr>")[0]
+    assert "drb 0.99" in row and "rb 0.84" in row and "sg 0.99 @ 0.1″" in row
+    assert re.findall(r'<tr data-id="(\d+)">', _page(mclient, "/marshall/inbox?drb_min=0.995")
+                      ) == []
+    assert "drb 0.99" in _page(mclient, f"/marshall/transient/{tid}")
+    answer = mclient.get("/api/lists/inbox/transients?drb_min=0.9&sort=drb", headers=CONSORTIUM)
+    assert [(r["name"], round(r["drb"], 2)) for r in answer.get_json()["transients"]] == [
+        ("ZTF17aaajnnn", 0.99)]
