@@ -47,16 +47,30 @@ def _rows(conn: psycopg.Connection, sql: str, params) -> list[dict[str, Any]]:
     return conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
 
 
+#: A negative difference flux is drawn as a magnitude (of its absolute value) only when it is
+#: at least this many times its error: below that it is noise around zero (forced photometry).
+NEGATIVE_MIN_SNR = 3.0
+
+
 def photometry(conn: psycopg.Connection, transient_id: int) -> list[dict[str, Any]]:
     """The light curve: every measurement, in time order, with AB magnitudes derived from
-    the flux density (the limit's magnitude for upper limits)."""
+    the flux density (the limit's magnitude for upper limits).
+
+    A significant negative difference flux (ZTF ``isdiffpos = 'f'``: fainter than in the
+    reference) is a detection too: it gets the magnitude of its absolute value and
+    ``negative`` set, so that pages plot it as such instead of dropping it."""
     points = _rows(conn, "SELECT survey, band, mjd, flux_ujy, flux_err_ujy, upper_limit, "
                    "orig_value, orig_error, orig_unit FROM marshall.photometry "
                    "WHERE transient_id = %s ORDER BY mjd", (transient_id,))
     for p in points:
-        p["mag"] = ujy_to_mag(p["flux_ujy"])
-        p["mag_err"] = (1.0857 * p["flux_err_ujy"] / p["flux_ujy"]
-                        if p["flux_err_ujy"] and p["flux_ujy"] else None)
+        flux, err = p["flux_ujy"], p["flux_err_ujy"]
+        p["negative"] = bool(not p["upper_limit"] and flux is not None and flux < 0)
+        if p["negative"] and (err is None or -flux >= NEGATIVE_MIN_SNR * err):
+            p["mag"] = ujy_to_mag(-flux)
+        else:
+            p["mag"] = ujy_to_mag(flux)
+        p["mag_err"] = (1.0857 * err / abs(flux) if err and flux and p["mag"] is not None
+                        else None)
     return points
 
 
@@ -96,7 +110,8 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
         f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, "
         "t.classification AS public_classification, t.redshift AS public_redshift, "
-        "t.current_mag, t.current_mag_mjd, t.current_mag_band, w.list, w.priority, "
+        "t.current_mag, t.current_mag_mjd, t.current_mag_band, t.last_limit_mag, "
+        "t.last_limit_mjd, t.last_limit_band, w.list, w.priority, "
         f"w.snoozed_until, w.list_since, {SCORE_COLUMNS} "
         "FROM marshall.transient t LEFT JOIN marshall.workflow w USING (transient_id) "
         "WHERE t.transient_id = %s", (transient_id,))

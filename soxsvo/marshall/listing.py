@@ -267,7 +267,8 @@ def list_page(conn: psycopg.Connection, name: str, query: ListQuery,
     rows = cursor.execute(
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
         f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, t.current_mag, "
-        "t.current_mag_mjd, t.current_mag_band, w.list, w.priority, w.snoozed_until, "
+        "t.current_mag_mjd, t.current_mag_band, t.last_limit_mag, t.last_limit_mjd, "
+        "t.last_limit_band, w.list, w.priority, w.snoozed_until, "
         f"{SCORE_COLUMNS} "
         "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
         f"WHERE {where} ORDER BY {SORTS[query.sort]} {direction}, "

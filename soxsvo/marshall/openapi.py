@@ -39,11 +39,15 @@ _SCHEMAS: dict[str, Any] = {
                                "(private until reported to TNS), else the public one"},
             "redshift": {**_NUM, "description": "the consortium's newest redshift, else the "
                          "public one"},
-            "current_mag": {**_NUM, "description": "AB magnitude"},
+            "current_mag": {**_NUM, "description": "AB magnitude of the latest detection "
+                            "(its night's weighted mean); never a limit"},
             "current_mag_mjd": _NUM, "list": _ref("ListName"),
             "priority": {"type": "integer", "minimum": 1, "maximum": 4},
             "snoozed_until": _TIME, "list_since": _TIME,
             "current_mag_band": _STR,
+            "last_limit_mag": {**_NUM, "description": "latest non-detection: limiting AB "
+                               "magnitude"},
+            "last_limit_mjd": _NUM, "last_limit_band": _STR,
             "score_mjd": {**_NUM, "description": "MJD of the newest alert with scores"},
             "rb": {**_NUM, "description": "ZTF real-bogus score (0 bogus .. 1 real)"},
             "drb": {**_NUM, "description": "ZTF deep real-bogus score"},
@@ -64,7 +68,10 @@ _SCHEMAS: dict[str, Any] = {
             "flux_ujy": {**_NUM, "description": "flux density (microjansky); the limit for "
                          "upper limits"},
             "flux_err_ujy": _NUM, "upper_limit": {"type": "boolean"},
-            "mag": {**_NUM, "description": "AB magnitude from flux_ujy"}, "mag_err": _NUM,
+            "mag": {**_NUM, "description": "AB magnitude from flux_ujy (of its absolute value "
+                    "for a significant negative difference)"}, "mag_err": _NUM,
+            "negative": {"type": "boolean", "description": "a detection fainter than in the "
+                         "reference (negative difference flux)"},
             "orig_value": _NUM, "orig_error": _NUM, "orig_unit": {"type": "string"},
         },
     },

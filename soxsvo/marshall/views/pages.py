@@ -144,6 +144,7 @@ def transient_page(transient_id: int):
     return render_template(
         "marshall/transient.html", t=detail, plot=plot, counts=counts, lists=LISTS,
         current=detail["list"], priorities=PRIORITIES, taxonomy=config.taxonomy,
+        now_mjd=mjd_of(datetime.now(UTC)),
         targets=sorted(config.moves.get(detail["list"], ()), key=list(LISTS).index))
 
 
