@@ -22,6 +22,7 @@ from flask import (
 
 from soxsvo.marshall import workflow
 from soxsvo.marshall.detail import transient_detail
+from soxsvo.marshall.events import event_detail, list_events
 from soxsvo.marshall.listing import SORTS, ListQuery, list_counts, list_page, surveys
 from soxsvo.marshall.lists import LISTS, PRIORITIES
 from soxsvo.marshall.rules import mjd_of
@@ -89,6 +90,31 @@ def stamp(stamp_id: int):
     # private: the stamp is as private as its transient, no shared cache may keep it.
     answer.headers["Cache-Control"] = "private, max-age=86400"
     return answer.make_conditional(request)
+
+
+@blueprint.get("/events")
+@require_role("consortium")
+def events():
+    """GCN/LVK events, newest trigger first."""
+    with reading() as conn:
+        rows = list_events(conn)
+        counts = list_counts(conn)
+    return render_template("marshall/events.html", events=rows, counts=counts, lists=LISTS,
+                           current="events")
+
+
+@blueprint.get("/events/<path:name>")
+@require_role("consortium")
+def event_page(name: str):
+    """One event: its notices in order and its candidates."""
+    with reading() as conn:
+        try:
+            event = event_detail(conn, name, workflow_config().event_window_days)
+        except WorkflowError:
+            abort(404, description=f"no event {name}")
+        counts = list_counts(conn)
+    return render_template("marshall/event.html", e=event, counts=counts, lists=LISTS,
+                           current="events", window=workflow_config().event_window_days)
 
 
 def _back(default: str):
