@@ -13,9 +13,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from soxsvo.marshall.workflow import WorkflowError
 from soxsvo.moc.events import event_region
 from soxsvo.moc.query import moc_ranges
-from soxsvo.marshall.workflow import WorkflowError
 
 #: Credible level of the region candidates are taken from.
 CANDIDATE_CREDIBLE = 0.9
