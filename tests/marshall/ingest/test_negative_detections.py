@@ -3,33 +3,15 @@ stay limits."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from soxsvo.marshall.detail import transient_detail
 
-from .samples import ztf_packet, ztf_record
-
-
-def _negative_object(data_dir) -> dict:
-    record = ztf_record(data_dir, object_id="ZTF26aaanegg", candid=900, ra=150.0, dec=2.0,
-                        jd=2461365.5, magpsf=19.2, history=True)
-    record["candidate"]["isdiffpos"] = "f"          # the alert's own detection is negative
-    limit = record["prv_candidates"][0]             # a real non-detection of the packet
-    previous = []
-    for i, (sign, mag) in enumerate((("t", 18.4), ("f", 19.0), ("0", 19.1))):
-        point = copy.deepcopy(limit)
-        point.update(candid=800 + i, jd=2461360.5 + i, magpsf=mag, sigmapsf=0.08,
-                     isdiffpos=sign, fid=2)
-        previous.append(point)
-    limit.update(jd=2461364.5, diffmaglim=20.7, fid=2)
-    record["prv_candidates"] = [*previous, limit]
-    return record
+from .samples import ztf_negative_object, ztf_packet
 
 
 def test_negative_detections_are_kept_and_have_a_magnitude(db_conn, ingest, data_dir):
-    ingest(ztf_packet(data_dir, [_negative_object(data_dir)]))
+    ingest(ztf_packet(data_dir, [ztf_negative_object(data_dir)]))
     tid = db_conn.execute("SELECT transient_id FROM marshall.transient").fetchone()[0]
     points = transient_detail(db_conn, tid)["photometry"]
     detections = [p for p in points if not p["upper_limit"]]
@@ -41,7 +23,7 @@ def test_negative_detections_are_kept_and_have_a_magnitude(db_conn, ingest, data
 
 
 def test_the_current_magnitude_is_the_latest_positive_detection(db_conn, ingest, data_dir):
-    ingest(ztf_packet(data_dir, [_negative_object(data_dir)]))
+    ingest(ztf_packet(data_dir, [ztf_negative_object(data_dir)]))
     row = db_conn.execute("SELECT current_mag, current_mag_band, last_limit_mag, "
                           "last_limit_band FROM marshall.transient").fetchone()
     # A negative difference says how much fainter than the reference, not how bright it is.

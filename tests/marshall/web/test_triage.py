@@ -3,18 +3,22 @@ limits, as a consortium member sees them (and what others do not)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from soxsvo.marshall.ingest import IngestConfig, ingest_bytes
-from tests.marshall.ingest.samples import ZTF_DIR, ZTF_PACKET
+from tests.marshall.ingest.samples import ZTF_DIR, ZTF_PACKET, ztf_negative_object, ztf_packet
 
 from .conftest import CONSORTIUM, OUTSIDER
 
 
-def _ingest_real_ztf(mconn, data_dir) -> int:
-    blob = (data_dir / ZTF_DIR / "alerts" / ZTF_PACKET).read_bytes()
+def _ingest(mconn, blob: bytes) -> None:
     ingest_bytes(mconn, blob, "test", IngestConfig())
     mconn.commit()
+
+
+def _ingest_real_ztf(mconn, data_dir) -> int:
+    _ingest(mconn, (data_dir / ZTF_DIR / "alerts" / ZTF_PACKET).read_bytes())
     return mconn.execute("SELECT transient_id FROM marshall.alias "
                          "WHERE name = 'ZTF17aaajnnn'").fetchone()[0]
 
@@ -62,3 +66,19 @@ def test_scores_shown_and_filtered_in_the_list(mclient, mconn, data_dir):
     answer = mclient.get("/api/lists/inbox/transients?drb_min=0.9&sort=drb", headers=CONSORTIUM)
     assert [(r["name"], round(r["drb"], 2)) for r in answer.get_json()["transients"]] == [
         ("ZTF17aaajnnn", 0.99)]
+
+
+def test_current_mag_is_a_detection_and_the_limit_is_shown_as_a_limit(mclient, mconn,
+                                                                       data_dir):
+    _ingest(mconn, ztf_packet(data_dir, [ztf_negative_object(data_dir)]))
+    tid = mconn.execute("SELECT transient_id FROM marshall.alias "
+                        "WHERE name = 'ZTF26aaanegg'").fetchone()[0]
+    html = _page(mclient, "/marshall/inbox?q=ZTF26aaanegg")
+    row = html.split(f'<tr data-id="{tid}">')[1].split("</tr>")[0]
+    assert re.search(r'class="current-mag">18\.40 r, [\d.]+ d ago<', row)
+    assert re.search(r'class="last-limit"[^>]*>&gt; 20\.7 r, [\d.]+ d ago<', row)
+    page = _page(mclient, f"/marshall/transient/{tid}")
+    assert "&gt; 20.7 r" in page and "negative" in page
+    plot = json.loads(re.search(r'id="plot-data">(.*?)</script>', page, re.S).group(1))
+    negative = [round(p["mag"], 1) for p in plot["photometry"] if p["negative"]]
+    assert negative == [19.0, 19.1, 19.2]
