@@ -56,17 +56,28 @@ def test_the_newest_alert_sets_the_scores(db_conn, ingest, data_dir):
         ("1", "0.20", True), ("2", "0.95", False)]
 
 
-def test_rubin_reliability_and_flags(db_conn, ingest, data_dir):
+def _rubin(data_dir, object_id: int, ra: float, reliability: float, **flags) -> bytes:
     record = first_record(data_dir / LSST_DIR / "fakeAlert.avro")
     record["prvDiaSources"] = None
-    record["diaSource"].update(reliability=0.42, psfFlux_flag=True, pixelFlags_cr=True,
-                               pixelFlags_edge=False)
+    record["diaSourceId"] = object_id * 10
+    record["diaSource"].update(diaSourceId=object_id * 10, ra=ra, reliability=reliability,
+                               **flags)
+    record["diaObject"].update(diaObjectId=object_id, ra=ra)
     buffer = io.BytesIO()
     fastavro.writer(buffer, lsst_schema(data_dir), [record])
-    ingest(buffer.getvalue())
-    name = f"LSST {record['diaObject']['diaObjectId']}"
-    *_, reliability, positive, flags = _scores(db_conn, name)
+    return buffer.getvalue()
+
+
+def test_rubin_reliability_and_flags(db_conn, ingest, data_dir):
+    ingest(_rubin(data_dir, 7001, 10.0, 0.42, psfFlux_flag=True, pixelFlags_cr=True,
+                  pixelFlags_edge=False),
+           _rubin(data_dir, 7002, 20.0, 0.97))
+    *_, reliability, positive, flags = _scores(db_conn, "LSST 7001")
     assert reliability == pytest.approx(0.42) and flags == ["psfFlux_flag", "pixelFlags_cr"]
+    assert positive is True
+    assert _names(db_conn, unflagged="1") == ["LSST 7002"]
+    assert _names(db_conn, reliability_min=0.5) == ["LSST 7002"]
+    assert _names(db_conn, sort="reliability", order="asc") == ["LSST 7001", "LSST 7002"]
 
 
 def _names(conn, **query) -> list[str]:

@@ -125,3 +125,15 @@ def test_stamps_follow_the_visibility_of_their_transient(db_conn, ingest, data_d
     png, etag = stamp_png(db_conn, stamp_id)
     assert png.startswith(b"\x89PNG") and etag
     db_conn.rollback()
+
+
+def test_a_png_is_drawn_once_then_served_from_the_cache(db_conn, ingest, data_dir):
+    from soxsvo.marshall import stamps
+
+    ingest(_real_ztf(data_dir))
+    stamp_id = db_conn.execute("SELECT max(stamp_id) FROM marshall.stamp").fetchone()[0]
+    before = stamps._CACHE.drawn
+    first = stamp_png(db_conn, stamp_id)
+    again = stamp_png(db_conn, stamp_id)
+    db_conn.rollback()
+    assert first == again and stamps._CACHE.drawn - before <= 1
