@@ -13,6 +13,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from soxsvo.marshall.magnitude import ujy_to_mag
+from soxsvo.marshall.stamps import transient_stamps
 from soxsvo.marshall.workflow import WorkflowError
 
 #: The classification and redshift a caller is shown (``t`` transient, ``w`` workflow): the
@@ -20,6 +21,9 @@ from soxsvo.marshall.workflow import WorkflowError
 #: else the public one.
 CLASSIFICATION_SQL = "coalesce(w.consortium_type, t.classification)"
 REDSHIFT_SQL = "coalesce(w.consortium_redshift, t.redshift)"
+#: The newest scored alert's values (sql/141) that rows and the page show.
+SCORE_COLUMNS = ("t.score_mjd, t.rb, t.drb, t.sgscore1, t.distpsnr1, t.reliability, "
+                 "t.positive, t.flags")
 
 #: Survey → URL of an alias's page there (links only: nothing is fetched while a page loads).
 SURVEY_LINKS = {
@@ -43,16 +47,30 @@ def _rows(conn: psycopg.Connection, sql: str, params) -> list[dict[str, Any]]:
     return conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
 
 
+#: A negative difference flux is drawn as a magnitude (of its absolute value) only when it is
+#: at least this many times its error: below that it is noise around zero (forced photometry).
+NEGATIVE_MIN_SNR = 3.0
+
+
 def photometry(conn: psycopg.Connection, transient_id: int) -> list[dict[str, Any]]:
     """The light curve: every measurement, in time order, with AB magnitudes derived from
-    the flux density (the limit's magnitude for upper limits)."""
+    the flux density (the limit's magnitude for upper limits).
+
+    A significant negative difference flux (ZTF ``isdiffpos = 'f'``: fainter than in the
+    reference) is a detection too: it gets the magnitude of its absolute value and
+    ``negative`` set, so that pages plot it as such instead of dropping it."""
     points = _rows(conn, "SELECT survey, band, mjd, flux_ujy, flux_err_ujy, upper_limit, "
                    "orig_value, orig_error, orig_unit FROM marshall.photometry "
                    "WHERE transient_id = %s ORDER BY mjd", (transient_id,))
     for p in points:
-        p["mag"] = ujy_to_mag(p["flux_ujy"])
-        p["mag_err"] = (1.0857 * p["flux_err_ujy"] / p["flux_ujy"]
-                        if p["flux_err_ujy"] and p["flux_ujy"] else None)
+        flux, err = p["flux_ujy"], p["flux_err_ujy"]
+        p["negative"] = bool(not p["upper_limit"] and flux is not None and flux < 0)
+        if p["negative"] and (err is None or -flux >= NEGATIVE_MIN_SNR * err):
+            p["mag"] = ujy_to_mag(-flux)
+        else:
+            p["mag"] = ujy_to_mag(flux)
+        p["mag_err"] = (1.0857 * err / abs(flux) if err and flux and p["mag"] is not None
+                        else None)
     return points
 
 
@@ -92,7 +110,9 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
         f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, "
         "t.classification AS public_classification, t.redshift AS public_redshift, "
-        "t.current_mag, t.current_mag_mjd, w.list, w.priority, w.snoozed_until, w.list_since "
+        "t.current_mag, t.current_mag_mjd, t.current_mag_band, t.last_limit_mag, "
+        "t.last_limit_mjd, t.last_limit_band, w.list, w.priority, "
+        f"w.snoozed_until, w.list_since, {SCORE_COLUMNS} "
         "FROM marshall.transient t LEFT JOIN marshall.workflow w USING (transient_id) "
         "WHERE t.transient_id = %s", (transient_id,))
     if not found:
@@ -104,6 +124,7 @@ def transient_detail(conn: psycopg.Connection, transient_id: int) -> dict[str, A
         for a in _rows(conn, "SELECT name, survey FROM marshall.alias WHERE transient_id = %s "
                        "ORDER BY survey, name", (transient_id,))]
     detail["photometry"] = photometry(conn, transient_id)
+    detail["stamps"] = transient_stamps(conn, transient_id)
     detail["spectra"] = spectra(conn, transient_id, detail["name"])
     detail["classifications"] = _rows(
         conn, "SELECT classification_id, type, redshift, phase_days, spectrum_dp_id, "

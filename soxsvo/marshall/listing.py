@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from soxsvo.marshall.detail import CLASSIFICATION_SQL, REDSHIFT_SQL
+from soxsvo.marshall.detail import CLASSIFICATION_SQL, REDSHIFT_SQL, SCORE_COLUMNS
 from soxsvo.marshall.lists import LISTS, PRIORITIES
 from soxsvo.marshall.rules import mjd_of
 from soxsvo.marshall.workflow import WorkflowError
@@ -29,7 +29,21 @@ SORTS = {
     "name": "t.name",
     "ra": "t.ra",
     "dec": "t.dec",
+    "rb": "t.rb",
+    "drb": "t.drb",
+    "reliability": "t.reliability",
+    "sgscore": "t.sgscore1",
 }
+#: Score filters: query field → (SQL condition on the newest scored alert's values).
+SCORE_FILTERS = {
+    "rb_min": "t.rb >= %s",
+    "drb_min": "t.drb >= %s",
+    "reliability_min": "t.reliability >= %s",
+    "sgscore_max": "t.sgscore1 <= %s",
+    "distpsnr_min": "t.distpsnr1 >= %s",
+}
+#: Sign filter values → SQL (the newest scored alert's difference).
+SIGNS = {"positive": "t.positive", "negative": "NOT t.positive"}
 MAX_PAGE = 10**9
 MAX_QUERY_CHARS = 100
 #: Filtered lists count their matches up to this many ("more than" beyond).
@@ -56,6 +70,17 @@ class ListQuery:
         Sky region: a cone, degrees.
     priority : int
         Only this priority.
+    rb_min, drb_min, reliability_min : float
+        Least ZTF real-bogus / deep real-bogus / Rubin reliability of the newest alert
+        (transients without that score are left out).
+    sgscore_max : float
+        Most ZTF star-galaxy score of the nearest Pan-STARRS source (1: a star).
+    distpsnr_min : float
+        Least distance to the nearest Pan-STARRS source, arcsec.
+    sign : str
+        ``positive`` or ``negative``: the sign of the newest alert's difference.
+    unflagged : str
+        ``1``: only transients whose newest Rubin alert has no flag set.
     sort, order : str
         A key of :data:`SORTS`; ``asc`` or ``desc``.
     page, page_size : int
@@ -73,6 +98,13 @@ class ListQuery:
     dec: float | None = None
     radius: float | None = None
     priority: int | None = None
+    rb_min: float | None = None
+    drb_min: float | None = None
+    reliability_min: float | None = None
+    sgscore_max: float | None = None
+    distpsnr_min: float | None = None
+    sign: str = ""
+    unflagged: str = ""
     sort: str = "discovery"
     order: str = "desc"
     page: int = 1
@@ -113,6 +145,10 @@ class ListQuery:
             problems.append("a sky region needs ra (0..360), dec (-90..90) and radius (0..180]")
         if self.priority is not None and self.priority not in PRIORITIES:
             problems.append("priority must be 1..4")
+        if self.sign and self.sign not in SIGNS:
+            problems.append(f"sign must be one of {', '.join(SIGNS)}")
+        if self.unflagged not in ("", "1"):
+            problems.append("unflagged must be 1 (or empty)")
         if len(self.q) > MAX_QUERY_CHARS:
             problems.append(f"q is at most {MAX_QUERY_CHARS} characters")
         if problems:
@@ -162,6 +198,14 @@ class ListQuery:
         if self.priority is not None:
             conds.append("w.priority = %s")
             params.append(self.priority)
+        for name, sql in SCORE_FILTERS.items():
+            if (value := getattr(self, name)) is not None:
+                conds.append(sql)
+                params.append(value)
+        if self.sign:
+            conds.append(SIGNS[self.sign])
+        if self.unflagged:
+            conds.append("t.flags = '{}'")
         return conds, params
 
 
@@ -223,7 +267,9 @@ def list_page(conn: psycopg.Connection, name: str, query: ListQuery,
     rows = cursor.execute(
         "SELECT t.transient_id, t.name, t.ra, t.dec, t.discovery_mjd, t.discovery_survey, "
         f"{CLASSIFICATION_SQL} AS classification, {REDSHIFT_SQL} AS redshift, t.current_mag, "
-        "t.current_mag_mjd, w.list, w.priority, w.snoozed_until "
+        "t.current_mag_mjd, t.current_mag_band, t.last_limit_mag, t.last_limit_mjd, "
+        "t.last_limit_band, w.list, w.priority, w.snoozed_until, "
+        f"{SCORE_COLUMNS} "
         "FROM marshall.transient t JOIN marshall.workflow w USING (transient_id) "
         f"WHERE {where} ORDER BY {SORTS[query.sort]} {direction}, "
         f"t.transient_id {direction} LIMIT %s OFFSET %s",

@@ -71,6 +71,7 @@ class WorkflowConfig:
     archive_after_days: float
     page_size: int
     max_page_size: int
+    event_window_days: float = 14.0
 
     @classmethod
     def from_section(cls, section: dict[str, Any]) -> WorkflowConfig:
@@ -89,6 +90,7 @@ class WorkflowConfig:
             archive_after_days=float(section.archive_after_days),
             page_size=int(section.page_size),
             max_page_size=int(section.max_page_size),
+            event_window_days=float(section.event_window_days),
         )
 
     @classmethod

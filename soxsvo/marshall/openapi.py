@@ -40,10 +40,26 @@ _SCHEMAS: dict[str, Any] = {
                                "(private until reported to TNS), else the public one"},
             "redshift": {**_NUM, "description": "the consortium's newest redshift, else the "
                          "public one"},
-            "current_mag": {**_NUM, "description": "AB magnitude"},
+            "current_mag": {**_NUM, "description": "AB magnitude of the latest detection "
+                            "(its night's weighted mean); never a limit"},
             "current_mag_mjd": _NUM, "list": _ref("ListName"),
             "priority": {"type": "integer", "minimum": 1, "maximum": 4},
             "snoozed_until": _TIME, "list_since": _TIME,
+            "current_mag_band": _STR,
+            "last_limit_mag": {**_NUM, "description": "latest non-detection: limiting AB "
+                               "magnitude"},
+            "last_limit_mjd": _NUM, "last_limit_band": _STR,
+            "score_mjd": {**_NUM, "description": "MJD of the newest alert with scores"},
+            "rb": {**_NUM, "description": "ZTF real-bogus score (0 bogus .. 1 real)"},
+            "drb": {**_NUM, "description": "ZTF deep real-bogus score"},
+            "sgscore1": {**_NUM, "description": "ZTF star-galaxy score of the nearest "
+                         "Pan-STARRS source (1: star)"},
+            "distpsnr1": {**_NUM, "description": "distance to that source, arcsec"},
+            "reliability": {**_NUM, "description": "Rubin diaSource reliability"},
+            "positive": {"type": "boolean", "nullable": True,
+                         "description": "sign of the newest alert's difference"},
+            "flags": {"type": "array", "nullable": True, "items": {"type": "string"},
+                      "description": "Rubin diaSource flags set on the newest alert"},
         },
     },
     "Photometry": {
@@ -53,7 +69,10 @@ _SCHEMAS: dict[str, Any] = {
             "flux_ujy": {**_NUM, "description": "flux density (microjansky); the limit for "
                          "upper limits"},
             "flux_err_ujy": _NUM, "upper_limit": {"type": "boolean"},
-            "mag": {**_NUM, "description": "AB magnitude from flux_ujy"}, "mag_err": _NUM,
+            "mag": {**_NUM, "description": "AB magnitude from flux_ujy (of its absolute value "
+                    "for a significant negative difference)"}, "mag_err": _NUM,
+            "negative": {"type": "boolean", "description": "a detection fainter than in the "
+                         "reference (negative difference flux)"},
             "orig_value": _NUM, "orig_error": _NUM, "orig_unit": {"type": "string"},
         },
     },
@@ -113,6 +132,14 @@ _SCHEMAS["Transient"] = {
             "public_classification": {**_STR, "description": "what everyone sees: reported "
                                       "to TNS by a survey or by the consortium"},
             "public_redshift": _NUM,
+            "stamps": {"type": "array", "description": "alert cutouts, latest alert first; "
+                       "each PNG at /marshall/stamp/{id}.png", "items": {
+                           "type": "object", "required": ["survey", "alert_id", "stamps"],
+                           "properties": {
+                               "survey": {"type": "string"}, "alert_id": {"type": "string"},
+                               "mjd": _NUM,
+                               "stamps": {"type": "object", "description": "kind → stamp id",
+                                          "additionalProperties": {"type": "integer"}}}}},
         },
     }],
 }
@@ -164,6 +191,13 @@ _LIST_PARAMS = [
     _query("dec", "number", "cone centre Dec (deg)", minimum=-90, maximum=90),
     _query("radius", "number", "cone radius (deg)", minimum=0, maximum=180),
     _query("priority", "integer", "only this priority", minimum=1, maximum=4),
+    _query("rb_min", "number", "least ZTF rb of the newest alert"),
+    _query("drb_min", "number", "least ZTF drb of the newest alert"),
+    _query("reliability_min", "number", "least Rubin reliability of the newest alert"),
+    _query("sgscore_max", "number", "most ZTF sgscore1 (1: star)"),
+    _query("distpsnr_min", "number", "least distance to the nearest PS1 source (arcsec)"),
+    _query("sign", "string", "sign of the newest difference", enum=["positive", "negative"]),
+    _query("unflagged", "string", "1: newest Rubin alert without flags", enum=["1"]),
     _query("sort", "string", "sort key", enum=list(SORTS)),
     _query("order", "string", "sort order", enum=["asc", "desc"]),
     _query("page", "integer", "page (1-based)", minimum=1),

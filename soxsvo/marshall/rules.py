@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from soxsvo.marshall.ingest.current_mag import FADED_MAG_SQL
 from soxsvo.marshall.lists import WorkflowConfig
 from soxsvo.marshall.magnitude import UJY_ZERO_POINT
 from soxsvo.marshall.workflow import move
@@ -78,7 +79,7 @@ def _archive_faded(conn, config, now, report) -> None:
     # A detection brighter than the limit is a flux above the limit's flux density.
     limit_ujy = 10 ** ((UJY_ZERO_POINT - config.archive_fainter_than) / 2.5)
     rows = conn.execute(
-        "SELECT w.transient_id, t.current_mag AS mag "
+        f"SELECT w.transient_id, {FADED_MAG_SQL} AS mag "
         "FROM marshall.workflow w JOIN marshall.transient t USING (transient_id) "
         "WHERE w.list = ANY(%s) AND w.list_since <= %s "
         "AND coalesce(t.discovery_mjd, 0) <= %s "

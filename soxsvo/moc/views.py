@@ -11,6 +11,7 @@ from flask import Response, request, url_for
 from soxsvo.dali.blueprint import dal_blueprint
 from soxsvo.errors import InputError, NotFoundError
 from soxsvo.moc.coverage import KINDS, Orders, collections, coverage
+from soxsvo.moc.events import event_region
 from soxsvo.moc.query import TARGETS, QueryResult, query_moc
 from soxsvo.moc.serialize import FORMATS, MOCInputError, moc_bytes, read_region
 from soxsvo.web.context import connection, current_identity, current_settings
@@ -105,7 +106,8 @@ def _maxrec(params: dict[str, str]) -> int:
 
 @blueprint.route("/query", methods=["GET", "POST"])
 def query() -> Response:
-    """Rows of ``target`` inside an uploaded MOC or sky-map credible region."""
+    """Rows of ``target`` inside an uploaded MOC or sky-map credible region, or inside the
+    credible region of a stored event's newest sky map (``event=<name>``)."""
     params = _params()
     target = params.get("target", "transients").lower()
     if target not in TARGETS:
@@ -115,13 +117,15 @@ def query() -> Response:
     if credible is not None and not 0 < credible <= 1:
         raise InputError(f"credible={params['credible']} must be in (0, 1], e.g. 0.9")
     maxrec = _maxrec(params)
-    try:
-        region = read_region(_uploaded_region(), credible)
-    except MOCInputError as exc:
-        raise InputError(str(exc)) from None
+    event = params.get("event", "").strip()
+    region = None if event else _upload_region(credible)
     # Resolved before the query runs, so an unknown format costs no database work.
     writer = None if fmt == "json" else _writer(fmt)
     with connection() as conn:
+        if event:
+            # Events and their sky maps are public (GCN); the query itself runs as the caller.
+            region = event_region(conn, event, 0.9 if credible is None else credible)
+            conn.rollback()
         result = query_moc(conn, region, target, maxrec, current_settings().query.sync_timeout,
                            current_identity())
     if writer is None:
@@ -129,6 +133,13 @@ def query() -> Response:
     chunks = writer.stream(result.columns, [result.rows] if result.rows else [],
                            overflow=result.overflow, table_name=target)
     return Response(b"".join(chunks), mimetype=writer.mime_type)
+
+
+def _upload_region(credible: float | None):
+    try:
+        return read_region(_uploaded_region(), credible)
+    except MOCInputError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _writer(fmt: str):

@@ -75,7 +75,7 @@ def test_second_run_changes_nothing(db_conninfo, tmp_path) -> None:
 
 def test_current_magnitudes_follow_the_ingestion_rule(demo_archive) -> None:
     # The demo stores the current magnitude by the alert-ingestion rule: the latest night's
-    # detections in the latest band (or a deeper later limit), with its band and date.
+    # detections in the latest band, with its band and date (never a limit).
     with psycopg.connect(demo_archive.database_url) as conn:
         rows = conn.execute(
             "SELECT t.current_mag, t.current_mag_band, t.current_mag_mjd, t.last_detection_mjd,"
@@ -91,8 +91,5 @@ def test_current_magnitudes_follow_the_ingestion_rule(demo_archive) -> None:
             "   WHERE p.transient_id = t.transient_id AND NOT p.upper_limit)").fetchall()
     assert rows
     for mag, band, mag_mjd, last_detection, brightest, faintest in rows:
-        assert mag is not None and band is not None
-        if mag_mjd == last_detection:       # not faded below a later limit
-            assert brightest - 1e-9 <= mag <= faintest + 1e-9
-        else:                               # dated by the deeper limit after it
-            assert mag_mjd > last_detection
+        assert mag is not None and band is not None and mag_mjd == last_detection
+        assert brightest - 1e-9 <= mag <= faintest + 1e-9

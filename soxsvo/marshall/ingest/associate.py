@@ -26,19 +26,25 @@ import psycopg
 from astropy import units as u
 from astropy.coordinates import Angle
 
-from soxsvo.marshall.ingest.model import Detection
+from soxsvo.marshall.ingest.model import Detection, Scores
 
 #: Key of the advisory lock that serialises association (any constant unique to soxsvo).
 INGEST_LOCK_KEY = 0x5058_A1E7
 # Rounds of leader selection before giving up on a pathological chain of detections.
 _MAX_ROUNDS = 50
+_NO_SCORES = Scores()
 
 _STAGE_DDL = """
 CREATE TEMP TABLE ingest_stage (
     row_no int PRIMARY KEY, source text, alert_id text, survey text, object_name text,
     ra double precision, dec double precision, tns_name text, classification text,
     redshift double precision, creates boolean, origin text, coord_name text,
+    mjd double precision, rb real, drb real, sgscore1 real, distpsnr1 real, reliability real,
+    positive boolean, flags text[],
     transient_id bigint, created boolean NOT NULL DEFAULT false
+) ON COMMIT DROP;
+CREATE TEMP TABLE ingest_stage_stamp (
+    row_no int, kind text, file_name text, data bytea
 ) ON COMMIT DROP;
 CREATE TEMP TABLE ingest_stage_alias (row_no int, name text, survey text) ON COMMIT DROP;
 CREATE TEMP TABLE ingest_stage_phot (
@@ -75,14 +81,22 @@ def _stage(conn: psycopg.Connection, detections: list[Detection]) -> None:
     conn.execute(_STAGE_DDL)
     with conn.cursor() as cur:
         with cur.copy("COPY ingest_stage (row_no, source, alert_id, survey, object_name, ra, "
-                      "dec, tns_name, classification, redshift, creates, origin, coord_name) "
+                      "dec, tns_name, classification, redshift, creates, origin, coord_name, "
+                      "mjd, rb, drb, sgscore1, distpsnr1, reliability, positive, flags) "
                       "FROM STDIN") as copy:
             for row_no, d in enumerate(detections):
+                s = d.scores or _NO_SCORES
                 copy.write_row((row_no, d.source, d.alert_id, d.survey, d.object_name, d.ra,
                                 d.dec, d.tns_name, d.classification, d.redshift,
                                 d.creates_objects, d.origin,
                                 None if (d.object_name or d.tns_name) else
-                                coordinate_name(d.ra, d.dec)))
+                                coordinate_name(d.ra, d.dec),
+                                s.mjd, s.rb, s.drb, s.sgscore1, s.distpsnr1, s.reliability,
+                                s.positive, list(s.flags)))
+        with cur.copy("COPY ingest_stage_stamp FROM STDIN") as copy:
+            for row_no, d in enumerate(detections):
+                for stamp in d.stamps:
+                    copy.write_row((row_no, stamp.kind, stamp.file_name, stamp.data))
         with cur.copy("COPY ingest_stage_alias FROM STDIN") as copy:
             for row_no, d in enumerate(detections):
                 for name, survey in d.aliases:
@@ -222,10 +236,31 @@ def _record(conn: psycopg.Connection) -> int:
         "WHERE s.transient_id IS NOT NULL ON CONFLICT (survey, source_id) DO NOTHING"
     ).rowcount
     conn.execute(
-        "INSERT INTO marshall.alert (source, alert_id, transient_id, origin) "
-        "SELECT source, alert_id, transient_id, origin FROM ingest_stage "
+        "INSERT INTO marshall.alert (source, alert_id, transient_id, origin, mjd, rb, drb, "
+        "sgscore1, distpsnr1, reliability, positive, flags) "
+        "SELECT source, alert_id, transient_id, origin, mjd, rb, drb, sgscore1, distpsnr1, "
+        "reliability, positive, coalesce(flags, '{}') FROM ingest_stage "
         "WHERE transient_id IS NOT NULL ON CONFLICT DO NOTHING")
+    conn.execute(
+        "INSERT INTO marshall.stamp (transient_id, survey, alert_id, kind, mjd, file_name, "
+        "data) SELECT s.transient_id, s.survey, s.alert_id, x.kind, s.mjd, x.file_name, x.data "
+        "FROM ingest_stage_stamp x JOIN ingest_stage s USING (row_no) "
+        "WHERE s.transient_id IS NOT NULL ON CONFLICT DO NOTHING")
     return photometry
+
+
+def _update_scores(conn: psycopg.Connection) -> None:
+    # The list shows (and sorts on) the scores of each transient's newest scored alert; an
+    # older alert ingested late does not replace them.
+    conn.execute(
+        "UPDATE marshall.transient t SET score_mjd = a.mjd, rb = a.rb, drb = a.drb, "
+        "sgscore1 = a.sgscore1, distpsnr1 = a.distpsnr1, reliability = a.reliability, "
+        "positive = a.positive, flags = a.flags FROM ("
+        "  SELECT DISTINCT ON (transient_id) transient_id, mjd, rb, drb, sgscore1, distpsnr1,"
+        "  reliability, positive, flags FROM ingest_stage"
+        "  WHERE transient_id IS NOT NULL AND mjd IS NOT NULL"
+        "  ORDER BY transient_id, mjd DESC, row_no DESC) a "
+        "WHERE t.transient_id = a.transient_id AND (t.score_mjd IS NULL OR a.mjd >= t.score_mjd)")
 
 
 def associate(conn: psycopg.Connection, detections: list[Detection],
@@ -254,6 +289,7 @@ def associate(conn: psycopg.Connection, detections: list[Detection],
     _create_new(conn, radius_deg)
     _adopt_tns_names(conn)
     result.photometry = _record(conn)
+    _update_scores(conn)
     rows = conn.execute(
         "SELECT count(*) FILTER (WHERE transient_id IS NOT NULL),"
         " count(*) FILTER (WHERE transient_id IS NULL),"

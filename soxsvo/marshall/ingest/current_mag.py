@@ -7,10 +7,10 @@ Method (one SQL statement for all transients a batch touched):
 2. The latest detection fixes the date and the band. The detections in that band within
    ``window`` days before it (default 1: the same night) are averaged, weighted by inverse
    variance (equally where errors are missing), and the mean flux becomes an AB magnitude.
-3. If a non-detection *after* that date reaches deeper than the estimate (its limiting flux is
-   below the mean flux), the object has faded below it: the current magnitude becomes the
-   deepest such limit, dated and banded by it (an upper bound on the brightness, which is what
-   sorting by brightness and auto-archiving of faded objects need).
+3. An upper limit is never a magnitude: the latest non-detection is kept beside it
+   (``last_limit_mag``, ``_mjd``, ``_band``) and shown as a limit ("> 21.2 r, 1.3 d ago").
+   Whether the object has faded below its current magnitude is read from the two together
+   (:data:`FADED_MAG_SQL`).
 
 The transient's ``discovery_mjd`` (first detection) and ``last_detection_mjd`` are kept current
 in the same statement.
@@ -21,6 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import psycopg
+
+#: The magnitude a transient has at most now, for the rules: its current magnitude, or the
+#: latest non-detection when that came after the latest detection and reached deeper (the
+#: object faded below it). ``t`` is marshall.transient.
+FADED_MAG_SQL = ("CASE WHEN t.last_limit_mjd > t.last_detection_mjd "
+                 "AND t.last_limit_mag > t.current_mag THEN t.last_limit_mag "
+                 "ELSE t.current_mag END")
 
 _UPDATE = """
 WITH touched AS (
@@ -45,23 +52,29 @@ WITH touched AS (
       ON d.transient_id = l.transient_id AND d.band = l.band
      AND d.mjd BETWEEN l.mjd - %(window)s AND l.mjd
     GROUP BY l.transient_id, l.band, l.mjd
-), faded AS (
+), limits AS (
     SELECT DISTINCT ON (p.transient_id) p.transient_id, p.band, p.mjd, p.flux_ujy
-    FROM marshall.photometry p JOIN estimate e USING (transient_id)
-    WHERE p.upper_limit AND p.mjd > e.mjd AND p.flux_ujy > 0 AND p.flux_ujy < e.flux
-    ORDER BY p.transient_id, p.flux_ujy, p.mjd DESC
+    FROM marshall.photometry p JOIN touched USING (transient_id)
+    WHERE p.upper_limit AND p.flux_ujy > 0
+    ORDER BY p.transient_id, p.mjd DESC, p.flux_ujy
 )
 UPDATE marshall.transient t SET
-    current_mag = 23.9 - 2.5 * log(coalesce(f.flux_ujy, e.flux)),
-    current_mag_mjd = coalesce(f.mjd, e.mjd),
-    current_mag_band = coalesce(f.band, e.band),
-    last_detection_mjd = e.mjd,
+    current_mag = coalesce(23.9 - 2.5 * log(e.flux), t.current_mag),
+    current_mag_mjd = coalesce(e.mjd, t.current_mag_mjd),
+    current_mag_band = coalesce(e.band, t.current_mag_band),
+    last_detection_mjd = coalesce(e.mjd, t.last_detection_mjd),
+    last_limit_mag = coalesce(23.9 - 2.5 * log(l.flux_ujy), t.last_limit_mag),
+    last_limit_mjd = coalesce(l.mjd, t.last_limit_mjd),
+    last_limit_band = coalesce(l.band, t.last_limit_band),
     discovery_mjd = least(t.discovery_mjd, s.mjd),
-    discovery_survey = CASE WHEN t.discovery_mjd IS NULL OR s.mjd < t.discovery_mjd
+    discovery_survey = CASE WHEN s.mjd IS NOT NULL
+                             AND (t.discovery_mjd IS NULL OR s.mjd < t.discovery_mjd)
                             THEN s.survey ELSE t.discovery_survey END,
     updated_at = now()
-FROM estimate e JOIN first s USING (transient_id) LEFT JOIN faded f USING (transient_id)
-WHERE t.transient_id = e.transient_id
+FROM touched x LEFT JOIN estimate e USING (transient_id) LEFT JOIN first s USING (transient_id)
+     LEFT JOIN limits l USING (transient_id)
+WHERE t.transient_id = x.transient_id
+  AND (e.transient_id IS NOT NULL OR l.transient_id IS NOT NULL)
 """
 
 
@@ -80,7 +93,7 @@ def update_current_magnitudes(conn: psycopg.Connection, transient_ids: Sequence[
     Returns
     -------
     int
-        Transients updated (those with at least one detection).
+        Transients updated (those with at least one detection or non-detection).
     """
     if not transient_ids:
         return 0

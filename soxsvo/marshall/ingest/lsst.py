@@ -13,14 +13,30 @@ from collections.abc import Iterator
 
 from soxsvo.marshall.ingest import avro
 from soxsvo.marshall.ingest.base import AlertFormatError, AlertSource, position
-from soxsvo.marshall.ingest.model import Detection, Photometry
+from soxsvo.marshall.ingest.model import Detection, Photometry, Scores
+from soxsvo.marshall.ingest.ztf import CUTOUTS, stamps_of
 
 NJY_PER_UJY = 1000.0
+#: ``diaSource`` flags that tell a human to distrust a detection, as Rubin names them (the
+#: per-pixel flags of the centre, the measurement failures, dipoles).
+DIA_FLAGS = (
+    "psfFlux_flag", "psfFlux_flag_edge", "psfFlux_flag_noGoodPixels", "centroid_flag",
+    "shape_flag", "trail_flag_edge", "isDipole", "pixelFlags_bad", "pixelFlags_cr",
+    "pixelFlags_crCenter", "pixelFlags_edge", "pixelFlags_offimage", "pixelFlags_nodataCenter",
+    "pixelFlags_interpolatedCenter", "pixelFlags_saturatedCenter", "pixelFlags_suspectCenter",
+    "pixelFlags_streakCenter", "pixelFlags_injected", "pixelFlags_injectedCenter")
 #: The packet fields this adapter reads (at any depth); the others are skipped when decoding.
 FIELDS = frozenset({
     "diaSourceId", "diaSource", "diaObject", "diaObjectId", "prvDiaSources",
     "prvDiaForcedSources", "diaForcedSourceId", "ra", "dec", "band", "midpointMjdTai",
-    "psfFlux", "psfFluxErr"})
+    "psfFlux", "psfFluxErr", "reliability", *CUTOUTS, *DIA_FLAGS})
+
+
+def _scores(source: dict) -> Scores:
+    flux = source.get("psfFlux")
+    return Scores(mjd=source.get("midpointMjdTai"), reliability=source.get("reliability"),
+                  positive=None if flux is None else flux >= 0,
+                  flags=tuple(name for name in DIA_FLAGS if source.get(name)))
 
 
 def _point(source: dict, id_field: str, kind: str) -> Photometry | None:
@@ -54,7 +70,8 @@ def detection_from_packet(packet: dict, origin: str) -> Detection | None:
         raise AlertFormatError(origin, f"Rubin alert lacks a required field ({exc})") from None
     return Detection(source="lsst", alert_id=str(alert_id), survey="LSST",
                      object_name=f"LSST {object_id}", ra=ra, dec=dec,
-                     photometry=[p for p in points if p is not None], origin=origin)
+                     photometry=[p for p in points if p is not None], origin=origin,
+                     stamps=stamps_of(packet, CUTOUTS), scores=_scores(source))
 
 
 class LSSTSource(AlertSource):

@@ -66,6 +66,49 @@ class Photometry:
     source_id: str
 
 
+#: The three cutouts of an alert, named as the pages show them.
+STAMP_KINDS = ("science", "reference", "difference")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One image cutout of an alert, kept as the packet carries it.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`STAMP_KINDS`.
+    data : bytes
+        The FITS file as in the packet (ZTF: gzip-compressed; Rubin: plain FITS).
+    file_name : str or None
+        The survey's name of the file, where the packet gives one.
+    """
+
+    kind: str
+    data: bytes
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What the survey's own classifiers said about the triggering detection.
+
+    ZTF: ``rb`` (real-bogus), ``drb`` (deep real-bogus), ``sgscore1`` (star-galaxy score of the
+    nearest Pan-STARRS source, 1 = star) and ``distpsnr1`` (its distance, arcsec). Rubin:
+    ``reliability``. ``positive`` is the sign of the difference (ZTF ``isdiffpos``, Rubin's
+    flux sign); ``flags`` names the Rubin ``diaSource`` flags that are set.
+    """
+
+    mjd: float | None = None
+    rb: float | None = None
+    drb: float | None = None
+    sgscore1: float | None = None
+    distpsnr1: float | None = None
+    reliability: float | None = None
+    positive: bool | None = None
+    flags: tuple[str, ...] = ()
+
+
 @dataclass
 class Detection:
     """One alert about one object: its position, its survey name and its photometry.
@@ -93,6 +136,10 @@ class Detection:
         False for sources that may only add to known transients (TNS reports).
     origin : str
         File (or request) the alert came from, for messages.
+    stamps : list of Stamp
+        The alert's image cutouts (ZTF, Rubin).
+    scores : Scores or None
+        The survey's scores of the triggering detection (ZTF, Rubin).
     """
 
     source: str
@@ -108,6 +155,8 @@ class Detection:
     redshift: float | None = None
     creates_objects: bool = True
     origin: str = ""
+    stamps: list[Stamp] = field(default_factory=list)
+    scores: Scores | None = None
 
 
 @dataclass

@@ -16,6 +16,8 @@ from soxsvo.marshall.ingest.model import (
     MJD_OFFSET,
     Detection,
     Photometry,
+    Scores,
+    Stamp,
     mag_error_to_ujy,
     mag_to_ujy,
 )
@@ -25,7 +27,11 @@ BANDS = {1: "ztf-g", 2: "ztf-r", 3: "ztf-i"}
 FIELDS = frozenset({
     "objectId", "candid", "candidate", "prv_candidates", "fp_hist", "ra", "dec", "jd", "fid",
     "magpsf", "sigmapsf", "isdiffpos", "diffmaglim", "forcediffimflux", "forcediffimfluxunc",
-    "magzpsci"})
+    "magzpsci", "rb", "drb", "sgscore1", "distpsnr1", "cutoutScience", "cutoutTemplate",
+    "cutoutDifference", "fileName", "stampData"})
+#: Packet field of each cutout → the stamp's kind.
+CUTOUTS = {"cutoutScience": "science", "cutoutTemplate": "reference",
+           "cutoutDifference": "difference"}
 
 
 def _negative(isdiffpos: str | None) -> bool:
@@ -74,6 +80,28 @@ def _forced_point(object_id: str, fp: dict) -> Photometry | None:
     )
 
 
+def stamps_of(packet: dict, fields: dict[str, str]) -> list[Stamp]:
+    """The cutouts of a ZTF or Rubin packet (``fields``: packet field → kind), as carried."""
+    stamps = []
+    for name, kind in fields.items():
+        cutout = packet.get(name)
+        if isinstance(cutout, dict):  # ZTF: a record with the file's name and bytes
+            data, file_name = cutout.get("stampData"), cutout.get("fileName")
+        else:  # Rubin: the bytes themselves
+            data, file_name = cutout, None
+        if data:
+            stamps.append(Stamp(kind=kind, data=bytes(data), file_name=file_name))
+    return stamps
+
+
+def _scores(candidate: dict) -> Scores:
+    sign = candidate.get("isdiffpos")
+    return Scores(mjd=candidate["jd"] - MJD_OFFSET, rb=candidate.get("rb"),
+                  drb=candidate.get("drb"), sgscore1=candidate.get("sgscore1"),
+                  distpsnr1=candidate.get("distpsnr1"),
+                  positive=None if sign is None else not _negative(sign))
+
+
 def detection_from_packet(packet: dict, origin: str) -> Detection:
     """The :class:`Detection` of one decoded ZTF alert packet."""
     try:
@@ -88,10 +116,12 @@ def detection_from_packet(packet: dict, origin: str) -> Detection:
         for forced in packet.get("fp_hist") or ():
             if (point := _forced_point(object_id, forced)) is not None:
                 points.append(point)
+        scores = _scores(candidate)
     except (KeyError, TypeError) as exc:
         raise AlertFormatError(origin, f"ZTF packet lacks a required field ({exc})") from None
     return Detection(source="ztf", alert_id=str(packet["candid"]), survey="ZTF",
-                     object_name=object_id, ra=ra, dec=dec, photometry=points, origin=origin)
+                     object_name=object_id, ra=ra, dec=dec, photometry=points, origin=origin,
+                     stamps=stamps_of(packet, CUTOUTS), scores=scores)
 
 
 class ZTFSource(AlertSource):

@@ -9,13 +9,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from soxsvo.marshall import workflow
 from soxsvo.marshall.detail import transient_detail
+from soxsvo.marshall.events import event_detail, list_events
 from soxsvo.marshall.listing import SORTS, ListQuery, list_counts, list_page, surveys
 from soxsvo.marshall.lists import LISTS, PRIORITIES
 from soxsvo.marshall.rules import mjd_of
+from soxsvo.marshall.stamps import StampError, latest_stamps, stamp_png
 from soxsvo.marshall.thumbnails import BAND_COLOURS, thumbnails
 from soxsvo.marshall.views.support import actor, jsonable, workflow_config, writing
 from soxsvo.marshall.workflow import WorkflowError
@@ -52,13 +63,59 @@ def list_view(name: str):
     with reading() as conn:
         page = list_page(conn, name, query, now)
         counts = list_counts(conn)
-        thumbs = thumbnails(conn, [row["transient_id"] for row in page.rows])
+        ids = [row["transient_id"] for row in page.rows]
+        thumbs = thumbnails(conn, ids)
+        stamps = latest_stamps(conn, ids)
         survey_names = surveys(conn)
     return render_template(
         "marshall/list.html", page=page, counts=counts, lists=LISTS, current=name,
-        thumbs=thumbs, sorts=SORTS, priorities=PRIORITIES, surveys=survey_names,
+        thumbs=thumbs, stamps=stamps, sorts=SORTS, priorities=PRIORITIES, surveys=survey_names,
         taxonomy=config.taxonomy, targets=sorted(config.moves[name], key=list(LISTS).index),
         now_mjd=mjd_of(now), args=request.args)
+
+
+@blueprint.get("/stamp/<int:stamp_id>.png")
+@require_role("consortium")
+def stamp(stamp_id: int):
+    """One alert cutout as a PNG (drawn once, then cached; visible as its transient is)."""
+    with reading() as conn:
+        try:
+            found = stamp_png(conn, stamp_id)
+        except StampError as exc:
+            abort(422, description=f"stamp {stamp_id}: {exc}")
+    if found is None:
+        abort(404, description=f"no stamp {stamp_id}")
+    png, etag = found
+    answer = Response(png, mimetype="image/png")
+    answer.set_etag(etag)
+    # private: the stamp is as private as its transient, no shared cache may keep it.
+    answer.headers["Cache-Control"] = "private, max-age=86400"
+    return answer.make_conditional(request)
+
+
+@blueprint.get("/events")
+@require_role("consortium")
+def events():
+    """GCN/LVK events, newest trigger first."""
+    with reading() as conn:
+        rows = list_events(conn)
+        counts = list_counts(conn)
+    return render_template("marshall/events.html", events=rows, counts=counts, lists=LISTS,
+                           current="events")
+
+
+@blueprint.get("/events/<path:name>")
+@require_role("consortium")
+def event_page(name: str):
+    """One event: its notices in order and its candidates."""
+    with reading() as conn:
+        try:
+            event = event_detail(conn, name, workflow_config().event_window_days)
+        except WorkflowError:
+            abort(404, description=f"no event {name}")
+        counts = list_counts(conn)
+    return render_template("marshall/event.html", e=event, counts=counts, lists=LISTS,
+                           current="events", window=workflow_config().event_window_days)
 
 
 def _back(default: str):
@@ -116,6 +173,7 @@ def transient_page(transient_id: int):
         "marshall/transient.html", t=detail, plot=plot, counts=counts, lists=LISTS,
         observations=observations,
         current=detail["list"], priorities=PRIORITIES, taxonomy=config.taxonomy,
+        now_mjd=mjd_of(datetime.now(UTC)),
         targets=sorted(config.moves.get(detail["list"], ()), key=list(LISTS).index))
 
 

@@ -18,18 +18,20 @@
     var byBand = {};
     data.photometry.forEach(function (p) {
       if (p.mag === null) { return; }
-      var key = p.band + (p.upper_limit ? " limit" : "");
-      (byBand[key] = byBand[key] || { band: p.band, limit: p.upper_limit, x: [], y: [], err: [], text: [] });
+      // Negative differences (fainter than the reference) are detections too: their own
+      // trace per band, open markers, so that they are seen and not taken for brightenings.
+      var key = p.band + (p.upper_limit ? " limit" : p.negative ? " negative" : "");
+      (byBand[key] = byBand[key] || { band: p.band, limit: p.upper_limit, negative: p.negative, x: [], y: [], err: [], text: [] });
       var b = byBand[key];
       b.x.push(p.mjd); b.y.push(p.mag); b.err.push(p.mag_err || 0);
-      b.text.push(p.survey + " " + p.band + (p.upper_limit ? " upper limit" : ""));
+      b.text.push(p.survey + " " + p.band + (p.upper_limit ? " upper limit" : p.negative ? " negative difference" : ""));
     });
     var traces = Object.keys(byBand).sort().map(function (key) {
       var b = byBand[key];
       var colour = data.colours[b.band] || "#1f77b4";
       return {
         x: b.x, y: b.y, text: b.text, name: key, type: "scatter", mode: "markers",
-        marker: { color: colour, symbol: b.limit ? "triangle-down-open" : "circle", size: b.limit ? 7 : 6 },
+        marker: { color: colour, symbol: b.limit ? "triangle-down-open" : b.negative ? "circle-open" : "circle", size: b.limit ? 7 : 6 },
         error_y: b.limit ? undefined : { type: "data", array: b.err, visible: true, color: colour, thickness: 1 },
         hovertemplate: "%{text}<br>MJD %{x:.3f}<br>" + (b.limit ? "&gt; " : "") + "%{y:.2f} mag<extra></extra>"
       };

@@ -68,6 +68,24 @@ def ztf_record(data: Path, *, object_id: str, candid: int, ra: float, dec: float
     return record
 
 
+def ztf_negative_object(data: Path) -> dict:
+    """ZTF26aaanegg: a positive detection (18.4 r), two negative ones (isdiffpos 'f' and '0'),
+    a non-detection to 20.7 r, and its alert's own detection negative (19.2 r)."""
+    record = ztf_record(data, object_id="ZTF26aaanegg", candid=900, ra=150.0, dec=2.0,
+                        jd=2461365.5, magpsf=19.2, history=True)
+    record["candidate"]["isdiffpos"] = "f"          # the alert's own detection is negative
+    limit = record["prv_candidates"][0]             # a real non-detection of the packet
+    previous = []
+    for i, (sign, mag) in enumerate((("t", 18.4), ("f", 19.0), ("0", 19.1))):
+        point = copy.deepcopy(limit)
+        point.update(candid=800 + i, jd=2461360.5 + i, magpsf=mag, sigmapsf=0.08,
+                     isdiffpos=sign, fid=2)
+        previous.append(point)
+    limit.update(jd=2461364.5, diffmaglim=20.7, fid=2)
+    record["prv_candidates"] = [*previous, limit]
+    return record
+
+
 def ztf_packet(data: Path, records: list[dict] | None = None, **fields) -> bytes:
     """ZTF Avro bytes of ``records`` (or of one record made from ``fields``)."""
     buffer = io.BytesIO()

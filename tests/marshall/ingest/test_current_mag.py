@@ -1,4 +1,5 @@
-"""The current magnitude: latest night's weighted mean flux, or the limit it faded below."""
+"""The current magnitude: the latest night's weighted mean flux, never a limit; the latest
+non-detection kept beside it."""
 
 from __future__ import annotations
 
@@ -45,14 +46,29 @@ def test_later_photometry_updates_it(db_conn, config) -> None:
     assert current(db_conn)[:3] == (pytest.approx(19.0), pytest.approx(61364.1), "ztf-g")
 
 
-def test_deeper_later_limit_means_faded_below_it(db_conn, config) -> None:
+def test_a_later_limit_is_kept_as_a_limit_never_as_the_magnitude(db_conn, config) -> None:
     ingest_items(db_conn, [detection("1", [
         point("ztf-r", 61360.1, 18.0), point("ztf-r", 61362.0, 17.5, limit=True),  # shallow
         point("ztf-g", 61364.0, 20.5, limit=True), point("ztf-r", 61365.0, 20.1, limit=True),
     ])], config)
     mag, mjd, band, _, last = current(db_conn)
-    assert (mag, mjd, band) == (pytest.approx(20.5), pytest.approx(61364.0), "ztf-g")
+    assert (mag, mjd, band) == (pytest.approx(18.0), pytest.approx(61360.1), "ztf-r")
     assert last == pytest.approx(61360.1)
+    limit = db_conn.execute("SELECT last_limit_mag, last_limit_mjd, last_limit_band "
+                            "FROM marshall.transient").fetchone()
+    assert limit == (pytest.approx(20.1), pytest.approx(61365.0), "ztf-r")
+    # The rules still see it faded below 20.1: the later limit reached deeper.
+    from soxsvo.marshall.ingest.current_mag import FADED_MAG_SQL
+    faded = db_conn.execute(f"SELECT {FADED_MAG_SQL} FROM marshall.transient t").fetchone()[0]
+    assert faded == pytest.approx(20.1)
+
+
+def test_an_object_with_only_limits_has_no_magnitude_but_its_limit(db_conn, config) -> None:
+    ingest_items(db_conn, [detection("1", [point("ztf-g", 61364.0, 20.5, limit=True)])],
+                 config)
+    row = db_conn.execute("SELECT current_mag, last_limit_mag FROM marshall.transient"
+                          ).fetchone()
+    assert row == (None, pytest.approx(20.5))
 
 
 def test_low_signal_to_noise_and_negative_fluxes_are_not_detections(db_conn, config) -> None:
