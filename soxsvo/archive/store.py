@@ -21,7 +21,6 @@ import itertools
 import mimetypes
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,11 +154,14 @@ def copy_into_store(source: Path, target: Path, sha256: str, journal: Journal,
     except FileNotFoundError:
         raise StoreError(f"{source}: disappeared while it was being ingested") from None
     ensure_free_space(target.parent, size, min_free_bytes, source.name)
+    # Why a fixed temporary name, journaled before it exists: a copy killed with kill -9 left
+    # a random tmp*.part no journal named, so no later run removed it. Copies run under the
+    # registration lock, so no other process writes the same name meanwhile.
+    temp = target.with_name(target.name + ".part")
     journal.add(target)
+    journal.add(temp)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        os.close(handle)
     except OSError as exc:
         raise StoreError(f"cannot write into the archive store: {exc}", retryable=True) from None
     try:
