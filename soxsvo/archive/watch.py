@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -131,12 +132,18 @@ class Watcher:
         Receives one line per file handled.
     poll : float
         Seconds between looks at the pending files.
+    after_commit : callable, optional
+        Called with the connection and the products registered, after each commit (e.g. to
+        record the night's observations, :func:`soxsvo.observing.plans.record_registered`);
+        what it raises is reported as a line, never stops the watcher.
     """
 
     def __init__(self, directory: Path, config: ArchiveConfig,
                  connect: Callable[[], psycopg.Connection], *, settle: float = 1.0,
                  workers: int | None = None, report: Callable[[str], None] | None = None,
-                 poll: float = 0.05) -> None:
+                 poll: float = 0.05,
+                 after_commit: Callable[[psycopg.Connection, list[PreparedProduct]], object]
+                 | None = None) -> None:
         self.directory = Path(directory).resolve()
         self.done_dir = self.directory / "done"
         self.rejected_dir = self.directory / "rejected"
@@ -146,6 +153,7 @@ class Watcher:
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.report = report or (lambda line: None)
         self.poll = poll
+        self.after_commit = after_commit
         self.counts = WatchCounts()
         self._pending: dict[Path, _Candidate] = {}
         self._in_flight: dict[Path, _InFlight] = {}
@@ -325,11 +333,24 @@ class Watcher:
             lost = RegistrationError(f"database unreachable: {str(exc).strip()}",
                                      retryable=True)
             results = [lost] * len(ready)
+        registered = []
         for (path, flight, prepared), result in zip(ready, results, strict=True):
             if isinstance(result, RegistrationError):
                 self._failed(path, flight, result)
             else:
                 self._registered(path, flight, prepared, result)
+                registered.append(prepared)
+        if registered and self.after_commit is not None:
+            self._after_commit(registered)
+
+    def _after_commit(self, registered: list[PreparedProduct]) -> None:
+        conn = self._connection()
+        try:
+            self.after_commit(conn, registered)
+        except Exception as exc:  # noqa: BLE001 - the products are registered; say what failed
+            with contextlib.suppress(psycopg.Error):
+                conn.rollback()
+            self.report(f"after registering {len(registered)} product(s): {exc}")
 
     def _registered(self, path: Path, flight: _InFlight, prepared: PreparedProduct,
                     registration: Registration) -> None:

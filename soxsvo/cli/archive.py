@@ -95,7 +95,8 @@ def watch(directory: Path, settle: float, workers: int | None, raw_dir: Path | N
     database = started_database(settings)
     watcher = Watcher(directory, ArchiveConfig.from_settings(settings), database.connect,
                       settle=settle, workers=workers,
-                      report=lambda line: click.echo(line, err=False))
+                      report=lambda line: click.echo(line, err=False),
+                      after_commit=_record_observations)
     hook = None
     if raw_dir is not None:
         hook = ReductionHook(raw_dir, reduction, database.connect, directory,
@@ -106,6 +107,14 @@ def watch(directory: Path, settle: float, workers: int | None, raw_dir: Path | N
     finally:
         if hook is not None:
             hook.stop()
+
+
+def _record_observations(conn, registered) -> None:
+    """Mark the planned blocks the new products observed as done (the night's record)."""
+    from soxsvo.observing.plans import record_registered
+
+    for plan_obs_id, archive_obs_id in record_registered(conn, registered, actor="soxsvo watch"):
+        click.echo(f"night plan: {plan_obs_id} observed ({archive_obs_id})")
 
 
 @click.command()

@@ -6,12 +6,14 @@ left out and the blocks displaced, each with its reason; nothing is ever overwri
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from soxsvo.archive.prepare import PreparedProduct
 from soxsvo.errors import ConflictError, NotFoundError
 from soxsvo.observing.config import ObservingConfig, PlanningError
 from soxsvo.observing.exposure import exposure_time
@@ -390,6 +392,29 @@ def link_archive_observations(conn: psycopg.Connection, night_date: date, *,
                          airmass=airmass if airmass and airmass >= 1 else None,
                          archive_obs_id=archive_obs_id)
         links.append((plan_obs_id, archive_obs_id))
+    return links
+
+
+def record_registered(conn: psycopg.Connection, registered: Iterable[PreparedProduct], *,
+                      actor: str) -> list[tuple[str, str]]:
+    """Record the observations of newly registered products as executions of the planned
+    blocks of their nights (what ``soxsvo night record`` does); ``soxsvo watch`` calls it
+    after each commit. Nights without a plan are skipped.
+
+    Returns
+    -------
+    list of (plan obs_id, archive obs_id)
+        The links made now.
+    """
+    # mapped["observation"][3] is the night (date of its evening) registration computed.
+    wanted = sorted({date.fromisoformat(p.mapped["observation"][3])
+                     for p in registered if p.mapped})
+    planned = [row[0] for row in conn.execute(
+        "SELECT night_date FROM observing.night WHERE night_date = ANY(%s)", (wanted,))]
+    conn.rollback()
+    links = []
+    for night_date in planned:
+        links += link_archive_observations(conn, night_date, actor=actor)
     return links
 
 
