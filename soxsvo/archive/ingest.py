@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -38,6 +39,7 @@ from soxsvo.archive.register import (
 )
 from soxsvo.archive.store import sweep_inflight
 from soxsvo.db import DatabaseError
+from soxsvo.utils.process import die_with_parent
 
 __all__ = ["ASSOCIATED_SUFFIXES", "IngestOutcome", "IngestSummary", "find_products",
            "ingest_paths", "is_associated_name", "registered_checksums"]
@@ -134,8 +136,13 @@ def _pool(workers: int) -> Executor:
         return ThreadPoolExecutor(max_workers=1)
     # fork: workers start in milliseconds with astropy already imported; they never touch
     # the parent's database connection.
+    # They end with this process: killed, it left them waiting for ever. SIGKILL: they only
+    # checksum and validate, and SIGTERM's SystemExit (the inherited handler) during a task
+    # only became that task's result.
     return ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("fork"))
+                               mp_context=multiprocessing.get_context("fork"),
+                               initializer=die_with_parent,
+                               initargs=(os.getpid(), signal.SIGKILL))
 
 
 def registered_checksums(conn: psycopg.Connection, files: Sequence[Path]) -> frozenset[str]:

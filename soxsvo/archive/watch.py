@@ -29,6 +29,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,7 @@ from soxsvo.archive.register import (
 )
 from soxsvo.archive.store import sweep_inflight
 from soxsvo.db import DatabaseError
+from soxsvo.utils.process import die_with_parent
 
 __all__ = ["Watcher", "is_candidate"]
 
@@ -176,7 +178,11 @@ class Watcher:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["soxsvo.archive.register",
                                             "soxsvo.phase3.validate"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            # Children of the forkserver, which ends with this process: so do they (SIGKILL:
+            # they hold nothing to clean up, see soxsvo.archive.ingest._pool).
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                             initializer=die_with_parent,
+                                             initargs=(None, signal.SIGKILL))
         else:
             self._pool = ThreadPoolExecutor(1)
         self._observer = Observer()

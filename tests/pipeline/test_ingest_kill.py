@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import psycopg
 from test_ingest_support import assert_consistent, sums, write_tiny
 
@@ -28,6 +29,13 @@ def _registered(conninfo: str) -> int:
         return conn.execute("SELECT count(*) FROM soxs.product").fetchone()[0]
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def test_killed_ingest_leaves_a_consistent_archive(tmp_path, settings, db_conninfo) -> None:
     files = [write_tiny(tmp_path / "in", i) for i in range(N_FILES)]
     before = sums(files)
@@ -41,8 +49,14 @@ def test_killed_ingest_leaves_a_consistent_archive(tmp_path, settings, db_connin
     while _registered(db_conninfo) == 0 and proc.poll() is None:
         assert time.monotonic() < deadline, "nothing registered within 120 s"
         time.sleep(0.05)
+    children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+    # Its validation workers end with it (they used to wait, orphaned, for ever).
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in children):
+        assert time.monotonic() < deadline, "the killed ingest's workers are still running"
+        time.sleep(0.1)
     store = ArchiveConfig.from_settings(settings).store
     # What the killed run was copying is named in its journal (store/.inflight), which the
     # next run sweeps; every other file in the store belongs to a registered product.

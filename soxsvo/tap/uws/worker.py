@@ -26,6 +26,7 @@ from soxsvo.config import Settings
 from soxsvo.db import Database
 from soxsvo.tap.uws import jobs
 from soxsvo.tap.uws.execute import RESTART_MESSAGE, execute_job
+from soxsvo.utils.process import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +292,7 @@ def _fork(name: str, run, close: Sequence[int] = ()) -> int:
     """Fork a child that runs ``run()`` under ``name`` and exits; its pid (in the parent).
 
     The child closes the file descriptors ``close`` (a master's listening sockets) and ends
-    when this process ends (:func:`_die_with`).
+    when this process ends (:func:`~soxsvo.utils.process.die_with_parent`).
     """
     for stream in (sys.stdout, sys.stderr):  # or the child writes what is buffered again
         stream.flush()
@@ -307,7 +308,7 @@ def _fork(name: str, run, close: Sequence[int] = ()) -> int:
             for fd in close:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-            _die_with(parent)
+            die_with_parent(parent)
             run()
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
@@ -397,20 +398,6 @@ def _name_process(name: str) -> None:
     stays the parent's)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel send this process SIGTERM when ``parent`` ends (Linux).
-
-    Why: a supervisor killed with ``kill -9`` used to leave its workers running, orphaned and
-    unsupervised, beside the workers of its replacement. SIGTERM, not SIGKILL: a worker then
-    cancels its running query and ends its job in ERROR, as on a shutdown. The parent may have
-    ended between the fork and this call; then there is nobody to be signalled by.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _still_child(pid: int) -> bool:
