@@ -7,6 +7,8 @@ the status of :func:`soxsvo.errors.http_status`, here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Request, Response
 
 from soxsvo.dali.params import DALIParams
@@ -76,3 +78,18 @@ def streamed(stream: ResultStream) -> Response:
     response.call_on_close(stream.close)
     response.headers["Content-Disposition"] = f'inline; filename="{stream.filename}"'
     return response
+
+
+def vosi_routes(blueprint: Blueprint, capabilities: Callable[[], bytes | str]) -> None:
+    """Add ``/capabilities`` (the document ``capabilities()`` builds for this request) and
+    ``/availability`` (true when the database answers a real query) to a DAL blueprint."""
+    from soxsvo.dali.vosi import database_availability
+    from soxsvo.web.context import connection
+
+    @blueprint.get("/capabilities")
+    def capabilities_view() -> Response:
+        return Response(capabilities(), mimetype="text/xml")
+
+    @blueprint.get("/availability")
+    def availability_view() -> Response:
+        return Response(database_availability(connection), mimetype="text/xml")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from soxsvo.dali.blueprint import dal_blueprint, request_params
-from soxsvo.dali.vosi import database_availability
+from soxsvo.dali.blueprint import dal_blueprint, request_params, vosi_routes
 from soxsvo.datalink.capability import capabilities_document
 from soxsvo.datalink.document import DATALINK_MIME, links_document
 from soxsvo.datalink.links import LinkSources, links_for
 from soxsvo.errors import InputError
-from soxsvo.web.context import connection, current_settings, reading
+from soxsvo.web.context import current_settings, reading
 
 blueprint = dal_blueprint("datalink", __name__, url_prefix="/datalink")
 
@@ -53,13 +52,4 @@ def links() -> Response:
     return Response(body, content_type=DATALINK_MIME)
 
 
-@blueprint.get("/capabilities")
-def capabilities() -> Response:
-    """VOSI capabilities of the DataLink and SODA services."""
-    return Response(capabilities_document(current_settings().public_url), mimetype="text/xml")
-
-
-@blueprint.get("/availability")
-def availability() -> Response:
-    """VOSI availability: true when the database answers."""
-    return Response(database_availability(connection), mimetype="text/xml")
+vosi_routes(blueprint, lambda: capabilities_document(current_settings().public_url))

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from flask import Response, request
 
 from soxsvo.access import begin_as_reader, forbid_writes
-from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed
+from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed, vosi_routes
 from soxsvo.dali.streaming import open_result
-from soxsvo.dali.vosi import database_availability
 from soxsvo.sia.capability import capabilities_document
 from soxsvo.sia.params import parse_query
 from soxsvo.sia.query import largest_fov, prepare_images
 from soxsvo.sia.response import response_writer, results_document
 from soxsvo.tap.query import stream_rows
 from soxsvo.tap.sync import database_error
-from soxsvo.web.context import checkout, connection, current_identity, current_settings
+from soxsvo.web.context import checkout, current_identity, current_settings
 
 blueprint = dal_blueprint("sia", __name__, url_prefix="/sia")
 
@@ -46,13 +45,4 @@ def query() -> Response:
                                 filename="sia.vot", database_error=database_error))
 
 
-@blueprint.get("/capabilities")
-def capabilities() -> Response:
-    """VOSI capabilities of ``/sia``."""
-    return Response(capabilities_document(current_settings().public_url), mimetype="text/xml")
-
-
-@blueprint.get("/availability")
-def availability() -> Response:
-    """VOSI availability of ``/sia``: true when the database answers."""
-    return Response(database_availability(connection), mimetype="text/xml")
+vosi_routes(blueprint, lambda: capabilities_document(current_settings().public_url))

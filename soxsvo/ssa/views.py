@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from flask import Response, request, send_file
 
 from soxsvo.access import begin_as_reader
-from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed
+from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed, vosi_routes
 from soxsvo.dali.streaming import open_result
-from soxsvo.dali.vosi import database_availability
 from soxsvo.errors import InputError
 from soxsvo.formats import QueryStatus
 from soxsvo.ssa.capability import capabilities_document
@@ -20,7 +19,6 @@ from soxsvo.ssa.response import metadata_document, response_writer, results_docu
 from soxsvo.web.context import checkout, connection, current_identity, current_settings
 
 blueprint = dal_blueprint("ssa", __name__, url_prefix="/ssa")
-XML = "text/xml"
 
 
 @blueprint.route("", methods=["GET", "POST"])
@@ -94,14 +92,5 @@ def _get_data(params) -> Response:
     return response
 
 
-@blueprint.get("/capabilities")
-def capabilities() -> Response:
-    """VOSI capabilities of ``/ssa``: SSA and its VOSI resources."""
-    return Response(capabilities_document(current_settings().public_url, current_settings().ssa),
-                    mimetype=XML)
-
-
-@blueprint.get("/availability")
-def availability() -> Response:
-    """VOSI availability of ``/ssa``: true when the database answers."""
-    return Response(database_availability(connection), mimetype=XML)
+vosi_routes(blueprint, lambda: capabilities_document(current_settings().public_url,
+                                                      current_settings().ssa))

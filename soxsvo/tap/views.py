@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 from psycopg_pool import PoolTimeout
 
-from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed
-from soxsvo.dali.vosi import database_availability
+from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed, vosi_routes
 from soxsvo.db.metadata import table as find_table
 from soxsvo.errors import LimitError
 from soxsvo.scs.capability import cone_capability
@@ -17,7 +16,6 @@ from soxsvo.tap import fair_use, vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
 from soxsvo.web.context import (
     checkout,
-    connection,
     current_client,
     current_identity,
     current_settings,
@@ -45,8 +43,7 @@ def sync() -> Response:
         sync_slot=(current_client(), settings.tap.max_sync_per_client)))
 
 
-@blueprint.get("/capabilities")
-def capabilities() -> Response:
+def _capabilities() -> bytes:
     """VOSI capabilities: TAP, its VOSI resources and DALI examples."""
     settings = current_settings()
     # The spectra of ObsCore are also served by SSA from the same root; its full capability
@@ -56,7 +53,7 @@ def capabilities() -> Response:
     also = (ssa_capability(base, settings.ssa, extension=False), sia_capability(base),
             *(cone_capability(base, table, settings.scs, extension=False)
               for table in cone_tables()))
-    return Response(vosi.capabilities_document(base, settings, also=also), mimetype=XML)
+    return vosi.capabilities_document(base, settings, also=also)
 
 
 @blueprint.get("/examples")
@@ -67,11 +64,6 @@ def examples() -> Response:
     return Response(examples_document(current_settings().public_url),
                     mimetype="application/xhtml+xml")
 
-
-@blueprint.get("/availability")
-def availability() -> Response:
-    """VOSI availability: true when the database answers."""
-    return Response(database_availability(connection), mimetype=XML)
 
 
 @blueprint.get("/tables")
@@ -89,3 +81,6 @@ def one_table(name: str) -> Response:
     except KeyError:
         return Response(f"no table {name} in this service\n", status=404, mimetype="text/plain")
     return Response(vosi.table_document(meta), mimetype=XML)
+
+
+vosi_routes(blueprint, _capabilities)
