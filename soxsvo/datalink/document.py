@@ -68,22 +68,42 @@ def _band_param(descriptor: CutoutDescriptor) -> str:
             f"-Inf or +Inf for an open end)</DESCRIPTION>{limits}</PARAM>")
 
 
+_SPATIAL_PARAMS = (
+    '<PARAM name="POS" datatype="char" arraysize="*" ucd="obs.field" value="">'
+    "<DESCRIPTION>Region to keep (degrees, ICRS): CIRCLE ra dec r, RANGE ra1 ra2 dec1 dec2 or "
+    "POLYGON ra1 dec1 ra2 dec2 ...</DESCRIPTION></PARAM>"
+    '<PARAM name="CIRCLE" datatype="double" arraysize="3" xtype="circle" unit="deg" '
+    'ucd="obs.field" value=""><DESCRIPTION>Circle to keep: ra dec radius</DESCRIPTION></PARAM>'
+    '<PARAM name="POLYGON" datatype="double" arraysize="*" xtype="polygon" unit="deg" '
+    'ucd="obs.field" value=""><DESCRIPTION>Polygon to keep: ra dec pairs</DESCRIPTION></PARAM>')
+
+
+def _input_params(descriptor: CutoutDescriptor) -> str:
+    if descriptor.kind == "image":
+        return (_SPATIAL_PARAMS + '<PARAM name="RESPONSEFORMAT" datatype="char" arraysize="*" '
+                f'ucd="meta.code.mime" value="{FITS_MIME}"><VALUES>'
+                f'<OPTION value="{FITS_MIME}"/></VALUES></PARAM>')
+    return (_band_param(descriptor)
+            + '<PARAM name="RESPONSEFORMAT" datatype="char" arraysize="*" ucd="meta.code.mime" '
+            f'value="{FITS_MIME}"><VALUES><OPTION value="{FITS_MIME}"/>'
+            f'<OPTION value="{VOTABLE_MIME}"/></VALUES></PARAM>')
+
+
 def service_descriptor(descriptor: CutoutDescriptor, soda_url: str) -> str:
     """The ``adhoc:service`` RESOURCE of one product's SODA cutout (DataLink 1.1 section 4)."""
+    what = ("an image by sky region" if descriptor.kind == "image"
+            else "a SOXS spectrum by wavelength")
     return "".join((
         f'<RESOURCE type="meta" utype="adhoc:service" ID="{escape(descriptor.ref)}" '
         f'name="{escape(descriptor.ref)}">',
-        "<DESCRIPTION>SODA 1.0 cutout of a SOXS spectrum by wavelength</DESCRIPTION>",
+        f"<DESCRIPTION>SODA 1.0 cutout of {what}</DESCRIPTION>",
         f'<PARAM name="standardID" datatype="char" arraysize="*" value="{SODA_SYNC_ID}"/>',
         f'<PARAM name="accessURL" datatype="char" arraysize="*" ucd="meta.ref.url" '
         f'value="{escape(soda_url)}"/>',
         '<GROUP name="inputParams">',
         '<PARAM name="ID" datatype="char" arraysize="*" ucd="meta.id;meta.dataset" '
         f'value="{escape(descriptor.product_id)}"/>',
-        _band_param(descriptor),
-        '<PARAM name="RESPONSEFORMAT" datatype="char" arraysize="*" ucd="meta.code.mime" '
-        f'value="{FITS_MIME}"><VALUES><OPTION value="{FITS_MIME}"/>'
-        f'<OPTION value="{VOTABLE_MIME}"/></VALUES></PARAM>',
+        _input_params(descriptor),
         "</GROUP>",
         "</RESOURCE>",
     ))

@@ -59,6 +59,8 @@ class CutoutDescriptor:
     product_id: str
     band_min: float | None
     band_max: float | None
+    #: "spectrum" (cut by BAND) or "image" (cut by POS, CIRCLE or POLYGON).
+    kind: str = "spectrum"
 
 
 @dataclass(frozen=True)
@@ -192,13 +194,18 @@ def product_links(conn: psycopg.Connection, given: str, product: Product,
     sources : LinkSources
         URLs of this service and of the ESO archive.
     descriptor_ref : str
-        XML ID of the product's cutout service descriptor (spectra only: None for others).
+        XML ID of the product's cutout service descriptor.
     """
     links = _own_links(given, product, sources)
     for find in (_progenitors, _calibrations, _auxiliary, _counterparts):
         links.extend(find(conn, given, product, sources))
     if not product.is_spectrum:
-        return links, None
+        links.append(Link(given, "#cutout", service_def=descriptor_ref,
+                          description="SODA cutout of this image by sky region (POS, CIRCLE or "
+                          "POLYGON, degrees), as FITS", content_type=FITS_MIME,
+                          content_qualifier="#image", **_auth(product)))
+        return links, CutoutDescriptor(descriptor_ref, product.publisher_did, None, None,
+                                       kind="image")
     links.append(Link(given, "#cutout", service_def=descriptor_ref,
                       description="SODA cutout of this spectrum by wavelength (BAND, metres), "
                       "as Phase 3 FITS or VOTable", content_type=FITS_MIME,

@@ -1,4 +1,5 @@
-"""``/soda/sync``: SODA 1.0 synchronous cutouts of spectra by wavelength (thin view)."""
+"""``/soda/sync``: SODA 1.0 synchronous cutouts: spectra by wavelength, images by sky region
+(thin view)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from soxsvo.dali.blueprint import dal_blueprint, request_params
 from soxsvo.errors import InputError, NotFoundError
 from soxsvo.soda.band import Band, BandError, parse_band
 from soxsvo.soda.cutout import EmptyCutoutError, cut_spectrum
+from soxsvo.soda.image import cut_image, parse_region
 from soxsvo.soda.votable import cutout_url, cutout_votable
 from soxsvo.web.context import current_settings, reading
 
@@ -51,19 +53,19 @@ def sync() -> Response:
     if len(ids) != 1:
         raise InputError("UsageFault: give exactly one ID (the publisher DID of a spectrum); "
                          f"got {len(ids)}")
+    kind = _response_format(params.get("RESPONSEFORMAT"))
+    with reading() as conn:
+        product = find_product(conn, ids[0])
+    if product is None:
+        raise NotFoundError(f"NotFoundFault: {ids[0]}: no such product (unknown, or not "
+                            "released to you)")
+    if not product.is_spectrum:
+        return _image_cutout(product, params, kind)
     for name in UNSUPPORTED:
         if name in params:
             raise InputError(f"UsageFault: {name} is not supported: SOXS spectra are cut by "
                              "wavelength (BAND) only")
     band = _band(params)
-    kind = _response_format(params.get("RESPONSEFORMAT"))
-    with reading() as conn:
-        product = find_product(conn, ids[0])
-    if product is not None and not product.is_spectrum:
-        raise InputError(f"UsageFault: {ids[0]} is an image; this service cuts spectra only")
-    if product is None:
-        raise NotFoundError(f"NotFoundFault: {ids[0]}: no such spectrum (unknown, or not released "
-                            "to you)")
     try:
         cutout = cut_spectrum(product.file_path, band)
     except EmptyCutoutError as exc:
@@ -78,6 +80,23 @@ def sync() -> Response:
                             mimetype="application/x-votable+xml")
         name = f"{stem}.vot"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if not product.released:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _image_cutout(product, params, kind: str) -> Response:
+    """Cut an image product by its one POS, CIRCLE or POLYGON; FITS only."""
+    for name in ("BAND", "TIME", "POL"):
+        if name in params:
+            raise InputError(f"UsageFault: {name} is not supported for images: they are cut "
+                             "by sky region (POS, CIRCLE or POLYGON)")
+    if kind != "fits":
+        raise InputError("UsageFault: image cutouts are FITS only (RESPONSEFORMAT "
+                         "application/fits)")
+    data = cut_image(product.file_path, parse_region(params))
+    response = Response(data, mimetype="application/fits")
+    response.headers["Content-Disposition"] = f'attachment; filename="{product.dp_id}_cut.fits"'
     if not product.released:
         response.headers["Cache-Control"] = "private, no-store"
     return response

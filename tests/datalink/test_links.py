@@ -137,7 +137,7 @@ def test_capabilities_and_availability(datalink_server) -> None:
     assert "<vosi:available>true</vosi:available>" in availability.text
 
 
-def test_image_products_have_no_preview_nor_cutout(datalink_server) -> None:
+def test_image_products_have_a_region_cutout_and_no_preview(datalink_server) -> None:
     did, dp_id = one_row(datalink_server.settings,
                          "SELECT obs_publisher_did, dp_id FROM ivoa.obscore WHERE "
                          "dataproduct_type = 'image' AND soxs.is_released(obs_release_date) "
@@ -147,13 +147,18 @@ def test_image_products_have_no_preview_nor_cutout(datalink_server) -> None:
     links = DatalinkResults.from_result_url(answer.url)
     semantics = {link.semantics for link in links}
     assert "#this" in semantics and "#progenitor" in semantics
-    assert not semantics & {"#preview", "#cutout"} and not list(links.iter_adhocservices())
+    assert "#preview" not in semantics
+    cutout = next(by_semantics(links, "#cutout"))
+    assert "sky region" in cutout.description
+    service = links.get_adhocservice_by_id(cutout.service_def)
+    params = {p.name for group in service.groups for p in group.entries}
+    assert {"ID", "POS", "CIRCLE", "POLYGON"} <= params and "BAND" not in params
     assert "spectrum" in " ".join(c.description for c in by_semantics(links, "#counterpart"))
     assert requests.get(f"{datalink_server.url}/preview/{dp_id}.png",
                         timeout=60).status_code == 404
-    cutout = requests.get(f"{datalink_server.url}/soda/sync", timeout=60,
-                          params={"ID": did, "BAND": "5e-7 6e-7"})
-    assert cutout.status_code == 400 and "cuts spectra only" in dali_error(cutout.content)
+    wrong = requests.get(f"{datalink_server.url}/soda/sync", timeout=60,
+                         params={"ID": did, "BAND": "5e-7 6e-7"})
+    assert wrong.status_code == 400 and "cut by sky region" in dali_error(wrong.content)
 
 
 def test_astropy_tables_of_links_have_the_datalink_column_names(datalink_server) -> None:
