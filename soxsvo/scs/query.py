@@ -42,7 +42,7 @@ def output_columns(table: ConeTable, verb: int) -> tuple[ColumnMeta, ...]:
 def _selection(table: ConeTable, verb: int) -> PreparedQuery:
     """TAP's translation of the columns of ``table`` at verbosity ``verb`` (kept)."""
     select = ", ".join(_quoted(c.name) for c in output_columns(table, verb))
-    return prepare(f"SELECT {select} FROM {table.name}")
+    return prepare(f"SELECT {select} FROM {table.name}", tables=(table.meta,))
 
 
 def scs_columns(table: ConeTable, columns: tuple[ColumnMeta, ...]) -> tuple[ColumnMeta, ...]:

@@ -43,8 +43,12 @@ class PreparedQuery:
     outcome: QueryOutcome = field(default_factory=QueryOutcome)
 
 
-def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
+def prepare(adql_text: str, uploads: Sequence[TableMeta] = (),
+            tables: Sequence[TableMeta] | None = None) -> PreparedQuery:
     """Translate ADQL against the published tables and any uploaded ones.
+
+    ``tables`` are the published tables (:func:`soxsvo.db.metadata.all_tables`, which the
+    operator's tables are among); the built-in ones when not given.
 
     Raises
     ------
@@ -54,7 +58,8 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = ()) -> PreparedQuery:
     if not adql_text or not adql_text.strip():
         raise InputError("parameter QUERY is missing or empty")
     try:
-        translation = adql.translate(adql_text, (*published_tables(), *uploads),
+        known = published_tables() if tables is None else tables
+        translation = adql.translate(adql_text, (*known, *uploads),
                                      table_sql=upload_table_sql)
     except adql.ADQLError as exc:
         raise InputError(f"ADQL error: {exc}") from None
