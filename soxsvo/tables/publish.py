@@ -207,6 +207,18 @@ def _register(conn: psycopg.Connection, schema: str, name: str, *, description: 
          Jsonb([column_to_json(c.meta) for c in columns])))
 
 
+def _refuse_foreign_table(conn: psycopg.Connection, schema: str, name: str) -> None:
+    """Refuse to replace a table that ``soxsvo table publish`` did not make: re-publishing
+    drops the old table, which must never be someone else's data."""
+    exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
+                          (sql.Identifier(schema, name).as_string(conn),)).fetchone()[0]
+    ours = conn.execute("SELECT 1 FROM public.soxsvo_user_table WHERE schema_name = %s "
+                        "AND table_name = %s", (schema, name)).fetchone()
+    if exists and ours is None:
+        raise InputError(f"{schema}.{name} exists and was not published with soxsvo table "
+                         "publish: it is not replaced")
+
+
 def publish_table(conn: psycopg.Connection, qualified: str, path: Path, *,
                   metadata: Path | None = None, access: str = "public", fmt: str | None = None,
                   progress: Callable[[int], None] | None = None) -> PublishedTable:
@@ -245,6 +257,7 @@ def publish_table(conn: psycopg.Connection, qualified: str, path: Path, *,
             raise InputError(f"{path}: column name {column.meta.name!r} is not an identifier")
     columns, position = _mark_main(with_metadata(source.columns, given))
     columns = with_metadata(columns, given)
+    _refuse_foreign_table(conn, schema, name)
     draft = f"{name}__draft"
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     _create_draft(conn, sql.Identifier(schema, draft), columns)

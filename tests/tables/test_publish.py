@@ -194,3 +194,13 @@ def test_cli_bad_input_is_one_line_and_exit_2(settings, tmp_path, name, file, me
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_a_table_not_published_by_soxsvo_is_not_replaced(settings, db_conn, tmp_path) -> None:
+    db_conn.execute("CREATE SCHEMA cat")
+    db_conn.execute("CREATE TABLE cat.stars (x int)")
+    db_conn.execute("INSERT INTO cat.stars VALUES (1)")
+    db_conn.commit()
+    result = _cli(settings, "publish", "cat.stars", str(_write(_catalogue(), tmp_path, "fits")))
+    assert result.exit_code == 2 and "not replaced" in result.output
+    assert db_conn.execute("SELECT x FROM cat.stars").fetchall() == [(1,)]
