@@ -1,0 +1,73 @@
+"""``soxsvo table publish`` of a large generated catalogue: wall time and peak memory.
+
+    python benchmarks/bench_table_publish.py --data-dir /tmp/bench-publish --rows 2000000
+
+Writes a Gaia-like Parquet file (int64 ``source_id``, ra, dec, six float columns, a flag) of
+``--rows`` rows, then times ``soxsvo table publish bench.gaia FILE`` end to end (load with
+COPY, q3c index, CLUSTER, ANALYZE, TAP_SCHEMA) in a child process and reports its peak RSS
+(``ru_maxrss`` of the child; the PostgreSQL server processes are not counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def write_catalogue(path: Path, rows: int, seed: int = 1) -> None:
+    """A Parquet file of ``rows`` random sources over the whole sky, written in row groups."""
+    rng = np.random.default_rng(seed)
+    writer = None
+    step = 500_000
+    for start in range(0, rows, step):
+        n = min(step, rows - start)
+        columns = {
+            "source_id": np.arange(start, start + n, dtype=np.int64) * 1_000_003 + 2**40,
+            "ra": rng.uniform(0.0, 360.0, n),
+            "dec": np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n))),
+            **{f"mag_{band}": rng.uniform(10, 21, n).astype(np.float32)
+               for band in ("g", "bp", "rp")},
+            **{f"err_{band}": rng.uniform(0, 0.1, n).astype(np.float32)
+               for band in ("g", "bp", "rp")},
+            "flag": rng.integers(0, 4, n, dtype=np.int16),
+        }
+        batch = pa.table(columns)
+        if writer is None:
+            writer = pq.ParquetWriter(path, batch.schema)
+        writer.write_table(batch)
+    writer.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SOXSVO_DATA_DIR=str(data_dir))
+    subprocess.run([sys.executable, "-m", "soxsvo.cli.main", "db", "init"], env=env,
+                   check=True, capture_output=True)
+    path = data_dir / f"gaia_{args.rows}.parquet"
+    if not path.exists():
+        write_catalogue(path, args.rows)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "soxsvo.cli.main", "table", "publish", "bench.gaia",
+                    str(path)], env=env, check=True)
+    elapsed = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"published {args.rows:,} rows in {elapsed:.1f} s; peak RSS of the command "
+          f"{peak_mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
