@@ -204,3 +204,15 @@ def test_a_table_not_published_by_soxsvo_is_not_replaced(settings, db_conn, tmp_
     result = _cli(settings, "publish", "cat.stars", str(_write(_catalogue(), tmp_path, "fits")))
     assert result.exit_code == 2 and "not replaced" in result.output
     assert db_conn.execute("SELECT x FROM cat.stars").fetchall() == [(1,)]
+
+
+def test_adql_contains_on_a_published_table(settings, db_conn, tmp_path) -> None:
+    table = _catalogue()
+    publish_table(db_conn, "cat.stars", _write(table, tmp_path, "csv"))
+    with app_over(settings) as app:
+        rows = _tap(app.test_client(), "SELECT source_id FROM cat.stars WHERE 1 = CONTAINS("
+                                       "POINT(ra, dec), CIRCLE(150, 2, 0.2))")
+    separation = np.hypot((table["ra"] - 150) * np.cos(np.radians(2)), table["dec"] - 2)
+    inside, outside = table["source_id"][separation < 0.199], table["source_id"][separation > 0.201]
+    found = {int(v) for v in rows["source_id"]}
+    assert len(inside) > 0 and set(inside) <= found and not found & set(outside)
