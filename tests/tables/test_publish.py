@@ -216,3 +216,16 @@ def test_adql_contains_on_a_published_table(settings, db_conn, tmp_path) -> None
     inside, outside = table["source_id"][separation < 0.199], table["source_id"][separation > 0.201]
     found = {int(v) for v in rows["source_id"]}
     assert len(inside) > 0 and set(inside) <= found and not found & set(outside)
+
+
+def test_registry_and_tap_capabilities_list_the_new_cone_search(settings, db_conn,
+                                                               tmp_path) -> None:
+    publish_table(db_conn, "cat.stars", _write(_catalogue(), tmp_path, "parquet"))
+    with app_over(settings) as app:
+        client = app.test_client()
+        records = client.get("/oai?verb=ListIdentifiers&metadataPrefix=ivo_vor").data.decode()
+        capabilities = client.get("/tap/capabilities").data.decode()
+        vosi = client.get("/scs/cat.stars/capabilities")
+    assert "scs/cat.stars" in records
+    assert "/scs/cat.stars" in capabilities
+    assert vosi.status_code == 200
