@@ -9,7 +9,7 @@ same metadata TAP_SCHEMA is generated from, so a table published for TAP gets a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.errors import NotFoundError
@@ -77,7 +77,8 @@ def cone_table_of(meta: TableMeta) -> ConeTable | None:
     return ConeTable(meta, ident, ra, dec)
 
 
-@cache
+# Bounded: each re-publication brings a new set of tables; the old ones need not stay.
+@lru_cache(maxsize=16)
 def cone_tables(tables: tuple[TableMeta, ...] | None = None) -> tuple[ConeTable, ...]:
     """Every table with a position among ``tables`` (:func:`soxsvo.db.metadata.all_tables`,
     the built-in ones when not given), in TAP_SCHEMA order (kept per set of tables)."""
