@@ -1,5 +1,5 @@
-"""``soxsvo table publish|list|describe|drop``: tables published through TAP (thin: logic is in
-:mod:`soxsvo.tables`)."""
+"""``soxsvo table publish|list|describe|reindex|drop``: tables published through TAP (thin:
+logic is in :mod:`soxsvo.tables`)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,18 @@ def describe(name: str) -> None:
     for column in meta.columns:
         click.echo(f"{column.name}\t{column.datatype}\t{column.unit or ''}\t"
                    f"{column.ucd or ''}\t{column.description or ''}")
+
+
+@table.command("reindex")
+@click.argument("name")
+@handles_errors
+def reindex(name: str) -> None:
+    """Rebuild the indexes of table NAME, cluster and analyse it again."""
+    from soxsvo.tables.publish import reindex_table
+
+    with started_database(read_settings()).connect() as conn:
+        reindex_table(conn, name)
+    click.echo(f"reindexed {name}")
 
 
 @table.command("drop")

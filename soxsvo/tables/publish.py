@@ -299,6 +299,22 @@ def drop_table(conn: psycopg.Connection, qualified: str) -> None:
         sync_published_metadata(conn)
 
 
+def reindex_table(conn: psycopg.Connection, qualified: str) -> None:
+    """Rebuild the indexes of the operator's table ``schema.table``, cluster it again on its
+    q3c index (rows added by hand since are put in sky order) and analyse it."""
+    schema, name = split_name(qualified)
+    describe(conn, qualified)
+    table = sql.Identifier(schema, name)
+    conn.execute(sql.SQL("REINDEX TABLE {}").format(table))
+    # CLUSTER without USING takes the index it was clustered on, if any.
+    clustered = conn.execute("SELECT 1 FROM pg_index WHERE indrelid = %s::regclass "
+                             "AND indisclustered", (table.as_string(conn),)).fetchone()
+    if clustered:
+        conn.execute(sql.SQL("CLUSTER {}").format(table))
+    conn.execute(sql.SQL("ANALYZE {}").format(table))
+    conn.commit()
+
+
 def listing(conn: psycopg.Connection) -> list[tuple]:
     """(name, rows, access, source, published at) of every table the operator published."""
     return conn.execute(

@@ -171,9 +171,13 @@ def test_cli_publish_list_describe_drop(settings, tmp_path) -> None:
     assert listed.output.startswith("cat.stars\t50\tpublic\tcat.fits")
     described = _cli(settings, "describe", "cat.stars")
     assert "gmag\tfloat\tmag\tphot.mag;em.opt\tGaia G magnitude" in described.output
+    reindexed = _cli(settings, "reindex", "cat.stars")
+    assert reindexed.exit_code == 0 and "reindexed cat.stars" in reindexed.output
     dropped = _cli(settings, "drop", "cat.stars")
     assert dropped.exit_code == 0
     assert _cli(settings, "list").output == ""
+    again = _cli(settings, "drop", "cat.stars")
+    assert again.exit_code == 2 and "no published table cat.stars" in again.output
     with app_over(settings) as app:
         response = app.test_client().post("/tap/sync", data={
             "REQUEST": "doQuery", "LANG": "ADQL", "QUERY": "SELECT * FROM cat.stars"})
