@@ -35,3 +35,17 @@ def test_a_class_reported_to_tns_reaches_the_products(access_archive, access_ser
     # Its products are proprietary: the admin sees them all.
     assert _classes(access_archive, access_server, "admin", "published") == {PUBLISHED_CLASS[0]}
 
+
+
+def test_every_product_carries_its_transients_public_class(access_archive) -> None:
+    import psycopg
+
+    with psycopg.connect(access_archive.settings.database_url) as conn:
+        disagree, agree = conn.execute(
+            "SELECT count(*) FILTER (WHERE o.target_class IS DISTINCT FROM t.classification), "
+            "count(*) FILTER (WHERE o.target_class = t.classification) "
+            "FROM ivoa.obscore o JOIN soxs.observation b USING (obs_id) "
+            "JOIN marshall.transient t USING (transient_id)").fetchone()
+    # Registered while the demo's transients had classes (the insert trigger) or classified
+    # afterwards (the update trigger): every product agrees.
+    assert disagree == 0 and agree > 10
