@@ -158,6 +158,8 @@ def obscore_row(headers: ProductHeaders, *, dp_id: str, publisher_did: str, acce
         "access_format": DATALINK_MIME,
         "access_estsize": max(1, math.ceil(size_bytes / 1000)),
         "target_name": headers.get("OBJECT"),
+        # Phase 3 defines no object-class keyword; NULL lets the database fill in the
+        # Marshall's public classification of the target (sql/170).
         "target_class": None,
         "s_ra": ra,
         "s_dec": dec,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from soxsvo.cli import adql, archive, db, marshall, night, samp, server, user
+from soxsvo.cli import adql, archive, db, marshall, night, samp, server, table, user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,7 +19,7 @@ def main() -> None:
 
 for command in (server.serve, server.demo, db.db, archive.ingest, archive.package,
                 archive.watch, archive.validate, adql.adql, marshall.alerts, marshall.catalog,
-                samp.samp, marshall.marshall, user.user, night.night):
+                samp.samp, marshall.marshall, table.table, user.user, night.night):
     main.add_command(command)
 
 

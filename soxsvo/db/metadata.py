@@ -9,9 +9,11 @@ comments, the VOTable/FITS writers and the documentation are all generated from 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
+
+import psycopg
 
 #: VOTable datatypes a column may declare (VOTable 1.4, section 2.1).
 VOTABLE_DATATYPES = frozenset(
@@ -141,8 +143,9 @@ def published_tables() -> tuple[TableMeta, ...]:
     return tuple(sorted(tables, key=lambda t: (t.schema, t.name)))
 
 
-#: Descriptions of the schemas TAP publishes.
-PUBLISHED_SCHEMAS: tuple[SchemaMeta, ...] = (
+#: Descriptions of the schemas of the built-in tables. Which schemas TAP publishes is what
+#: TAP_SCHEMA says (these and those of the operator's tables, :func:`user_tables`).
+BUILTIN_SCHEMAS: tuple[SchemaMeta, ...] = (
     SchemaMeta("ivoa", "IVOA-defined tables: the ObsCore 1.1 view of every SOXS product."),
     SchemaMeta("soxs", "SOXS archive: products, observations, raw frames and provenance."),
     SchemaMeta("marshall", "SOXS Marshall: transients, their aliases and photometry."),
@@ -158,5 +161,47 @@ def table(qualified_name: str) -> TableMeta:
     wanted = qualified_name.lower()
     for meta in published_tables():
         if meta.qualified_name == wanted:
+            return meta
+    raise KeyError(f"no published table {qualified_name!r}")
+
+
+#: Description of a schema that holds only tables the operator published.
+USER_SCHEMA_DESCRIPTION = "Tables published by the archive's operator."
+
+
+def column_to_json(column: ColumnMeta) -> dict:
+    """The fields of ``column`` that differ from the defaults (stored as JSON)."""
+    defaults = ColumnMeta(column.name, column.datatype)
+    return {key: value for key, value in asdict(column).items()
+            if key in ("name", "datatype") or value != getattr(defaults, key)}
+
+
+def user_tables(conn: psycopg.Connection) -> tuple[TableMeta, ...]:
+    """The tables published with ``soxsvo table publish``, by schema and name."""
+    rows = conn.execute(
+        "SELECT schema_name, table_name, description, columns FROM public.soxsvo_user_table "
+        "ORDER BY schema_name, table_name").fetchall()
+    return tuple(TableMeta(schema=schema, name=name, description=description,
+                           columns=tuple(ColumnMeta(**entry) for entry in columns))
+                 for schema, name, description, columns in rows)
+
+
+def all_tables(conn: psycopg.Connection) -> tuple[TableMeta, ...]:
+    """Every table TAP publishes: the built-in ones, then the operator's."""
+    return (*published_tables(), *user_tables(conn))
+
+
+def published_schemas(conn: psycopg.Connection) -> tuple[SchemaMeta, ...]:
+    """The schemas TAP_SCHEMA lists, in its order."""
+    rows = conn.execute("SELECT schema_name, description, utype FROM tap_schema.schemas "
+                        "ORDER BY schema_index, schema_name").fetchall()
+    return tuple(SchemaMeta(name, description or "", utype) for name, description, utype in rows)
+
+
+def find_table(tables: tuple[TableMeta, ...], qualified_name: str) -> TableMeta:
+    """The table ``schema.table`` (case-insensitive) among ``tables``, or raise KeyError."""
+    wanted = qualified_name.lower()
+    for meta in tables:
+        if meta.qualified_name.lower() == wanted:
             return meta
     raise KeyError(f"no published table {qualified_name!r}")

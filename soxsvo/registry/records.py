@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from soxsvo.dali.vosi import element, interface, vosi_capabilities
+from soxsvo.db.metadata import TableMeta, find_table
 from soxsvo.db.metadata import table as published_table
 from soxsvo.scs.capability import cone_capability
 from soxsvo.scs.capability import service_url as cone_url
@@ -131,8 +132,11 @@ def _data_service_tail(capabilities: str, tables: str = "") -> str:
             + tableset)
 
 
-def _tables(names: Iterable[str]) -> str:
-    metas = [published_table(name) for name in names]
+def _tables(names: Iterable[str], tables: tuple[TableMeta, ...] | None = None) -> str:
+    """The VODataService tableset body of the tables ``names``, looked up in ``tables`` (the
+    built-in ones when not given)."""
+    metas = [published_table(name) if tables is None else find_table(tables, name)
+             for name in names]
     schema = metas[0].schema
     return element("name", schema) + "".join(table_element(m) for m in metas)
 
@@ -168,8 +172,10 @@ def _service(site: Site, key: str, title: str, description: str, capabilities: s
                    _data_service_tail(capabilities, tables), relationships=collection)
 
 
-def service_records(site: Site) -> list[Record]:
-    """TAP, SSA, SIA and one cone search per table with a position."""
+def service_records(site: Site, tables: tuple[TableMeta, ...] | None = None) -> list[Record]:
+    """TAP, SSA, SIA and one cone search per table with a position among ``tables`` (every
+    published table, :func:`soxsvo.db.metadata.all_tables`; the built-in ones when not
+    given)."""
     base, settings, title = site.base_url, site.settings, site.settings.registry.title
     vosi = vosi_capabilities
     records = [
@@ -189,14 +195,14 @@ def service_records(site: Site) -> list[Record]:
                  "Simple Image Access 2.0 to the SOXS acquisition-camera images, with "
                  "DataLink to each file.", sia_capability(base)),
     ]
-    for table in cone_tables():
+    for table in cone_tables(tables):
         records.append(_service(
             site, f"scs/{table.name}", f"{title} cone search of {table.name}",
             f"Simple Cone Search 1.03 over {table.name}: {table.meta.description}",
             cone_capability(base, table, settings.scs)
             + vosi(cone_url(base, table), (("capabilities", "capabilities"),
                                            ("availability", "availability"))),
-            _tables([table.name])))
+            _tables([table.name], tables)))
     return records
 
 
@@ -228,8 +234,9 @@ def spectra_record(site: Site) -> Record:
                    content_type="Catalog", relationships=served)
 
 
-def all_records(settings) -> list[Record]:
-    """Every record of the registry interface, the authority and registry first."""
+def all_records(settings, tables: tuple[TableMeta, ...] | None = None) -> list[Record]:
+    """Every record of the registry interface, the authority and registry first; ``tables``
+    as for :func:`service_records`."""
     site = Site.from_settings(settings)
-    return [authority_record(site), registry_record(site), *service_records(site),
+    return [authority_record(site), registry_record(site), *service_records(site, tables),
             obscore_record(site), spectra_record(site)]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from soxsvo.db.metadata import all_tables
 from soxsvo.registry.oai import answer, repository
 from soxsvo.registry.records import all_records
-from soxsvo.web.context import current_settings
+from soxsvo.web.context import connection, current_settings
 from soxsvo.web.security import exempt_from_csrf
 
 blueprint = exempt_from_csrf(Blueprint("registry", __name__))
@@ -19,7 +20,9 @@ def oai() -> Response:
     pairs = list(request.args.items(multi=True))
     if request.method == "POST":
         pairs.extend(request.form.items(multi=True))
-    body = answer(repository(settings, all_records(settings)), pairs)
+    with connection() as conn:
+        tables = all_tables(conn)
+    body = answer(repository(settings, all_records(settings, tables)), pairs)
     response = Response(body, mimetype="text/xml")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

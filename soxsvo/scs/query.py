@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from functools import cache
+from functools import lru_cache
 
 import psycopg
 
@@ -38,11 +38,12 @@ def output_columns(table: ConeTable, verb: int) -> tuple[ColumnMeta, ...]:
     return (*main, *rest)
 
 
-@cache
+# Bounded: a re-published table is a new ConeTable (the old translation is then useless).
+@lru_cache(maxsize=256)
 def _selection(table: ConeTable, verb: int) -> PreparedQuery:
     """TAP's translation of the columns of ``table`` at verbosity ``verb`` (kept)."""
     select = ", ".join(_quoted(c.name) for c in output_columns(table, verb))
-    return prepare(f"SELECT {select} FROM {table.name}")
+    return prepare(f"SELECT {select} FROM {table.name}", tables=(table.meta,))
 
 
 def scs_columns(table: ConeTable, columns: tuple[ColumnMeta, ...]) -> tuple[ColumnMeta, ...]:

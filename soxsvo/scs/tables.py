@@ -9,7 +9,7 @@ same metadata TAP_SCHEMA is generated from, so a table published for TAP gets a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
 from soxsvo.errors import NotFoundError
@@ -77,16 +77,18 @@ def cone_table_of(meta: TableMeta) -> ConeTable | None:
     return ConeTable(meta, ident, ra, dec)
 
 
-@cache
-def cone_tables() -> tuple[ConeTable, ...]:
-    """Every published table with a position, in TAP_SCHEMA order (kept, as the published
-    tables are)."""
-    found = (cone_table_of(meta) for meta in published_tables())
+# Bounded: each re-publication brings a new set of tables; the old ones need not stay.
+@lru_cache(maxsize=16)
+def cone_tables(tables: tuple[TableMeta, ...] | None = None) -> tuple[ConeTable, ...]:
+    """Every table with a position among ``tables`` (:func:`soxsvo.db.metadata.all_tables`,
+    the built-in ones when not given), in TAP_SCHEMA order (kept per set of tables)."""
+    found = (cone_table_of(meta) for meta in (published_tables() if tables is None else tables))
     return tuple(t for t in found if t is not None)
 
 
-def cone_table(name: str) -> ConeTable:
-    """The cone table ``schema.table`` (case-insensitive).
+def cone_table(name: str, tables: tuple[TableMeta, ...] | None = None) -> ConeTable:
+    """The cone table ``schema.table`` (case-insensitive) among ``tables`` (see
+    :func:`cone_tables`).
 
     Raises
     ------
@@ -94,7 +96,7 @@ def cone_table(name: str) -> ConeTable:
         When no published table of that name has a position; the message lists those that do.
     """
     wanted = name.strip().lower()
-    tables = cone_tables()
+    tables = cone_tables(tables)
     for table in tables:
         if table.name == wanted:
             return table

@@ -10,12 +10,13 @@ from soxsvo.access import begin_as_reader, forbid_writes
 from soxsvo.dali.blueprint import VOTABLE_MIME, dal_blueprint, request_params, streamed
 from soxsvo.dali.streaming import open_result
 from soxsvo.dali.vosi import database_availability
+from soxsvo.db.metadata import all_tables
 from soxsvo.errors import LimitError, SoxsvoError, http_status
 from soxsvo.formats import Info, error_document, resolve_format
 from soxsvo.scs.capability import capabilities
 from soxsvo.scs.params import parse_cone
 from soxsvo.scs.query import prepare_cone, stream_cone
-from soxsvo.scs.tables import cone_table
+from soxsvo.scs.tables import ConeTable, cone_table
 from soxsvo.tap.sync import database_error
 from soxsvo.web.context import checkout, connection, current_identity, current_settings
 
@@ -39,11 +40,17 @@ def scs_error(error: SoxsvoError) -> Response:
     return response
 
 
+def _cone_table(name: str) -> ConeTable:
+    """The cone table ``name`` among every published table, the operator's too."""
+    with connection() as conn:
+        return cone_table(name, all_tables(conn))
+
+
 @blueprint.route("/<name>", methods=["GET", "POST"])
 def cone_search(name: str) -> Response:
     """SCS 1.03: the rows of table ``name`` within SR degrees of (RA, DEC)."""
     settings = current_settings()
-    table = cone_table(name)
+    table = _cone_table(name)
     cone = parse_cone(request_params(request), settings.scs.max_sr)
     maxrec = settings.scs.maxrec
     prepared = prepare_cone(table, cone, maxrec)
@@ -67,12 +74,12 @@ def cone_search(name: str) -> Response:
 def vosi_capabilities(name: str) -> Response:
     """VOSI capabilities of the cone search of ``name``."""
     settings = current_settings()
-    return Response(capabilities(settings.public_url, cone_table(name), settings.scs),
+    return Response(capabilities(settings.public_url, _cone_table(name), settings.scs),
                     mimetype="text/xml")
 
 
 @blueprint.get("/<name>/availability")
 def availability(name: str) -> Response:
     """VOSI availability of the cone search of ``name``: true when the database answers."""
-    cone_table(name)
+    _cone_table(name)
     return Response(database_availability(connection), mimetype="text/xml")

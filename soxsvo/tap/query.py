@@ -50,12 +50,15 @@ class PreparedQuery:
 
 
 def prepare(adql_text: str, uploads: Sequence[TableMeta] = (),
-            conn: psycopg.Connection | None = None) -> PreparedQuery:
+            conn: psycopg.Connection | None = None,
+            tables: Sequence[TableMeta] | None = None) -> PreparedQuery:
     """Translate ADQL against the published tables and any uploaded ones.
 
     With ``conn``, the result columns' datatypes are those PostgreSQL resolves (see
     :mod:`soxsvo.tap.result_types`): every output format then declares and writes the
-    values the database computes.
+    values the database computes. ``tables`` are the published tables
+    (:func:`soxsvo.db.metadata.all_tables`, which the operator's tables are among); the
+    built-in ones when not given.
 
     Raises
     ------
@@ -65,7 +68,8 @@ def prepare(adql_text: str, uploads: Sequence[TableMeta] = (),
     if not adql_text or not adql_text.strip():
         raise InputError("parameter QUERY is missing or empty")
     try:
-        translation = adql.translate(adql_text, (*published_tables(), *uploads),
+        known = published_tables() if tables is None else tables
+        translation = adql.translate(adql_text, (*known, *uploads),
                                      table_sql=upload_table_sql,
                                      max_region_fov=_asker(conn) if conn else None)
     except adql.ADQLError as exc:

@@ -12,7 +12,14 @@ from psycopg import sql
 
 from soxsvo.adql.parse.lexer import RESERVED
 from soxsvo.db import migrations
-from soxsvo.db.metadata import PUBLISHED_SCHEMAS, TableMeta, published_tables
+from soxsvo.db.metadata import (
+    BUILTIN_SCHEMAS,
+    USER_SCHEMA_DESCRIPTION,
+    SchemaMeta,
+    TableMeta,
+    published_tables,
+    user_tables,
+)
 
 
 def published_name(name: str) -> str:
@@ -89,22 +96,35 @@ def _insert_keys(conn: psycopg.Connection, meta: TableMeta) -> None:
             )
 
 
+def _schemas(user: tuple[TableMeta, ...]) -> list[SchemaMeta]:
+    """The built-in schemas, then those only the operator's tables are in."""
+    schemas = list(BUILTIN_SCHEMAS)
+    known = {schema.name for schema in schemas}
+    for meta in user:
+        if meta.schema not in known:
+            schemas.append(SchemaMeta(meta.schema, USER_SCHEMA_DESCRIPTION))
+            known.add(meta.schema)
+    return schemas
+
+
 def sync_published_metadata(conn: psycopg.Connection) -> None:
-    """Rewrite column comments and all of TAP_SCHEMA from the metadata, in the caller's
-    transaction (readers see the old or the new TAP_SCHEMA, never a mix)."""
-    tables = published_tables()
-    for meta in tables:
+    """Rewrite column comments and all of TAP_SCHEMA from the metadata (built-in and the
+    operator's tables), in the caller's transaction (readers see the old or the new
+    TAP_SCHEMA, never a mix)."""
+    builtin = published_tables()
+    user = user_tables(conn)
+    for meta in builtin:
         _comment_table(conn, meta)
     conn.execute(
         "TRUNCATE tap_schema.key_columns, tap_schema.keys, tap_schema.columns, "
         "tap_schema.tables, tap_schema.schemas"
     )
-    for index, schema in enumerate(PUBLISHED_SCHEMAS):
+    for index, schema in enumerate(_schemas(user)):
         conn.execute(
             "INSERT INTO tap_schema.schemas VALUES (%s, %s, %s, %s)",
             (schema.name, schema.utype, schema.description, index),
         )
-    for index, meta in enumerate(tables):
+    for index, meta in enumerate((*builtin, *user)):
         _insert_table(conn, meta, index)
-    for meta in tables:
+    for meta in builtin:
         _insert_keys(conn, meta)

@@ -10,6 +10,7 @@ import psycopg
 from soxsvo.access import ANONYMOUS, Identity, begin_as_reader, forbid_writes
 from soxsvo.dali.params import DALIParams
 from soxsvo.dali.streaming import ResultStream, open_result
+from soxsvo.db.metadata import all_tables
 from soxsvo.errors import InputError, ServiceError, SoxsvoError
 from soxsvo.formats import Writer, resolve_format
 from soxsvo.tap.binary_copy import binary_batches, pg_types
@@ -87,7 +88,7 @@ def stream_query(conn: psycopg.Connection, release, tap: TapRequest, timeout_s: 
             take_sync_slot(conn, *sync_slot)
         uploads = uploads_loader(conn) if uploads_loader else ()
         forbid_writes(conn)
-        prepared.append(prepare(tap.query, uploads, conn))
+        prepared.append(prepare(tap.query, uploads, conn, all_tables(conn)))
         return result_batches(conn, prepared[0], tap.maxrec, writer)
 
     def render(batches: Iterator) -> Iterator[bytes]:

@@ -6,7 +6,7 @@ from flask import Response, request
 from psycopg_pool import PoolTimeout
 
 from soxsvo.dali.blueprint import dal_blueprint, request_params, streamed, vosi_routes
-from soxsvo.db.metadata import table as find_table
+from soxsvo.db.metadata import all_tables, find_table, published_schemas
 from soxsvo.errors import LimitError
 from soxsvo.scs.capability import cone_capability
 from soxsvo.scs.tables import cone_tables
@@ -16,6 +16,7 @@ from soxsvo.tap import fair_use, vosi
 from soxsvo.tap.sync import parse_tap_request, stream_query
 from soxsvo.web.context import (
     checkout,
+    connection,
     current_client,
     current_identity,
     current_settings,
@@ -43,6 +44,12 @@ def sync() -> Response:
         sync_slot=(current_client(), settings.tap.max_sync_per_client)))
 
 
+def _cone_tables() -> tuple:
+    """The cone tables among every published table, the operator's too."""
+    with connection() as conn:
+        return cone_tables(all_tables(conn))
+
+
 def _capabilities() -> bytes:
     """VOSI capabilities: TAP, its VOSI resources and DALI examples."""
     settings = current_settings()
@@ -52,7 +59,7 @@ def _capabilities() -> bytes:
     base = settings.public_url
     also = (ssa_capability(base, settings.ssa, extension=False), sia_capability(base),
             *(cone_capability(base, table, settings.scs, extension=False)
-              for table in cone_tables()))
+              for table in _cone_tables()))
     return vosi.capabilities_document(base, settings, also=also)
 
 
@@ -70,14 +77,17 @@ def examples() -> Response:
 def tables() -> Response:
     """VOSI tableset; ``detail=min`` omits the columns."""
     detail = (request.args.get("detail") or "").lower() != "min"
-    return Response(vosi.tableset_document(detail=detail), mimetype=XML)
+    with connection() as conn:
+        tables, schemas = all_tables(conn), published_schemas(conn)
+    return Response(vosi.tableset_document(tables, schemas, detail=detail), mimetype=XML)
 
 
 @blueprint.get("/tables/<name>")
 def one_table(name: str) -> Response:
     """VOSI 1.1 single-table document."""
     try:
-        meta = find_table(name)
+        with connection() as conn:
+            meta = find_table(all_tables(conn), name)
     except KeyError:
         return Response(f"no table {name} in this service\n", status=404, mimetype="text/plain")
     return Response(vosi.table_document(meta), mimetype=XML)

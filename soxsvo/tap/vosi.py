@@ -21,7 +21,7 @@ from soxsvo.dali.vosi import (
 from soxsvo.dali.vosi import (
     capabilities_document as vosi_document,
 )
-from soxsvo.db.metadata import ColumnMeta, TableMeta, published_tables
+from soxsvo.db.metadata import ColumnMeta, SchemaMeta, TableMeta
 from soxsvo.tap.schema import published_name
 
 TR = 'xmlns:tr="http://www.ivoa.net/xml/TAPRegExt/v1.0"'
@@ -153,13 +153,21 @@ def table_element(table: TableMeta) -> str:
     return _table_xml(table)
 
 
-def tableset_document(detail: bool = True) -> str:
-    """VOSI tables: every published schema and table (columns unless ``detail`` is False)."""
-    from soxsvo.db.metadata import PUBLISHED_SCHEMAS
+def tableset_document(tables: tuple[TableMeta, ...], published: tuple[SchemaMeta, ...],
+                      detail: bool = True) -> str:
+    """VOSI tables: every published schema and table (columns unless ``detail`` is False).
 
-    tables = published_tables()
+    Parameters
+    ----------
+    tables : tuple of TableMeta
+        The published tables (:func:`soxsvo.db.metadata.all_tables`).
+    published : tuple of SchemaMeta
+        The schemas TAP_SCHEMA lists (:func:`soxsvo.db.metadata.published_schemas`).
+    detail : bool
+        Whether to list the columns.
+    """
     schemas = []
-    for schema in PUBLISHED_SCHEMAS:
+    for schema in published:
         members = "".join(_table_xml(t, detail=detail) for t in tables if t.schema == schema.name)
         schemas.append(f"<schema>{element('name', schema.name)}"
                        f"{element('description', schema.description)}{members}</schema>")

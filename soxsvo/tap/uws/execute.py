@@ -20,6 +20,7 @@ from soxsvo.access import ANONYMOUS, begin_as_reader, forbid_writes
 from soxsvo.access.users import identity_for
 from soxsvo.config import Settings
 from soxsvo.dali.params import DALIParams
+from soxsvo.db.metadata import all_tables
 from soxsvo.errors import SoxsvoError
 from soxsvo.tap.query import (
     prepare,
@@ -88,7 +89,7 @@ def _write_result(qconn: psycopg.Connection, job: jobs.Job, settings: Settings,
                                      settings.tap.upload_max_rows)
                     for name, filename in job.uploads)
     forbid_writes(qconn)
-    prepared = prepare(tap.query, uploads, qconn)
+    prepared = prepare(tap.query, uploads, qconn, all_tables(qconn))
     from soxsvo.formats.info import query_infos
 
     # The same rows as sync: binary COPY blocks for BINARY/BINARY2 of scalar columns.
