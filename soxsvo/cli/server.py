@@ -2,58 +2,130 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 
-from soxsvo.cli.common import handles_errors, read_settings, started_database, upgrade
+from soxsvo.cli.common import fail, handles_errors, read_settings, started_database, upgrade
+from soxsvo.config import Settings
+from soxsvo.db import Database
+from soxsvo.web.drain import DRAIN_FILE_ENV, ROLE_ENV, ROLES
 
-#: Seconds before a killed gunicorn master is started again (its workers need about a second to
-#: see that it is gone and let go of the port).
+#: Seconds before a killed gunicorn master (or watcher) is started again (its workers need
+#: about a second to see that it is gone and let go of the port).
 RESTART_DELAY = 2.0
 
 
 # -- serve -----------------------------------------------------------------------------------
 @click.command()
 @click.option("--workers", type=int, default=None, help="Web worker processes (default: config).")
+@click.option("--role", type=click.Choice(list(ROLES)), default="all", show_default=True,
+              help="What this node runs: " + "; ".join(f"{k}: {v}" for k, v in ROLES.items()))
+@click.option("--watch", "watch_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder a --role watch node watches (required there).")
 @handles_errors
-def serve(workers: int | None) -> None:
-    """Serve the web application and run the TAP job workers."""
+def serve(workers: int | None, role: str, watch_dir: Path | None) -> None:
+    """Serve the web application and/or run the TAP job workers or a watcher (--role)."""
+    if (role == "watch") != (watch_dir is not None):
+        fail("--watch DIR goes with --role watch, and only with it")
     settings = read_settings()
     database = started_database(settings)
     upgrade(database)
-    workers = workers or settings.workers
-    click.echo(f"soxsvo: serving {settings.public_url} ({workers} workers)", err=True)
+    env = _child_env(settings, database, role)
+    if role == "jobs":
+        _serve_jobs(settings)
+    elif role == "watch":
+        click.echo(f"soxsvo: watch node on {watch_dir}", err=True)
+        _run_restarting([sys.executable, "-m", "soxsvo.cli", "watch", str(watch_dir)], env,
+                        "soxsvo watch")
+    else:
+        workers = workers or settings.workers
+        click.echo(f"soxsvo: serving {settings.public_url} ({workers} workers, role {role})",
+                   err=True)
+        # Everything else (threads, timeouts, preloading, the UWS job workers, which the
+        # gunicorn master forks and stops) is in soxsvo.web.gunicorn_conf, read from the same
+        # settings and the role.
+        command = [sys.executable, "-m", "gunicorn", "--config",
+                   "python:soxsvo.web.gunicorn_conf", "--workers", str(workers)]
+        _run_restarting(command, env, "the gunicorn master",
+                        drain=(Path(env[DRAIN_FILE_ENV]), settings.serve.drain_seconds))
+
+
+def _child_env(settings: Settings, database: Database, role: str) -> dict[str, str]:
+    """The environment of the processes ``soxsvo serve`` starts: settings, role, drain file."""
     env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path))
     if database.cluster is not None:
         env["SOXSVO_DATABASE_URL"] = database.conninfo
     # numba's on-disk cache of the compiled BINARY2 loop: compiled at the first start, loaded
     # at the next ones, in the data dir whether or not the package's own folder is writable.
     env.setdefault("NUMBA_CACHE_DIR", str(settings.data_path / "cache" / "numba"))
-    # Everything else (threads, timeouts, preloading, the UWS job workers, which the gunicorn
-    # master forks and stops) is in soxsvo.web.gunicorn_conf, read from the same settings.
-    command = [sys.executable, "-m", "gunicorn", "--config", "python:soxsvo.web.gunicorn_conf",
-               "--workers", str(workers)]
+    env[ROLE_ENV] = role
+    # Per node and process: several nodes may share the data directory (shared storage).
+    run_dir = settings.data_path / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    drain_file = run_dir / f"draining-{socket.gethostname()}-{os.getpid()}"
+    drain_file.unlink(missing_ok=True)
+    env[DRAIN_FILE_ENV] = str(drain_file)
+    return env
+
+
+def _serve_jobs(settings: Settings) -> None:
+    """Be the UWS job-worker supervisor until SIGTERM/SIGINT, which drains the workers.
+
+    Why this process and not a child: a job node has nothing else to run, and its service
+    manager (systemd) then sees the supervisor itself; a running job ends in ERROR with the
+    restart message when its worker stops, as under ``--role all``.
+    """
+    from soxsvo.tap.uws.worker import run_supervisor
+
+    click.echo(f"soxsvo: job node, {settings.tap.job_workers} UWS job workers", err=True)
+    run_supervisor(settings, settings.tap.job_workers)
+
+
+def _run_restarting(command: list[str], env: dict[str, str], what: str,
+                    drain: tuple[Path, float] | None = None) -> None:
+    """Run ``command`` until it ends by itself; start it again when a signal killed it.
+
+    ``drain``: on our SIGTERM/SIGINT, create this file and wait so many seconds before
+    passing the signal on (``/health/ready`` answers 503 meanwhile).
+    """
     while True:
-        server = subprocess.Popen(command, env=env)
+        child = subprocess.Popen(command, env=env)
         try:
-            code = server.wait()
+            code = child.wait()
         finally:
             # SIGTERM/SIGINT arrive here as SystemExit: pass them on, then let the cluster stop.
-            if server.poll() is None:
-                server.terminate()
-                server.wait(timeout=60)
-        # Why only after a signal: gunicorn ends by itself (code >= 0) on SIGTERM or when it
-        # cannot start, and then so do we; a master killed (kill -9, the OOM killer, a crash)
-        # is started again, with the same cluster, as its web and job workers end with it.
+            if child.poll() is None:
+                if drain is not None:
+                    _drain(*drain)
+                child.terminate()
+                child.wait(timeout=120)
+            if drain is not None:
+                drain[0].unlink(missing_ok=True)
+        # Why only after a signal: gunicorn (or watch) ends by itself (code >= 0) on SIGTERM
+        # or when it cannot start, and then so do we; one killed (kill -9, the OOM killer, a
+        # crash) is started again, with the same cluster, as its children end with it.
         if code >= 0:
             return
-        click.echo(f"soxsvo: the gunicorn master ended by signal {-code}; starting it again",
-                   err=True)
+        click.echo(f"soxsvo: {what} ended by signal {-code}; starting it again", err=True)
         time.sleep(RESTART_DELAY)
+
+
+def _drain(path: Path, seconds: float) -> None:
+    """Say "draining" (the file) for ``seconds`` while still serving; a second signal cuts it
+    short."""
+    path.touch()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with contextlib.suppress(KeyboardInterrupt):
+        time.sleep(seconds)
 
 
 # -- demo ------------------------------------------------------------------------------------
