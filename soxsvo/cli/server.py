@@ -128,6 +128,50 @@ def _drain(path: Path, seconds: float) -> None:
         time.sleep(seconds)
 
 
+# -- health --------------------------------------------------------------------------------
+@click.command()
+@click.option("--role", type=click.Choice(["web", "jobs"]), required=True,
+              help="web: this node's /health/ready; jobs: live job workers in the database.")
+@click.option("--url", default=None, help="Base URL of the web node (default: public URL).")
+@handles_errors
+def health(role: str, url: str | None) -> None:
+    """Exit 0 when the role's nodes are healthy, 1 (with the reason) when not."""
+    settings = read_settings()
+    problem = _web_problem(url or settings.public_url) if role == "web" else _jobs_problem(settings)
+    if problem:
+        click.echo(f"soxsvo: unhealthy: {problem}", err=True)
+        sys.exit(1)
+    click.echo("ok")
+
+
+def _web_problem(url: str) -> str | None:
+    import requests
+
+    try:
+        answer = requests.get(f"{url.rstrip('/')}/health/ready", timeout=10)
+    except requests.RequestException as exc:
+        return f"{url} does not answer: {exc}"
+    return None if answer.ok else f"{url}/health/ready answered {answer.status_code}"
+
+
+def _jobs_problem(settings: Settings) -> str | None:
+    """Why the job nodes fail (no live worker heartbeat; queued jobs nobody runs), or None."""
+    import psycopg
+
+    from soxsvo.tap.uws.jobs import queue_state
+
+    # Job nodes report through the database: a worker's control connection and heartbeat.
+    try:
+        with psycopg.connect(Database(settings).conninfo, autocommit=True,
+                             connect_timeout=10) as conn:
+            state = queue_state(conn)
+    except psycopg.Error as exc:
+        return f"database: {str(exc).strip()}"
+    if state["live_workers"] == 0:
+        return f"no live UWS job worker ({state['queued']} jobs queued)"
+    return None
+
+
 # -- demo ------------------------------------------------------------------------------------
 @click.command()
 @click.option("--transients", type=int, default=None,
