@@ -104,6 +104,15 @@ def soxsvo_serve(settings: Settings, port: int, *, base_url: str | None = None,
     """Run ``soxsvo serve --role role`` (``all``: gunicorn and UWS job workers; ``web``:
     gunicorn only) over ``settings`` on ``port`` until the block ends; yields its base URL
     once it answers ``/health`` (``/health/ready`` for ``web``). ``env``: more variables."""
+    with served_node(settings, port, base_url=base_url, role=role, env=env) as (url, _):
+        yield url
+
+
+@contextmanager
+def served_node(settings: Settings, port: int, *, base_url: str | None = None,
+                role: str = "all", env: dict[str, str] | None = None,
+                ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """:func:`soxsvo_serve`, yielding its process too (to signal it)."""
     server = _start_serve(settings, role, _serve_env(settings, port, base_url, env))
     url = f"http://127.0.0.1:{port}"
     probe = f"{url}/health/ready" if role == "web" else f"{url}/health"
@@ -118,7 +127,7 @@ def soxsvo_serve(settings: Settings, port: int, *, base_url: str | None = None,
                 # Not listening yet, or still importing in its workers on a busy machine.
                 assert time.monotonic() < deadline, "soxsvo serve did not answer in 90 s"
                 time.sleep(0.2)
-        yield url
+        yield url, server
     finally:
         _stop(server)
 

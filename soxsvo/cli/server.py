@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import click
 from soxsvo.cli.common import fail, handles_errors, read_settings, started_database, upgrade
 from soxsvo.config import Settings
 from soxsvo.db import Database
-from soxsvo.web.drain import DRAIN_FILE_ENV, ROLE_ENV, ROLES
+from soxsvo.web.drain import ROLE_ENV, ROLES, drain_file
 
 #: Seconds before a killed gunicorn master (or watcher) is started again (its workers need
 #: about a second to see that it is gone and let go of the port).
@@ -26,16 +25,20 @@ RESTART_DELAY = 2.0
 # -- serve -----------------------------------------------------------------------------------
 @click.command()
 @click.option("--workers", type=int, default=None, help="Web worker processes (default: config).")
-@click.option("--role", type=click.Choice(list(ROLES)), default="all", show_default=True,
-              help="What this node runs: " + "; ".join(f"{k}: {v}" for k, v in ROLES.items()))
+@click.option("--role", type=click.Choice(list(ROLES)), default=None,
+              help="What this node runs (default: [serve] role, \"all\"): "
+              + "; ".join(f"{k}: {v}" for k, v in ROLES.items()))
 @click.option("--watch", "watch_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder a --role watch node watches (required there).")
 @handles_errors
-def serve(workers: int | None, role: str, watch_dir: Path | None) -> None:
+def serve(workers: int | None, role: str | None, watch_dir: Path | None) -> None:
     """Serve the web application and/or run the TAP job workers or a watcher (--role)."""
+    settings = read_settings()
+    role = role or settings.serve.role
+    if role not in ROLES:
+        fail(f"[serve] role must be one of {', '.join(ROLES)}, not {role!r}")
     if (role == "watch") != (watch_dir is not None):
         fail("--watch DIR goes with --role watch, and only with it")
-    settings = read_settings()
     database = started_database(settings)
     upgrade(database)
     env = _child_env(settings, database, role)
@@ -52,14 +55,17 @@ def serve(workers: int | None, role: str, watch_dir: Path | None) -> None:
         # Everything else (threads, timeouts, preloading, the UWS job workers, which the
         # gunicorn master forks and stops) is in soxsvo.web.gunicorn_conf, read from the same
         # settings and the role.
+        # Left by a node of this host and port that was killed while it drained.
+        drain_file(settings).parent.mkdir(parents=True, exist_ok=True)
+        drain_file(settings).unlink(missing_ok=True)
         command = [sys.executable, "-m", "gunicorn", "--config",
                    "python:soxsvo.web.gunicorn_conf", "--workers", str(workers)]
         _run_restarting(command, env, "the gunicorn master",
-                        drain=(Path(env[DRAIN_FILE_ENV]), settings.serve.drain_seconds))
+                        drain=(drain_file(settings), settings.serve.drain_seconds))
 
 
 def _child_env(settings: Settings, database: Database, role: str) -> dict[str, str]:
-    """The environment of the processes ``soxsvo serve`` starts: settings, role, drain file."""
+    """The environment of the processes ``soxsvo serve`` starts: settings and role."""
     env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path))
     if database.cluster is not None:
         env["SOXSVO_DATABASE_URL"] = database.conninfo
@@ -67,12 +73,6 @@ def _child_env(settings: Settings, database: Database, role: str) -> dict[str, s
     # at the next ones, in the data dir whether or not the package's own folder is writable.
     env.setdefault("NUMBA_CACHE_DIR", str(settings.data_path / "cache" / "numba"))
     env[ROLE_ENV] = role
-    # Per node and process: several nodes may share the data directory (shared storage).
-    run_dir = settings.data_path / "run"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    drain_file = run_dir / f"draining-{socket.gethostname()}-{os.getpid()}"
-    drain_file.unlink(missing_ok=True)
-    env[DRAIN_FILE_ENV] = str(drain_file)
     return env
 
 

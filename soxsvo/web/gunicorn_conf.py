@@ -20,11 +20,10 @@ import os
 import time
 
 from soxsvo.config import load_settings
-from soxsvo.web.drain import serve_role
 
 _settings = load_settings()
 #: ``soxsvo serve --role web`` runs no job workers: they run on job nodes.
-_with_jobs = serve_role() != "web"
+_with_jobs = _settings.serve.role != "web"
 
 wsgi_app = "soxsvo.web.wsgi:app"
 bind = [f"{_settings.host}:{_settings.port}"]

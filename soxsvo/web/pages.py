@@ -62,7 +62,7 @@ def ready():
     database. Unlike ``/health``, jobs nobody runs do not make a web node unready: job
     nodes are checked apart (``soxsvo health --role jobs``).
     """
-    if draining():
+    if draining(current_settings()):
         return jsonify(status="draining"), 503
     try:
         with connection() as conn:
