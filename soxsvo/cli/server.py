@@ -32,7 +32,7 @@ RESTART_DELAY = 2.0
               default=None, help="Folder a --role watch node watches (required there).")
 @handles_errors
 def serve(workers: int | None, role: str | None, watch_dir: Path | None) -> None:
-    """Serve the web application and/or run the TAP job workers or a watcher (--role)."""
+    """Serve the web application, run the TAP job workers or watch a folder (--role)."""
     settings = read_settings()
     role = role or settings.serve.role
     if role not in ROLES:
@@ -47,7 +47,7 @@ def serve(workers: int | None, role: str | None, watch_dir: Path | None) -> None
     elif role == "watch":
         click.echo(f"soxsvo: watch node on {watch_dir}", err=True)
         _run_restarting([sys.executable, "-m", "soxsvo.cli", "watch", str(watch_dir)], env,
-                        "soxsvo watch")
+                        "soxsvo watch", own_group=True)
     else:
         workers = workers or settings.workers
         click.echo(f"soxsvo: serving {settings.public_url} ({workers} workers, role {role})",
@@ -90,14 +90,15 @@ def _serve_jobs(settings: Settings) -> None:
 
 
 def _run_restarting(command: list[str], env: dict[str, str], what: str,
-                    drain: tuple[Path, float] | None = None) -> None:
+                    drain: tuple[Path, float] | None = None, own_group: bool = False) -> None:
     """Run ``command`` until it ends by itself; start it again when a signal killed it.
 
     ``drain``: on our SIGTERM/SIGINT, create this file and wait so many seconds before
-    passing the signal on (``/health/ready`` answers 503 meanwhile).
+    passing the signal on (``/health/ready`` answers 503 meanwhile). ``own_group``: run it in
+    a process group of its own, killed whole once it has ended.
     """
     while True:
-        child = subprocess.Popen(command, env=env)
+        child = subprocess.Popen(command, env=env, process_group=0 if own_group else None)
         try:
             code = child.wait()
         finally:
@@ -109,6 +110,11 @@ def _run_restarting(command: list[str], env: dict[str, str], what: str,
                 child.wait(timeout=120)
             if drain is not None:
                 drain[0].unlink(missing_ok=True)
+            if own_group:
+                # Why: `soxsvo watch` killed with kill -9 left its multiprocessing forkserver
+                # and resource tracker running, orphaned, beside its replacement's.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
         # Why only after a signal: gunicorn (or watch) ends by itself (code >= 0) on SIGTERM
         # or when it cannot start, and then so do we; one killed (kill -9, the OOM killer, a
         # crash) is started again, with the same cluster, as its children end with it.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -113,13 +115,25 @@ def test_two_job_nodes_run_each_job_once_and_survive_a_node_kill(
     assert set(by_job) == set(batch) | set(rest) | {long_job}
 
 
-def test_job_node_drains_on_sigterm(uws_many, settings, db_conninfo) -> None:
+def _health_jobs(settings) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path),
+               SOXSVO_DATABASE_URL=settings.database_url)
+    return subprocess.run([sys.executable, "-m", "soxsvo.cli", "health", "--role", "jobs"],
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_job_node_reports_health_and_drains_on_sigterm(uws_many, settings, db_conninfo) -> None:
+    absent = _health_jobs(settings)
+    assert absent.returncode == 1
+    assert absent.stderr.strip() == "soxsvo: unhealthy: no live UWS job worker (0 jobs queued)"
     with job_node(settings, env=NODE_ENV) as node:
+        assert _health_jobs(settings).returncode == 0
         uws = uws_many
         long_job = uws.create(uws.long_query, PHASE="RUN")
         assert uws.wait_for(long_job, {"EXECUTING"}, timeout=60) == "EXECUTING"
         node.send_signal(signal.SIGTERM)
         assert node.wait(timeout=60) == 0
+    assert _health_jobs(settings).returncode == 1
     # The worker itself ended its job on the way out: no other node was needed to reap it.
     assert uws.phase(long_job) == "ERROR"
     assert _message(uws, long_job) == RESTART_MESSAGE
