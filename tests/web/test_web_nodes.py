@@ -8,8 +8,11 @@ node told to stop says "draining" on ``/health/ready`` while it still serves.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -76,11 +79,24 @@ def test_async_quota_counts_across_web_nodes(two_nodes) -> None:
     assert second.headers["Retry-After"]
 
 
+def _health(settings, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path),
+               SOXSVO_DATABASE_URL=settings.database_url)
+    return subprocess.run([sys.executable, "-m", "soxsvo.cli", "health", *args], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
 def test_web_node_runs_no_job_workers(settings, db_conninfo) -> None:
     with soxsvo_serve(settings, free_port(), role="web") as url:
         assert requests.get(f"{url}/health/ready", timeout=30).status_code == 200
         with psycopg.connect(db_conninfo, autocommit=True) as conn:
             assert conn.execute("SELECT count(*) FROM uws.worker").fetchone()[0] == 0
+        assert _health(settings, "--role", "web", "--url", url).returncode == 0
+        assert _health(settings, "--role", "jobs").returncode == 1
+    nobody = f"http://127.0.0.1:{free_port()}"
+    gone = _health(settings, "--role", "web", "--url", nobody)
+    assert gone.returncode == 1
+    assert gone.stderr.startswith(f"soxsvo: unhealthy: {nobody} does not answer")
 
 
 def test_web_node_says_draining_before_it_stops(settings) -> None:
