@@ -73,35 +73,102 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def soxsvo_serve(settings: Settings, port: int, *, base_url: str | None = None) -> Iterator[str]:
-    """Run ``soxsvo serve`` (gunicorn and UWS job workers) over ``settings`` on ``port`` until
-    the block ends; yields its base URL once it answers ``/health``."""
+def _serve_env(settings: Settings, port: int | None, base_url: str | None,
+               extra: dict[str, str] | None) -> dict[str, str]:
     env = dict(os.environ, SOXSVO_DATA_DIR=str(settings.data_path),
-               SOXSVO_DATABASE_URL=settings.database_url, SOXSVO_PORT=str(port))
+               SOXSVO_DATABASE_URL=settings.database_url,
+               # No readiness drain at the end of each test (tests of the drain set one).
+               SOXSVO_SERVE_DRAIN_SECONDS="0")
+    if port is not None:
+        env["SOXSVO_PORT"] = str(port)
     if base_url is not None:
         env["SOXSVO_BASE_URL"] = base_url
-    url = f"http://127.0.0.1:{port}"
+    env.update(extra or {})
+    return env
+
+
+def _start_serve(settings: Settings, role: str, env: dict[str, str]) -> subprocess.Popen:
     settings.data_path.mkdir(parents=True, exist_ok=True)
-    log = settings.data_path / "serve.log"
-    server = subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
+    log = settings.data_path / f"serve-{role}.log"
+    # Its own session: a test can kill a whole node (kill -9 of its process group).
+    return subprocess.Popen([sys.executable, "-m", "soxsvo.cli", "serve", "--workers", "2",
+                             "--role", role], env=env, stdout=subprocess.DEVNULL,
+                            stderr=log.open("ab"), start_new_session=True)
+
+
+def _log_tail(settings: Settings, role: str) -> str:
+    return (settings.data_path / f"serve-{role}.log").read_text(errors="replace")[-3000:]
+
+
+@contextmanager
+def soxsvo_serve(settings: Settings, port: int, *, base_url: str | None = None,
+                 role: str = "all", env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``soxsvo serve --role role`` (``all``: gunicorn and UWS job workers; ``web``:
+    gunicorn only) over ``settings`` on ``port`` until the block ends; yields its base URL
+    once it answers ``/health`` (``/health/ready`` for ``web``). ``env``: more variables."""
+    with served_node(settings, port, base_url=base_url, role=role, env=env) as (url, _):
+        yield url
+
+
+@contextmanager
+def served_node(settings: Settings, port: int, *, base_url: str | None = None,
+                role: str = "all", env: dict[str, str] | None = None,
+                ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """:func:`soxsvo_serve`, yielding its process too (to signal it)."""
+    server = _start_serve(settings, role, _serve_env(settings, port, base_url, env))
+    url = f"http://127.0.0.1:{port}"
+    probe = f"{url}/health/ready" if role == "web" else f"{url}/health"
     try:
         deadline = time.monotonic() + 90
         while True:
-            assert server.poll() is None, \
-                f"soxsvo serve exited: {log.read_text(errors='replace')[-3000:]}"
+            assert server.poll() is None, f"soxsvo serve exited: {_log_tail(settings, role)}"
             try:
-                if requests.get(f"{url}/health", timeout=10).ok:
+                if requests.get(probe, timeout=10).ok:
                     break
             except requests.RequestException:
                 # Not listening yet, or still importing in its workers on a busy machine.
                 assert time.monotonic() < deadline, "soxsvo serve did not answer in 90 s"
                 time.sleep(0.2)
-        yield url
+        yield url, server
     finally:
+        _stop(server)
+
+
+@contextmanager
+def job_node(settings: Settings, *, env: dict[str, str] | None = None,
+             ) -> Iterator[subprocess.Popen]:
+    """Run ``soxsvo serve --role jobs`` over ``settings`` until the block ends; yields its
+    process once its job workers are registered in ``uws.worker``."""
+    node = _start_serve(settings, "jobs", _serve_env(settings, None, None, env))
+    try:
+        deadline = time.monotonic() + 90
+        while len(node_worker_ids(settings, node.pid)) < load_settings(
+                _serve_env(settings, None, None, env)).tap.job_workers:
+            assert node.poll() is None, f"job node exited: {_log_tail(settings, 'jobs')}"
+            assert time.monotonic() < deadline, "job node's workers not registered in 90 s"
+            time.sleep(0.2)
+        yield node
+    finally:
+        _stop(node)
+
+
+def node_worker_ids(settings: Settings, pid: int) -> set[str]:
+    """The ``uws.worker`` ids of the job workers below process ``pid`` (a node)."""
+    import psutil
+
+    try:
+        pids = [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return set()
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        return {row[0] for row in conn.execute(
+            "SELECT worker_id FROM uws.worker WHERE os_pid = ANY(%s)", (pids,))}
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+    server.wait(timeout=90)
 
 
 def votlint(document: bytes | Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from soxsvo.cli import main
 
 SUBCOMMANDS = [
-    ["serve"], ["demo"], ["db"], ["db", "init"], ["db", "upgrade"], ["db", "status"],
+    ["serve"], ["health"], ["demo"], ["db"], ["db", "init"], ["db", "upgrade"], ["db", "status"],
     ["db", "shell"], ["db", "check"], ["ingest"], ["validate"], ["adql"], ["watch"],
     ["user"], ["user", "add"], ["user", "list"], ["user", "grant"], ["user", "revoke"],
     ["user", "token"], ["user", "passwd"], ["night"], ["night", "plan"], ["night", "replan"],
@@ -53,3 +54,15 @@ def test_unreachable_external_database_is_a_clear_error(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("soxsvo: error: cannot connect to SOXSVO_DATABASE_URL")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--role", "watch"], ["--role", "web", "--watch", "in"],
+                                  ["--watch", "in"]], ids=" ".join)
+def test_serve_watch_folder_only_with_role_watch(args: list[str], tmp_path) -> None:
+    result = subprocess.run([sys.executable, "-m", "soxsvo.cli", "serve", *args],
+                            env={"PATH": "/usr/bin:/bin", "SOXSVO_DATA_DIR": str(tmp_path),
+                                 "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "--watch DIR goes with --role watch" in result.stderr

@@ -3,8 +3,8 @@
 Files are copied in while the registration transaction is open and its advisory lock held,
 so that a store file and its row appear together. The one window where they cannot — a
 process killed after the copy and before the commit — is covered by a journal: before a
-registration copies anything it lists the target in ``<store>/.inflight/<pid>-<n>.txt``, and
-removes that list after its transaction ended. :func:`sweep_inflight` (run at the start of
+registration copies anything it lists the target in ``<store>/.inflight/<host>-<pid>-<n>.txt``,
+and removes that list after its transaction ended. :func:`sweep_inflight` (run at the start of
 ``soxsvo ingest`` and ``soxsvo watch``) finds the lists left by dead processes and removes
 every file they name that no row references; :func:`check_store` (``soxsvo db check``)
 walks the whole store.
@@ -21,6 +21,7 @@ import itertools
 import mimetypes
 import os
 import shutil
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +108,8 @@ class Journal:
 
     def __init__(self, store: Path) -> None:
         self.folder = Path(store) / INFLIGHT
-        self.path = self.folder / f"{os.getpid()}-{next(self._counter)}.txt"
+        # The host too: nodes on other machines share the store, and a pid only one machine.
+        self.path = self.folder / f"{socket.gethostname()}-{os.getpid()}-{next(self._counter)}.txt"
         self._handle = None
 
     def add(self, target: Path) -> None:

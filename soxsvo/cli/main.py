@@ -17,7 +17,7 @@ def main() -> None:
     """soxsvo: the SOXS archive, its VO services and the transient Marshall."""
 
 
-for command in (server.serve, server.demo, db.db, archive.ingest, archive.package,
+for command in (server.serve, server.health, server.demo, db.db, archive.ingest, archive.package,
                 archive.watch, archive.validate, adql.adql, marshall.alerts, marshall.catalog,
                 samp.samp, marshall.marshall, table.table, user.user, night.night):
     main.add_command(command)

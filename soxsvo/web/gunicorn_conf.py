@@ -22,6 +22,8 @@ import time
 from soxsvo.config import load_settings
 
 _settings = load_settings()
+#: ``soxsvo serve --role web`` runs no job workers: they run on job nodes.
+_with_jobs = _settings.serve.role != "web"
 
 wsgi_app = "soxsvo.web.wsgi:app"
 bind = [f"{_settings.host}:{_settings.port}"]
@@ -33,7 +35,7 @@ worker_class = "soxsvo.web.gunicorn_worker.DALIThreadWorker"
 threads = _settings.threads
 # The worker timeout must outlast the longest sync query and a UWS WAIT (60 s).
 timeout = max(_settings.query.sync_timeout, 60) + 30
-graceful_timeout = 10
+graceful_timeout = _settings.serve.graceful_timeout
 accesslog = "-"
 preload_app = True
 # gunicorn >= 25.1 opens a control socket (for gunicornc, which soxsvo does not use) in
@@ -61,7 +63,8 @@ def on_starting(server) -> None:
 
     gc.collect()
     _freeze()
-    _job_workers[:] = [fork_supervisor(_settings, _settings.tap.job_workers)]
+    if _with_jobs:
+        _job_workers[:] = [fork_supervisor(_settings, _settings.tap.job_workers)]
 
 
 def when_ready(server) -> None:

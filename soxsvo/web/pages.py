@@ -11,6 +11,7 @@ from soxsvo.access import ANONYMOUS, begin_as_reader
 from soxsvo.archive.summary import archive_summary
 from soxsvo.tap.uws.jobs import queue_state
 from soxsvo.web.context import connection, current_identity, current_settings
+from soxsvo.web.drain import draining
 
 blueprint = Blueprint("pages", __name__)
 
@@ -50,3 +51,23 @@ def health():
         body["reason"] = f"{queue['stuck']} queued jobs wait and no job worker is alive"
         return jsonify(body), 503
     return jsonify(body)
+
+
+@blueprint.get("/health/ready")
+def ready():
+    """Readiness for a load balancer: 200 while this node takes requests, 503 when it does not.
+
+    503 ``draining`` once ``soxsvo serve`` got SIGTERM (it keeps serving for
+    ``[serve] drain_seconds`` so that the balancer moves away first), and 503 without the
+    database. Unlike ``/health``, jobs nobody runs do not make a web node unready: job
+    nodes are checked apart (``soxsvo health --role jobs``).
+    """
+    if draining(current_settings()):
+        return jsonify(status="draining"), 503
+    try:
+        with connection() as conn:
+            conn.execute("SELECT q3c_ang2ipix(0.0, 0.0) FROM public.soxsvo_migration LIMIT 1")
+            conn.rollback()
+    except (psycopg.Error, OSError, PoolTimeout) as exc:
+        return jsonify(status="unavailable", database=str(exc).strip()), 503
+    return jsonify(status="ok")

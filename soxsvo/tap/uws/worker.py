@@ -362,6 +362,22 @@ def _supervisor_main(values: dict, n: int) -> None:
                 start(index)
 
 
+def run_supervisor(settings: Settings, n: int) -> None:
+    """Be the supervisor of ``n`` job workers in this process until SIGTERM/SIGINT.
+
+    ``soxsvo serve --role jobs``: a job node. On SIGTERM the workers stop; a job still running
+    ends in ERROR with :data:`RESTART_MESSAGE` (its query is cancelled), as on any shutdown.
+
+    Parameters
+    ----------
+    settings : Settings
+        Where the database and the data directory are.
+    n : int
+        Job worker processes to keep alive.
+    """
+    _supervisor_main(dict(settings.values), n)
+
+
 def start_supervised(settings: Settings, n: int) -> multiprocessing.Process:
     """Start (spawn) a supervisor process that runs ``n`` workers and replaces any that dies.
 
