@@ -129,3 +129,20 @@ def served_demo(demo_archive: Settings):
     for STILTS taplint, pyvo and astroquery. Yields its base URL."""
     with soxsvo_serve(demo_archive, free_port()) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def vo(pg_cluster, tmp_path_factory):
+    """The served archive of ``tests/vo_archive.py`` (spectra and images, released and
+    proprietary), built once for the cone search and SIA tests."""
+    from tests import vo_archive
+
+    yield from vo_archive.vo_archive(pg_cluster, tmp_path_factory.mktemp("vo-data"))
+
+
+@pytest.fixture
+def votlint():
+    """``votlint(bytes)``: STILTS votlint's messages about a document (empty when clean)."""
+    from tests import support
+
+    return support.votlint

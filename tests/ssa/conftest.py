@@ -8,8 +8,6 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from tests import support
-
 
 @dataclass(frozen=True)
 class DemoSpectrum:
@@ -49,9 +47,3 @@ def demo_spectra(demo_archive) -> list[DemoSpectrum]:
 def released(demo_spectra) -> list[DemoSpectrum]:
     """The spectra an anonymous caller may see."""
     return [s for s in demo_spectra if s.released]
-
-
-@pytest.fixture
-def votlint():
-    """``votlint(bytes)``: votlint's messages about a document (empty when clean)."""
-    return support.votlint
