@@ -13,7 +13,9 @@ from soxsvo.web.app import create_app
 #: and werkzeug's request and response code, the error page and the VOSI documents through
 #: their first use here, so that workers share the result instead of each writing its own
 #: pages (docs/performance.md, "Memory": 9 MiB less growth under load with 4 workers).
-WARM_UP_PATHS = ("/tap/capabilities", "/tap/tables", "/tap/tables/ivoa.obscore",
+#: TAP's VOSI documents are not among them: they list the published tables, which live in the
+#: database since operators can publish their own (``soxsvo table``).
+WARM_UP_PATHS = ("/ssa/capabilities", "/datalink/capabilities", "/sia/capabilities",
                  "/no-such-page")
 
 app = create_app()
